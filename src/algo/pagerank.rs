@@ -1,0 +1,429 @@
+//! PageRank as a vertex program.
+//!
+//! With damping α, teleport distribution p (uniform, or the personalization vector), dangling
+//! distribution q (p by default, uniform with [`Dangling::Uniform`]) and D the dangling nodes
+//! (no out-edge, or out-weights summing to zero), one round computes
+//!
+//! ```text
+//! x'[v] = α · ( Σ_{u→v} x[u] · w(u,v) / W(u)  +  q[v] · Σ_{d∈D} x[d] )  +  (1 − α) · p[v]
+//! ```
+//!
+//! where W(u) is u's out-degree (or total out-weight), starting from the uniform vector. This
+//! is `networkx.pagerank` exactly; the ranks keep summing to 1. Iteration stops when the L1
+//! change ‖x' − x‖₁ drops below the tolerance, or at the iteration limit; the error bound
+//! reported is α/(1−α)·‖x' − x‖₁, the stopping rule of LAW's WebGraph PageRank.
+//!
+//! Precision: `f64` throughout. The dangling mass is summed sequentially over the dangling
+//! nodes in id order; the edge sums follow the engine's fixed order.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use crate::engine::{IterationReport, LocalExecutor, StopRule, VertexProgram};
+use crate::error::{Error, Result};
+use crate::graph::{NodeTable, ShardedGraph};
+
+/// Where the rank of dangling nodes goes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Dangling {
+    /// Like teleportation: uniformly, or to the personalization nodes (networkx's default).
+    #[default]
+    Teleport,
+    /// Uniformly over all nodes, even with a personalization vector.
+    Uniform,
+}
+
+/// PageRank parameters.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct PageRankConfig {
+    /// Probability of following a link (α), in (0, 1).
+    pub damping: f64,
+    /// Stop when the L1 change of a round is below this; 0 runs `max_iterations` rounds.
+    pub tolerance: f64,
+    /// Iteration limit.
+    pub max_iterations: usize,
+    /// Where dangling rank goes.
+    pub dangling: Dangling,
+}
+
+impl Default for PageRankConfig {
+    fn default() -> Self {
+        PageRankConfig {
+            damping: 0.85,
+            tolerance: 1e-10,
+            max_iterations: 100,
+            dangling: Dangling::Teleport,
+        }
+    }
+}
+
+impl PageRankConfig {
+    /// Checks that the parameters can work.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.damping > 0.0 && self.damping < 1.0) {
+            return Err(Error::Config(format!("--damping must be between 0 and 1 (exclusive), not {}", self.damping)));
+        }
+        if !(self.tolerance >= 0.0 && self.tolerance.is_finite()) {
+            return Err(Error::Config(format!("--tol must be a finite number >= 0, not {}", self.tolerance)));
+        }
+        if self.max_iterations == 0 {
+            return Err(Error::Config("--max-iter must be at least 1".to_string()));
+        }
+        Ok(())
+    }
+}
+
+/// A probability distribution over the nodes.
+#[derive(Clone, Debug)]
+enum Distribution {
+    /// Every node gets `1/n`.
+    Uniform(f64),
+    /// One probability per node.
+    Dense(Vec<f64>),
+}
+
+impl Distribution {
+    #[inline]
+    fn at(&self, v: u32) -> f64 {
+        match self {
+            Distribution::Uniform(p) => *p,
+            Distribution::Dense(p) => p[v as usize],
+        }
+    }
+}
+
+/// The PageRank vertex program for one graph.
+pub struct PageRank {
+    damping: f64,
+    /// 1/W(u), and 0 for dangling nodes.
+    inverse_out: Vec<f64>,
+    dangling: Vec<u32>,
+    teleport: Distribution,
+    dangling_to: Distribution,
+}
+
+/// Per-round globals of PageRank.
+pub struct PageRankRound {
+    dangling_mass: f64,
+}
+
+impl PageRank {
+    /// PageRank on `graph` (weighted if the graph carries weights), teleporting uniformly or
+    /// to `personalization` (node, weight) pairs, normalised here.
+    pub fn new(graph: &ShardedGraph, config: &PageRankConfig, personalization: Option<&[(u32, f64)]>) -> Result<PageRank> {
+        config.validate()?;
+        let n = graph.nodes();
+        if n == 0 {
+            return Err(Error::Input("the graph has no nodes".to_string()));
+        }
+        let inverse_out: Vec<f64> = match &graph.out_weight {
+            Some(w) => w.iter().map(|&w| if w > 0.0 { 1.0 / w } else { 0.0 }).collect(),
+            None => graph.out_degree.iter().map(|&d| if d > 0 { 1.0 / d as f64 } else { 0.0 }).collect(),
+        };
+        let dangling = (0..n).filter(|&v| graph.is_dangling(v)).collect();
+        let uniform = Distribution::Uniform(1.0 / n as f64);
+        let teleport = match personalization {
+            None => uniform.clone(),
+            Some(pairs) => {
+                let total: f64 = pairs.iter().map(|p| p.1).sum();
+                if !(total > 0.0) {
+                    return Err(Error::Input("the personalization weights sum to zero".to_string()));
+                }
+                let mut p = vec![0.0; n as usize];
+                for &(v, w) in pairs {
+                    p[v as usize] += w;
+                }
+                p.iter_mut().for_each(|x| *x /= total);
+                Distribution::Dense(p)
+            }
+        };
+        let dangling_to = match config.dangling {
+            Dangling::Teleport => teleport.clone(),
+            Dangling::Uniform => uniform,
+        };
+        Ok(PageRank {
+            damping: config.damping,
+            inverse_out,
+            dangling,
+            teleport,
+            dangling_to,
+        })
+    }
+}
+
+impl VertexProgram for PageRank {
+    type State = f64;
+    type Message = f64;
+    type Round = PageRankRound;
+
+    fn begin_round(&self, _: &ShardedGraph, ranks: &[f64]) -> PageRankRound {
+        PageRankRound {
+            dangling_mass: self.dangling.iter().map(|&d| ranks[d as usize]).sum(),
+        }
+    }
+    #[inline]
+    fn map(&self, _: &PageRankRound, source: u32, rank: f64) -> f64 {
+        rank * self.inverse_out[source as usize]
+    }
+    #[inline]
+    fn weigh(&self, message: f64, weight: f64) -> f64 {
+        message * weight
+    }
+    #[inline]
+    fn identity(&self) -> f64 {
+        0.0
+    }
+    #[inline]
+    fn combine(&self, a: f64, b: f64) -> f64 {
+        a + b
+    }
+    #[inline]
+    fn apply(&self, round: &PageRankRound, node: u32, _: f64, reduced: f64) -> f64 {
+        self.damping * (reduced + round.dangling_mass * self.dangling_to.at(node)) + (1.0 - self.damping) * self.teleport.at(node)
+    }
+    #[inline]
+    fn change(&self, old: f64, new: f64) -> f64 {
+        (new - old).abs()
+    }
+}
+
+/// Ranks and how they were reached.
+#[derive(Clone, Debug)]
+pub struct PageRankResult {
+    /// One rank per dense node id; they sum to 1.
+    pub ranks: Vec<f64>,
+    /// One report per iteration.
+    pub iterations: Vec<IterationReport>,
+    /// Whether the L1 change fell below the tolerance.
+    pub converged: bool,
+    /// The last iteration's L1 change.
+    pub residual: f64,
+    /// α/(1−α) times the residual: a bound on the L1 distance to the exact ranks.
+    pub error_bound: f64,
+}
+
+/// Runs PageRank on `graph` with the local executor on the current rayon pool.
+pub fn pagerank(
+    graph: &ShardedGraph,
+    config: &PageRankConfig,
+    personalization: Option<&[(u32, f64)]>,
+    observer: &mut dyn FnMut(&IterationReport),
+) -> Result<PageRankResult> {
+    let program = PageRank::new(graph, config, personalization)?;
+    let n = graph.nodes() as usize;
+    let stop = StopRule {
+        tolerance: config.tolerance,
+        max_iterations: config.max_iterations,
+    };
+    let outcome = LocalExecutor.run(graph, &program, vec![1.0 / n as f64; n], stop, observer);
+    let residual = outcome.iterations.last().map_or(f64::NAN, |r| r.change);
+    Ok(PageRankResult {
+        ranks: outcome.states,
+        converged: outcome.converged,
+        residual,
+        error_bound: config.damping / (1.0 - config.damping) * residual,
+        iterations: outcome.iterations,
+    })
+}
+
+/// Reads a personalization file: one node id per line, optionally followed by a weight
+/// (tab, blank or comma), `#` comments and blank lines skipped. A node listed twice gets the
+/// sum of its weights. Every id must be a node of the graph.
+pub fn read_personalization(path: &Path, nodes: &NodeTable) -> Result<Vec<(u32, f64)>> {
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let (_, reader) = crate::input::compression::decode(file).map_err(|e| Error::io(path, e))?;
+    let mut pairs = Vec::new();
+    for (index, line) in reader.split(b'\n').enumerate() {
+        let line = line.map_err(|e| Error::io(path, e))?;
+        let number = index as u64 + 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(&line);
+        let line = if number == 1 { line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line) } else { line }.trim_ascii();
+        if line.is_empty() || line[0] == b'#' {
+            continue;
+        }
+        let split = line.iter().rposition(|&b| b == b'\t' || b == b',' || b == b' ');
+        let (id, weight) = match split {
+            Some(at) if line[at + 1..].iter().all(|b| b.is_ascii_digit() || b".eE+-".contains(b)) && at > 0 => {
+                let w = crate::input::text::parse_weight(&line[at + 1..]).map_err(|m| Error::parse(&name, number, m, line))?;
+                (line[..at].trim_ascii(), w)
+            }
+            _ => (line, 1.0),
+        };
+        let node = nodes
+            .lookup(id)
+            .ok_or_else(|| Error::parse(&name, number, "this node is not in the graph", id))?;
+        pairs.push((node, weight));
+    }
+    if pairs.is_empty() {
+        return Err(Error::Input(format!("{name}: the personalization file names no node")));
+    }
+    Ok(pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::{BuildOptions, build, collect::pack};
+
+    /// A naive power iteration on an edge list, the formula written out directly.
+    fn naive(n: usize, edges: &[(u32, u32, f64)], alpha: f64, p: &[f64], q: &[f64], iterations: usize) -> Vec<f64> {
+        let mut w_out = vec![0.0; n];
+        for &(s, _, w) in edges {
+            w_out[s as usize] += w;
+        }
+        let mut x = vec![1.0 / n as f64; n];
+        for _ in 0..iterations {
+            let dangling: f64 = (0..n).filter(|&v| w_out[v] == 0.0).map(|v| x[v]).sum();
+            let mut y: Vec<f64> = (0..n).map(|v| alpha * dangling * q[v] + (1.0 - alpha) * p[v]).collect();
+            for &(s, t, w) in edges {
+                y[t as usize] += alpha * x[s as usize] * w / w_out[s as usize];
+            }
+            x = y;
+        }
+        x
+    }
+
+    fn graph(n: u32, edges: &[(u32, u32, f64)], weighted: bool, shards: usize) -> ShardedGraph {
+        let keys = edges.iter().map(|&(s, t, _)| pack(s, t)).collect();
+        let weights = weighted.then(|| edges.iter().map(|e| e.2).collect());
+        build(keys, weights, n, &BuildOptions { multi: true, shards: Some(shards) })
+    }
+
+    fn l1(a: &[f64], b: &[f64]) -> f64 {
+        a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum()
+    }
+
+    fn run(g: &ShardedGraph, config: &PageRankConfig, personalization: Option<&[(u32, f64)]>) -> PageRankResult {
+        pagerank(g, config, personalization, &mut |_| {}).unwrap()
+    }
+
+    #[test]
+    fn cycle_is_uniform() {
+        let edges: Vec<_> = (0..5).map(|i| (i, (i + 1) % 5, 1.0)).collect();
+        let r = run(&graph(5, &edges, false, 2), &PageRankConfig::default(), None);
+        assert!(r.converged);
+        for x in &r.ranks {
+            assert!((x - 0.2).abs() < 1e-14, "{x}");
+        }
+    }
+
+    #[test]
+    fn star_has_closed_form() {
+        // Leaves 1..=k point at the hub 0, which is dangling. With n = k + 1 nodes, a leaf
+        // gets only teleport and the hub's dangling share: l = (a h + 1 - a) / n, and
+        // h + k l = 1, so l = 1 / (n + a k) and h = 1 - k l.
+        let k = 9u32;
+        let (n, a) = ((k + 1) as f64, 0.85);
+        let edges: Vec<_> = (1..=k).map(|i| (i, 0, 1.0)).collect();
+        let r = run(&graph(k + 1, &edges, false, 3), &PageRankConfig::default(), None);
+        let leaf = 1.0 / (n + a * k as f64);
+        let hub = 1.0 - k as f64 * leaf;
+        assert!((r.ranks[0] - hub).abs() < 1e-10, "{} vs {hub}", r.ranks[0]);
+        for v in 1..=k as usize {
+            assert!((r.ranks[v] - leaf).abs() < 1e-10);
+        }
+    }
+
+    #[test]
+    fn dangling_chain_sums_to_one() {
+        let edges = vec![(0, 1, 1.0), (1, 2, 1.0), (2, 3, 1.0)];
+        let r = run(&graph(4, &edges, false, 1), &PageRankConfig::default(), None);
+        assert!((r.ranks.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!(r.ranks.windows(2).all(|w| w[0] < w[1]), "rank grows along the chain: {:?}", r.ranks);
+    }
+
+    /// A deterministic pseudo-random sequence for the seeded graphs (SplitMix64).
+    fn splitmix(seed: &mut u64) -> u64 {
+        *seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = *seed;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn random_edges(seed: u64, n: u32, m: usize) -> Vec<(u32, u32, f64)> {
+        let mut s = seed;
+        (0..m)
+            .map(|_| {
+                let a = (splitmix(&mut s) % n as u64) as u32;
+                // Skewed destinations, as on the web.
+                let b = ((splitmix(&mut s) % n as u64) * (splitmix(&mut s) % n as u64) / n as u64) as u32;
+                (a, b, 0.5 + (splitmix(&mut s) % 100) as f64 / 10.0)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn seeded_random_graphs_match_the_naive_power_method() {
+        let config = PageRankConfig {
+            tolerance: 0.0,
+            max_iterations: 60,
+            ..Default::default()
+        };
+        for seed in 1..6 {
+            let n = 300 + seed as u32 * 37;
+            let edges = random_edges(seed, n, 2000);
+            let uniform = vec![1.0 / n as f64; n as usize];
+            for weighted in [false, true] {
+                let g = graph(n, &edges, weighted, 1 + seed as usize);
+                let naive_edges: Vec<_> = edges.iter().map(|&(s, t, w)| (s, t, if weighted { w } else { 1.0 })).collect();
+                let expected = naive(n as usize, &naive_edges, 0.85, &uniform, &uniform, 60);
+                let r = run(&g, &config, None);
+                assert!(l1(&r.ranks, &expected) < 1e-12, "seed {seed} weighted {weighted}: {}", l1(&r.ranks, &expected));
+            }
+            // Personalized, with dangling mass following the teleport vector or uniform.
+            let seeds = [(3u32, 1.0), (7, 3.0)];
+            let mut p = vec![0.0; n as usize];
+            p[3] = 0.25;
+            p[7] = 0.75;
+            let naive_edges: Vec<_> = edges.iter().map(|&(s, t, _)| (s, t, 1.0)).collect();
+            let g = graph(n, &edges, false, 2);
+            for (dangling, q) in [(Dangling::Teleport, &p), (Dangling::Uniform, &uniform)] {
+                let c = PageRankConfig { dangling, ..config.clone() };
+                let r = run(&g, &c, Some(&seeds));
+                let expected = naive(n as usize, &naive_edges, 0.85, &p, q, 60);
+                assert!(l1(&r.ranks, &expected) < 1e-12, "personalized {dangling:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn shard_count_changes_rounding_only_and_threads_change_nothing() {
+        let edges = random_edges(42, 5000, 40_000);
+        let config = PageRankConfig::default();
+        let reference = run(&graph(5000, &edges, false, 1), &config, None);
+        for shards in [2, 7] {
+            let g = graph(5000, &edges, false, shards);
+            let mut by_threads = Vec::new();
+            for threads in [1, 2, 8] {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+                by_threads.push(pool.install(|| run(&g, &config, None)).ranks);
+            }
+            assert!(by_threads.windows(2).all(|w| w[0] == w[1]), "bit-identical for 1, 2 and 8 threads");
+            assert!(l1(&by_threads[0], &reference.ranks) < 1e-12);
+        }
+    }
+
+    #[test]
+    fn tolerance_zero_runs_every_iteration_and_bound_is_reported() {
+        let edges = random_edges(7, 100, 500);
+        let g = graph(100, &edges, false, 1);
+        let r = run(&g, &PageRankConfig { tolerance: 0.0, max_iterations: 17, ..Default::default() }, None);
+        assert_eq!(r.iterations.len(), 17);
+        assert!(!r.converged);
+        assert!((r.error_bound - 0.85 / 0.15 * r.residual).abs() <= 1e-18);
+    }
+
+    #[test]
+    fn invalid_parameters_are_refused() {
+        for config in [
+            PageRankConfig { damping: 1.0, ..Default::default() },
+            PageRankConfig { tolerance: -1.0, ..Default::default() },
+            PageRankConfig { max_iterations: 0, ..Default::default() },
+        ] {
+            assert!(config.validate().is_err(), "{config:?}");
+        }
+    }
+}

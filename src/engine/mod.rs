@@ -1,0 +1,82 @@
+//! The engine: iterations of map, combine, reduce by destination and apply over a
+//! [`ShardedGraph`], generic over a [`VertexProgram`].
+//!
+//! One round, for a program with per-node state `x`:
+//!
+//! 1. `begin_round` computes global values from all states (PageRank: the dangling mass).
+//! 2. **map**: every source `u` emits one message `m(u) = map(x[u])`, sent along each of its
+//!    out-edges (scaled by the edge weight with `weigh` on weighted graphs).
+//! 3. **combine**: inside each shard, the messages into one destination are combined into a
+//!    partial, in the shard's storage order (sources ascending).
+//! 4. **reduce by key**: the partials of a destination are combined in shard order, starting
+//!    from the identity.
+//! 5. **apply**: `x'[v] = apply(x[v], reduced[v])`; the round's change is the sum of
+//!    `change(x[v], x'[v])`, added block by block in node order.
+//!
+//! Every sum has a fixed order that depends on the shard partition only, so any executor and
+//! any thread count give bit-identical states.
+
+pub mod local;
+
+use crate::graph::ShardedGraph;
+
+pub use local::LocalExecutor;
+
+/// A computation that the engine iterates: the vertex-centric map/combine/apply triple.
+///
+/// `combine` must be associative and commutative with `identity()` as its identity; the
+/// engine still applies it in a fixed order, so results do not depend on scheduling.
+pub trait VertexProgram: Sync {
+    /// Per-node state (PageRank: the rank).
+    type State: Copy + Send + Sync;
+    /// What travels along an edge (PageRank: a share of rank).
+    type Message: Copy + Send + Sync;
+    /// Values computed once per round from all states.
+    type Round: Sync;
+
+    /// Global values for this round, computed from the current states in a fixed order.
+    fn begin_round(&self, graph: &ShardedGraph, states: &[Self::State]) -> Self::Round;
+    /// The message `source` sends along each out-edge.
+    fn map(&self, round: &Self::Round, source: u32, state: Self::State) -> Self::Message;
+    /// A message scaled by an edge's weight (weighted graphs only).
+    fn weigh(&self, message: Self::Message, weight: f64) -> Self::Message;
+    /// The identity of [`combine`](Self::combine).
+    fn identity(&self) -> Self::Message;
+    /// Combines two messages; associative and commutative.
+    fn combine(&self, a: Self::Message, b: Self::Message) -> Self::Message;
+    /// The new state of `node` from its old state and the reduced messages into it.
+    fn apply(&self, round: &Self::Round, node: u32, old: Self::State, reduced: Self::Message) -> Self::State;
+    /// How much a node's state changed (summed over nodes for the stopping rule).
+    fn change(&self, old: Self::State, new: Self::State) -> f64;
+}
+
+/// When to stop iterating.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StopRule {
+    /// Stop once a round's total change is below this (0 never stops early).
+    pub tolerance: f64,
+    /// Stop after this many rounds in any case.
+    pub max_iterations: usize,
+}
+
+/// What one round did.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct IterationReport {
+    /// One-based round number.
+    pub iteration: usize,
+    /// Total change of the states in this round.
+    pub change: f64,
+    /// Wall-clock seconds the round took.
+    pub seconds: f64,
+}
+
+/// The result of running a program.
+#[derive(Clone, Debug)]
+pub struct Outcome<S> {
+    /// The final states.
+    pub states: Vec<S>,
+    /// One report per round run.
+    pub iterations: Vec<IterationReport>,
+    /// Whether the tolerance was reached before the iteration limit.
+    pub converged: bool,
+}

@@ -1,0 +1,249 @@
+//! Node ids: the user's ids (64-bit integers or strings such as URLs) and the dense `u32` ids
+//! the engine uses.
+//!
+//! Integer ids are numbered in increasing order of value; string ids in byte-wise
+//! lexicographic order (URLs of one host end up next to each other, which helps locality).
+//! Either way the numbering depends on the set of ids only, not on the order of the input.
+
+use hashbrown::HashTable;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::hash::BuildHasher;
+
+/// How to read node ids.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum IdMode {
+    /// Integers if the first edge's ids are integers; if a later id is not, switch to strings.
+    #[default]
+    Auto,
+    /// Unsigned integers up to 2^64-1; anything else is an error.
+    Int,
+    /// Any text (URLs, names); `007` and `7` are different nodes.
+    String,
+}
+
+/// Which kind of ids a graph ended up with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IdKind {
+    /// Unsigned 64-bit integers.
+    Int,
+    /// Strings.
+    String,
+}
+
+/// Parses an unsigned decimal integer that fits in `u64`.
+#[inline]
+pub fn parse_u64(text: &[u8]) -> Option<u64> {
+    if text.is_empty() || text.len() > 20 {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for &b in text {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_add(digit as u64)?;
+    }
+    Some(value)
+}
+
+/// A list of strings stored back to back in one buffer.
+#[derive(Clone, Debug, Default)]
+pub struct StringTable {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl StringTable {
+    /// Number of strings.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when there is no string.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The `i`-th string's bytes.
+    #[inline]
+    pub fn get(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+
+    fn push(&mut self, s: &[u8]) {
+        self.bytes.extend_from_slice(s);
+        self.ends.push(self.bytes.len());
+    }
+}
+
+/// Maps dense ids back to the user's ids.
+#[derive(Clone, Debug)]
+pub enum NodeTable {
+    /// Integer ids, ascending: dense id `i` is `ids[i]`.
+    Int(Vec<u64>),
+    /// String ids, in byte-wise ascending order.
+    String(StringTable),
+}
+
+impl NodeTable {
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        match self {
+            NodeTable::Int(ids) => ids.len(),
+            NodeTable::String(t) => t.len(),
+        }
+    }
+
+    /// True when there is no node.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The kind of ids.
+    pub fn kind(&self) -> IdKind {
+        match self {
+            NodeTable::Int(_) => IdKind::Int,
+            NodeTable::String(_) => IdKind::String,
+        }
+    }
+
+    /// Appends the user's id of dense node `node` to `out`.
+    #[inline]
+    pub fn write_label(&self, node: u32, out: &mut Vec<u8>) {
+        match self {
+            NodeTable::Int(ids) => out.extend_from_slice(itoa::Buffer::new().format(ids[node as usize]).as_bytes()),
+            NodeTable::String(t) => out.extend_from_slice(t.get(node as usize)),
+        }
+    }
+
+    /// The user's id of dense node `node`, as text.
+    pub fn label(&self, node: u32) -> String {
+        let mut out = Vec::new();
+        self.write_label(node, &mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// The dense id of the node the user calls `text`, if there is one.
+    pub fn lookup(&self, text: &[u8]) -> Option<u32> {
+        match self {
+            NodeTable::Int(ids) => ids.binary_search(&parse_u64(text)?).ok().map(|i| i as u32),
+            NodeTable::String(t) => {
+                let (mut lo, mut hi) = (0, t.len());
+                while lo < hi {
+                    let mid = (lo + hi) / 2;
+                    match t.get(mid).cmp(text) {
+                        std::cmp::Ordering::Less => lo = mid + 1,
+                        std::cmp::Ordering::Greater => hi = mid,
+                        std::cmp::Ordering::Equal => return Some(mid as u32),
+                    }
+                }
+                None
+            }
+        }
+    }
+}
+
+/// Gives each distinct string a number, in order of first appearance.
+pub struct Interner {
+    strings: StringTable,
+    table: HashTable<u32>,
+    hasher: foldhash::fast::FixedState,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        Interner {
+            strings: StringTable::default(),
+            table: HashTable::new(),
+            hasher: foldhash::fast::FixedState::with_seed(0x5eed),
+        }
+    }
+}
+
+impl Interner {
+    /// Number of distinct strings so far.
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    /// True when nothing was interned.
+    pub fn is_empty(&self) -> bool {
+        self.strings.is_empty()
+    }
+
+    /// The number of `s`, new or old. `None` when the `u32` id space is full.
+    #[inline]
+    pub fn intern(&mut self, s: &[u8]) -> Option<u32> {
+        let Interner { strings, table, hasher } = self;
+        let hash = hasher.hash_one(s);
+        let entry = table.entry(hash, |&id| strings.get(id as usize) == s, |&id| hasher.hash_one(strings.get(id as usize)));
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(e) => Some(*e.get()),
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                let id = u32::try_from(strings.len()).ok().filter(|&id| id < u32::MAX)?;
+                strings.push(s);
+                e.insert(id);
+                Some(id)
+            }
+        }
+    }
+
+    /// Sorts the strings; returns the table and, for each old number, the new one.
+    pub fn into_sorted(self) -> (StringTable, Vec<u32>) {
+        let Interner { strings, table, .. } = self;
+        drop(table);
+        let mut order: Vec<u32> = (0..strings.len() as u32).collect();
+        order.par_sort_unstable_by(|&a, &b| strings.get(a as usize).cmp(strings.get(b as usize)));
+        let mut new_of_old = vec![0u32; order.len()];
+        let mut sorted = StringTable {
+            bytes: Vec::with_capacity(strings.bytes.len()),
+            ends: Vec::with_capacity(order.len()),
+        };
+        for (new, &old) in order.iter().enumerate() {
+            new_of_old[old as usize] = new as u32;
+            sorted.push(strings.get(old as usize));
+        }
+        (sorted, new_of_old)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_u64_edges_of_range() {
+        assert_eq!(parse_u64(b"0"), Some(0));
+        assert_eq!(parse_u64(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_u64(b"18446744073709551616"), None);
+        assert_eq!(parse_u64(b"-1"), None);
+        assert_eq!(parse_u64(b"12a"), None);
+        assert_eq!(parse_u64(b""), None);
+    }
+
+    #[test]
+    fn interner_numbers_in_first_seen_order_and_sorts() {
+        let mut i = Interner::default();
+        assert_eq!(i.intern(b"http://b/"), Some(0));
+        assert_eq!(i.intern(b"http://a/"), Some(1));
+        assert_eq!(i.intern(b"http://b/"), Some(0));
+        let (table, new_of_old) = i.into_sorted();
+        assert_eq!(new_of_old, vec![1, 0]);
+        let nodes = NodeTable::String(table);
+        assert_eq!(nodes.label(0), "http://a/");
+        assert_eq!(nodes.lookup(b"http://b/"), Some(1));
+        assert_eq!(nodes.lookup(b"http://c/"), None);
+    }
+
+    #[test]
+    fn int_table_lookup_and_labels() {
+        let nodes = NodeTable::Int(vec![3, 10, u64::MAX]);
+        assert_eq!(nodes.lookup(b"10"), Some(1));
+        assert_eq!(nodes.lookup(b"11"), None);
+        assert_eq!(nodes.label(2), u64::MAX.to_string());
+    }
+}

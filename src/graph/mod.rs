@@ -1,0 +1,80 @@
+//! The graph as the engine sees it: dense `u32` node ids, out- and in-degrees, and the edges
+//! split into source-range [`Shard`]s by the [`Partition`](crate::partition::Partition).
+//!
+//! [`collect`] turns parsed edges into dense ids; [`build`] sorts, deduplicates and shards
+//! them; [`ids`] maps dense ids back to the user's.
+
+pub mod build;
+pub mod collect;
+pub mod ids;
+pub mod shard;
+
+use serde::Serialize;
+
+pub use build::{BuildOptions, build};
+pub use collect::{DenseEdges, EdgeCollector};
+pub use ids::{IdKind, IdMode, NodeTable};
+pub use shard::{Run, Shard};
+
+use crate::partition::Partition;
+
+/// Counts that describe a built graph (they go to `summary.json`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct GraphStats {
+    /// Distinct nodes.
+    pub nodes: u64,
+    /// Edges kept (after collapsing duplicates unless `multi`).
+    pub edges: u64,
+    /// Edge lines read.
+    pub edges_read: u64,
+    /// Duplicate edges collapsed (0 with `multi`).
+    pub duplicate_edges: u64,
+    /// Edges from a node to itself (kept).
+    pub self_loops: u64,
+    /// Nodes without out-edges (with `weighted`, also nodes whose out-weights sum to 0).
+    pub dangling_nodes: u64,
+    /// Parallel edges kept as such.
+    pub multi: bool,
+    /// Edges carry weights.
+    pub weighted: bool,
+}
+
+/// A graph split into shards by source range.
+#[derive(Clone, Debug)]
+pub struct ShardedGraph {
+    /// Who owns which source range.
+    pub partition: Partition,
+    /// One per partition range, in order.
+    pub shards: Vec<Shard>,
+    /// Out-degree of every node (parallel edges counted with `multi`).
+    pub out_degree: Vec<u32>,
+    /// In-degree of every node.
+    pub in_degree: Vec<u32>,
+    /// Sum of out-edge weights of every node, when weighted.
+    pub out_weight: Option<Vec<f64>>,
+    /// Counts.
+    pub stats: GraphStats,
+}
+
+impl ShardedGraph {
+    /// Number of nodes.
+    pub fn nodes(&self) -> u32 {
+        self.out_degree.len() as u32
+    }
+
+    /// Whether `node` has nothing to pass on: no out-edge, or out-weights summing to zero.
+    #[inline]
+    pub fn is_dangling(&self, node: u32) -> bool {
+        match &self.out_weight {
+            Some(w) => w[node as usize] == 0.0,
+            None => self.out_degree[node as usize] == 0,
+        }
+    }
+
+    /// Bytes held by the graph's arrays (shards and per-node arrays).
+    pub fn heap_bytes(&self) -> usize {
+        self.shards.iter().map(Shard::heap_bytes).sum::<usize>()
+            + (self.out_degree.capacity() + self.in_degree.capacity()) * 4
+            + self.out_weight.as_ref().map_or(0, |w| w.capacity() * 8)
+    }
+}

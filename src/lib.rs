@@ -1,0 +1,42 @@
+//! # crawlrank
+//!
+//! Ranks the pages of large link graphs with PageRank, in the map/reduce style: edge lists
+//! are read lazily, partitioned by source key into shards, and every iteration maps ranks to
+//! contributions and reduces them by destination key, in parallel on rayon.
+//!
+//! The data flow, one module per stage:
+//!
+//! | stage | module |
+//! |---|---|
+//! | bytes → edge lines (files, folders, globs, stdin; gzip/bzip2/zstd) | [`input`] |
+//! | edge lines → dense ids → sorted, sharded graph | [`graph`] |
+//! | who owns which source range and destination block | [`partition`] |
+//! | map / combine / reduce-by-key / apply iterations | [`engine`] |
+//! | PageRank and other vertex programs | [`algo`] |
+//! | part files, top table, summary | [`output`] |
+//! | the whole `rank` job, stage after stage | [`rank`] |
+//!
+//! ```no_run
+//! use crawlrank::rank::{RankJob, run};
+//! use crawlrank::progress::Silent;
+//!
+//! let job = RankJob::new(vec!["crawl.tsv.gz".into()], "output/crawl".into());
+//! let outcome = run(&job, &Silent)?;
+//! println!("{} iterations, converged: {}", outcome.summary.iterations_run, outcome.summary.converged);
+//! # Ok::<(), crawlrank::Error>(())
+//! ```
+
+pub mod algo;
+pub mod cli;
+pub mod engine;
+pub mod error;
+pub mod graph;
+pub mod input;
+pub mod memory;
+pub mod output;
+pub mod partition;
+pub mod progress;
+pub mod rank;
+pub mod stats;
+
+pub use error::{Error, Result};

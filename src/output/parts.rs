@@ -1,0 +1,122 @@
+//! Ranks as compressed text part files, one per shard, in Spark's `saveAsTextFile` layout:
+//! `ranks/part-00000.gz`, … with lines `id<TAB>rank`, written in parallel.
+//!
+//! Ranks are printed in the shortest form that reads back to the same `f64` (ryu), so a
+//! reader gets exactly the computed values.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use super::{Exporter, Ranked};
+use crate::error::{Error, Result};
+
+/// How part files are compressed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputCompression {
+    /// gzip (`.gz`), fast level; what every tool reads.
+    #[default]
+    Gzip,
+    /// Zstandard (`.zst`), level 3.
+    Zstd,
+    /// bzip2 (`.bz2`), splittable by Hadoop.
+    Bzip2,
+    /// Plain text, no extension.
+    None,
+}
+
+impl OutputCompression {
+    /// The file name extension, with its dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            OutputCompression::Gzip => ".gz",
+            OutputCompression::Zstd => ".zst",
+            OutputCompression::Bzip2 => ".bz2",
+            OutputCompression::None => "",
+        }
+    }
+
+    /// Wraps `file` in this compression's encoder.
+    pub fn writer(self, file: File) -> std::io::Result<Box<dyn FinishWrite>> {
+        let buffered = BufWriter::with_capacity(1 << 16, file);
+        Ok(match self {
+            OutputCompression::Gzip => Box::new(flate2::write::GzEncoder::new(buffered, flate2::Compression::fast())),
+            OutputCompression::Zstd => Box::new(zstd::stream::write::Encoder::new(buffered, 3)?),
+            OutputCompression::Bzip2 => Box::new(bzip2::write::BzEncoder::new(buffered, bzip2::Compression::default())),
+            OutputCompression::None => Box::new(buffered),
+        })
+    }
+}
+
+/// A writer that must be finished explicitly (compressed streams write their trailer then).
+pub trait FinishWrite: Write + Send {
+    /// Writes any trailer and flushes everything to the file.
+    fn finish(self: Box<Self>) -> std::io::Result<()>;
+}
+
+impl FinishWrite for BufWriter<File> {
+    fn finish(mut self: Box<Self>) -> std::io::Result<()> {
+        self.flush()
+    }
+}
+
+impl FinishWrite for flate2::write::GzEncoder<BufWriter<File>> {
+    fn finish(self: Box<Self>) -> std::io::Result<()> {
+        (*self).finish()?.flush()
+    }
+}
+
+impl FinishWrite for zstd::stream::write::Encoder<'static, BufWriter<File>> {
+    fn finish(self: Box<Self>) -> std::io::Result<()> {
+        (*self).finish()?.flush()
+    }
+}
+
+impl FinishWrite for bzip2::write::BzEncoder<BufWriter<File>> {
+    fn finish(self: Box<Self>) -> std::io::Result<()> {
+        (*self).finish()?.flush()
+    }
+}
+
+/// Writes `ranks/part-NNNNN<ext>`, one per shard, in parallel.
+#[derive(Clone, Copy, Debug)]
+pub struct PartFiles {
+    /// Compression of every part.
+    pub compression: OutputCompression,
+}
+
+/// The name of shard `shard`'s part file.
+pub fn part_name(shard: usize, compression: OutputCompression) -> String {
+    format!("part-{shard:05}{}", compression.extension())
+}
+
+impl Exporter for PartFiles {
+    fn export(&self, ranked: &Ranked<'_>, dir: &Path) -> Result<()> {
+        let folder = dir.join("ranks");
+        std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
+        let partition = &ranked.graph.partition;
+        (0..partition.shards()).into_par_iter().try_for_each(|shard| {
+            let path = folder.join(part_name(shard, self.compression));
+            let io = |e| Error::io(&path, e);
+            let file = File::create(&path).map_err(io)?;
+            let mut out = self.compression.writer(file).map_err(io)?;
+            let mut line = Vec::with_capacity(1 << 16);
+            let mut number = ryu::Buffer::new();
+            for node in partition.range(shard) {
+                ranked.nodes.write_label(node, &mut line);
+                line.push(b'\t');
+                line.extend_from_slice(number.format(ranked.ranks[node as usize]).as_bytes());
+                line.push(b'\n');
+                if line.len() >= 1 << 16 {
+                    out.write_all(&line).map_err(io)?;
+                    line.clear();
+                }
+            }
+            out.write_all(&line).map_err(io)?;
+            out.finish().map_err(io)
+        })
+    }
+}

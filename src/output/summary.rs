@@ -1,0 +1,123 @@
+//! `summary.json`: everything about a run that a later tool (plots, reports, benchmarks)
+//! needs, including the semantics it ran with.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::OutputCompression;
+use crate::algo::Dangling;
+use crate::engine::IterationReport;
+use crate::error::{Error, Result};
+use crate::graph::{GraphStats, IdKind};
+use crate::input::FileReport;
+
+/// The run's parameters.
+#[derive(Clone, Debug, Serialize)]
+pub struct Parameters {
+    /// α.
+    pub damping: f64,
+    /// L1 tolerance.
+    pub tolerance: f64,
+    /// Iteration limit.
+    pub max_iterations: usize,
+    /// Where dangling rank goes.
+    pub dangling: Dangling,
+    /// Edge weights used.
+    pub weighted: bool,
+    /// Parallel edges kept.
+    pub multi: bool,
+    /// The personalization file, if any.
+    pub personalization: Option<String>,
+    /// Nodes named in it.
+    pub personalization_nodes: usize,
+    /// Number of shards (part of the result's definition).
+    pub shards: usize,
+    /// Whether the shard count was chosen from the graph's size.
+    pub shards_by_default: bool,
+    /// Worker threads (speed only).
+    pub threads: usize,
+    /// Floating-point precision of ranks and sums.
+    pub precision: &'static str,
+    /// Teleport distribution.
+    pub teleport: &'static str,
+}
+
+/// Seconds per phase.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Phases {
+    /// Reading and parsing the input.
+    pub read: f64,
+    /// Renumbering ids, sorting, sharding.
+    pub partition: f64,
+    /// All iterations.
+    pub iterate: f64,
+    /// Writing part files and the top table.
+    pub write: f64,
+    /// Everything.
+    pub total: f64,
+}
+
+/// Where the results are.
+#[derive(Clone, Debug, Serialize)]
+pub struct Outputs {
+    /// The ranks folder (Spark layout).
+    pub ranks: String,
+    /// Part file compression.
+    pub compression: OutputCompression,
+    /// Number of part files.
+    pub part_files: usize,
+    /// The top table.
+    pub top: String,
+    /// Rows in it.
+    pub top_rows: usize,
+}
+
+/// The content of `summary.json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    /// crawlrank's version.
+    pub crawlrank_version: &'static str,
+    /// The command line as typed.
+    pub command: Vec<String>,
+    /// One entry per input file.
+    pub inputs: Vec<FileReport>,
+    /// Node and edge counts.
+    pub graph: GraphStats,
+    /// Kind of node ids.
+    pub ids: IdKind,
+    /// Malformed lines skipped (with `--skip-bad-lines`).
+    pub bad_lines_skipped: u64,
+    /// Parameters.
+    pub parameters: Parameters,
+    /// Per iteration: L1 change and seconds.
+    pub iterations: Vec<IterationReport>,
+    /// Iterations run.
+    pub iterations_run: usize,
+    /// Whether the tolerance was reached.
+    pub converged: bool,
+    /// The last L1 change.
+    pub residual: f64,
+    /// α/(1−α)·residual, a bound on the L1 error.
+    pub error_bound: f64,
+    /// Sum of the ranks (1 up to rounding).
+    pub rank_sum: f64,
+    /// Seconds per phase.
+    pub phases: Phases,
+    /// Peak resident memory of the process, in bytes (Linux).
+    pub peak_rss_bytes: Option<u64>,
+    /// Memory held by the sharded graph, in bytes.
+    pub graph_bytes: u64,
+    /// Result files.
+    pub outputs: Outputs,
+}
+
+impl Summary {
+    /// Writes `summary.json` into `dir`.
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        let path = dir.join("summary.json");
+        let mut text = serde_json::to_vec_pretty(self).map_err(|e| Error::io(&path, e.into()))?;
+        text.push(b'\n');
+        std::fs::write(&path, text).map_err(|e| Error::io(&path, e))
+    }
+}

@@ -1,0 +1,82 @@
+//! The top of the ranking: `top.tsv` with position, id, score and degrees.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::{Exporter, Ranked};
+use crate::error::{Error, Result};
+
+/// One row of the top table.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TopRow {
+    /// One-based position in the ranking.
+    pub position: usize,
+    /// The user's id.
+    pub id: String,
+    /// The score.
+    pub pagerank: f64,
+    /// Edges into the node.
+    pub in_degree: u32,
+    /// Edges out of the node.
+    pub out_degree: u32,
+}
+
+/// The `k` highest-ranked nodes, best first; ties go to the smaller dense id (the smaller
+/// integer id, or the lexicographically smaller string).
+pub fn top_nodes(ranked: &Ranked<'_>, k: usize) -> Vec<TopRow> {
+    let ranks = ranked.ranks;
+    let mut order: Vec<u32> = (0..ranks.len() as u32).collect();
+    let better = |a: &u32, b: &u32| ranks[*b as usize].total_cmp(&ranks[*a as usize]).then(a.cmp(b));
+    let k = k.min(order.len());
+    if k == 0 {
+        return Vec::new();
+    }
+    if k < order.len() {
+        order.select_nth_unstable_by(k - 1, better);
+        order.truncate(k);
+    }
+    order.sort_unstable_by(better);
+    order
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| TopRow {
+            position: i + 1,
+            id: ranked.nodes.label(v),
+            pagerank: ranks[v as usize],
+            in_degree: ranked.graph.in_degree[v as usize],
+            out_degree: ranked.graph.out_degree[v as usize],
+        })
+        .collect()
+}
+
+/// Writes `top.tsv`: a header, then the top `k` rows.
+#[derive(Clone, Copy, Debug)]
+pub struct TopTable {
+    /// How many rows.
+    pub k: usize,
+}
+
+impl Exporter for TopTable {
+    fn export(&self, ranked: &Ranked<'_>, dir: &Path) -> Result<()> {
+        let path = dir.join("top.tsv");
+        let io = |e| Error::io(&path, e);
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io)?);
+        writeln!(out, "position\tid\tpagerank\tin_degree\tout_degree").map_err(io)?;
+        let mut number = ryu::Buffer::new();
+        for row in top_nodes(ranked, self.k) {
+            writeln!(
+                out,
+                "{}\t{}\t{}\t{}\t{}",
+                row.position,
+                row.id,
+                number.format(row.pagerank),
+                row.in_degree,
+                row.out_degree
+            )
+            .map_err(io)?;
+        }
+        out.flush().map_err(io)
+    }
+}

@@ -1,0 +1,153 @@
+//! The one place that decides where an edge lives and where a contribution goes.
+//!
+//! - **Shards** own ranges of source ids, balanced by edge count. An edge lives in the shard
+//!   of its source; a shard's part file holds the ranks of its source range. The shard count
+//!   is part of the result's definition (partial sums are added in shard order), so its
+//!   default depends on the graph's size only, never on the machine.
+//! - **Destination blocks** are ranges of destination ids small enough that a block's partial
+//!   sums stay in cache. A block is reduced by one worker; blocks never change results, only
+//!   speed.
+//!
+//! The local executor and any distributed one call these same functions, so they cannot
+//! disagree about who owns what.
+
+use std::ops::Range;
+
+/// Edges per shard the default shard count aims at.
+pub const EDGES_PER_SHARD: u64 = 1 << 21;
+/// The largest default shard count.
+pub const MAX_DEFAULT_SHARDS: usize = 1024;
+/// Destination ids per block: 64 Ki partial sums of 8 bytes, 512 KiB, about an L2 cache.
+pub const DESTINATION_BLOCK: u32 = 1 << 16;
+
+/// The default number of shards for a graph with `edges` edges: one per
+/// [`EDGES_PER_SHARD`] edges, at least 1 and at most [`MAX_DEFAULT_SHARDS`].
+pub fn default_shard_count(edges: u64) -> usize {
+    (edges.div_ceil(EDGES_PER_SHARD) as usize).clamp(1, MAX_DEFAULT_SHARDS)
+}
+
+/// Source ranges, one per shard, covering `0..nodes` without gaps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Partition {
+    /// `bounds[s]..bounds[s + 1]` is shard `s`'s source range.
+    bounds: Vec<u32>,
+}
+
+impl Partition {
+    /// Splits `0..out_degrees.len()` into `shards` ranges of about equal cost, where a node
+    /// costs its out-degree plus one (so that ranges of dangling nodes are not free: their
+    /// ranks still have to be computed and written).
+    pub fn balanced(out_degrees: &[u32], shards: usize) -> Partition {
+        let shards = shards.max(1);
+        let nodes = out_degrees.len() as u32;
+        let total: u64 = out_degrees.iter().map(|&d| d as u64 + 1).sum();
+        let mut bounds = Vec::with_capacity(shards + 1);
+        bounds.push(0);
+        let mut cost = 0u64;
+        let mut next = 1;
+        for (node, &degree) in out_degrees.iter().enumerate() {
+            // Close shards whose share is reached before this node.
+            while next < shards && cost >= total * next as u64 / shards as u64 {
+                bounds.push(node as u32);
+                next += 1;
+            }
+            cost += degree as u64 + 1;
+        }
+        while bounds.len() < shards + 1 {
+            bounds.push(nodes);
+        }
+        *bounds.last_mut().expect("at least two bounds") = nodes;
+        Partition { bounds }
+    }
+
+    /// A partition from explicit bounds (first 0, last the node count, non-decreasing).
+    pub fn from_bounds(bounds: Vec<u32>) -> Partition {
+        assert!(bounds.len() >= 2 && bounds[0] == 0 && bounds.windows(2).all(|w| w[0] <= w[1]));
+        Partition { bounds }
+    }
+
+    /// Number of shards.
+    pub fn shards(&self) -> usize {
+        self.bounds.len() - 1
+    }
+
+    /// Number of nodes covered.
+    pub fn nodes(&self) -> u32 {
+        *self.bounds.last().expect("bounds are never empty")
+    }
+
+    /// Shard `s`'s source range.
+    pub fn range(&self, s: usize) -> Range<u32> {
+        self.bounds[s]..self.bounds[s + 1]
+    }
+
+    /// The shard that owns `source`.
+    #[inline]
+    pub fn shard_of(&self, source: u32) -> usize {
+        debug_assert!(source < self.nodes());
+        self.bounds.partition_point(|&b| b <= source) - 1
+    }
+
+    /// The bounds, first 0 and last the node count.
+    pub fn bounds(&self) -> &[u32] {
+        &self.bounds
+    }
+}
+
+/// The destination blocks of a graph with `nodes` nodes, in order.
+pub fn destination_blocks(nodes: u32) -> impl Iterator<Item = Range<u32>> {
+    (0..nodes.div_ceil(DESTINATION_BLOCK)).map(move |b| b * DESTINATION_BLOCK..((b + 1) * DESTINATION_BLOCK).min(nodes))
+}
+
+/// The block that reduces contributions to `destination`.
+#[inline]
+pub fn destination_block_of(destination: u32) -> usize {
+    (destination / DESTINATION_BLOCK) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_cover_every_node_in_order() {
+        let degrees = [5, 0, 0, 7, 1, 1, 1, 1, 0, 9];
+        for shards in 1..=12 {
+            let p = Partition::balanced(&degrees, shards);
+            assert_eq!(p.shards(), shards);
+            assert_eq!(p.bounds()[0], 0);
+            assert_eq!(p.nodes(), 10);
+            for node in 0..10 {
+                let s = p.shard_of(node);
+                assert!(p.range(s).contains(&node), "node {node} shard {s} {:?}", p.bounds());
+            }
+        }
+    }
+
+    #[test]
+    fn balanced_by_edges() {
+        // One heavy node at the start, then many light ones.
+        let mut degrees = vec![1000u32];
+        degrees.extend(std::iter::repeat_n(1, 1000));
+        let p = Partition::balanced(&degrees, 2);
+        // The first shard holds the heavy node and little else.
+        assert!(p.range(0).len() < 10, "{:?}", p.bounds());
+    }
+
+    #[test]
+    fn default_count_depends_on_size_only() {
+        assert_eq!(default_shard_count(0), 1);
+        assert_eq!(default_shard_count(3_216_152), 2);
+        assert_eq!(default_shard_count(65_200_000), 32);
+        assert_eq!(default_shard_count(u64::MAX / 2), MAX_DEFAULT_SHARDS);
+    }
+
+    #[test]
+    fn blocks_tile_the_destinations() {
+        let blocks: Vec<_> = destination_blocks(DESTINATION_BLOCK * 2 + 3).collect();
+        assert_eq!(blocks.len(), 3);
+        assert_eq!(blocks[2], DESTINATION_BLOCK * 2..DESTINATION_BLOCK * 2 + 3);
+        assert_eq!(destination_block_of(DESTINATION_BLOCK * 2 + 1), 2);
+        assert_eq!(destination_blocks(0).count(), 0);
+    }
+}

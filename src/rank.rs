@@ -1,0 +1,214 @@
+//! The `rank` job from input to results: read → partition → iterate → write.
+//!
+//! [`load`] is the first two stages (shared with `stats`); [`run`] is the whole job.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::algo::{PageRankConfig, pagerank, read_personalization};
+use crate::error::{Error, Result};
+use crate::graph::{BuildOptions, EdgeCollector, IdMode, NodeTable, ShardedGraph, build};
+use crate::input::{FileReport, InputFile, ParseOptions, read_inputs};
+use crate::output::summary::{Outputs, Parameters, Phases};
+use crate::output::{Exporter, OutputCompression, PartFiles, Ranked, Staging, Summary, TopRow, TopTable, top_nodes};
+use crate::progress::{Event, Phase, Progress};
+
+/// How to read and build a graph.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Text parsing.
+    pub parse: ParseOptions,
+    /// How to read ids.
+    pub ids: IdMode,
+    /// Duplicates and shards.
+    pub build: BuildOptions,
+}
+
+/// A graph read and sharded.
+pub struct Loaded {
+    /// The user's ids.
+    pub nodes: NodeTable,
+    /// The sharded graph.
+    pub graph: ShardedGraph,
+    /// What each input held.
+    pub files: Vec<FileReport>,
+    /// Seconds spent reading.
+    pub read_seconds: f64,
+    /// Seconds spent renumbering and sharding.
+    pub partition_seconds: f64,
+}
+
+/// Reads `inputs` and builds the sharded graph.
+pub fn load(inputs: &[InputFile], options: &LoadOptions, progress: &dyn Progress) -> Result<Loaded> {
+    let started = Instant::now();
+    progress.event(Event::Started(Phase::Read));
+    let mut collector = EdgeCollector::new(options.ids, options.parse.weighted);
+    let files = read_inputs(inputs, &options.parse, &mut collector, progress)?;
+    if collector.is_empty() {
+        let names: Vec<String> = inputs.iter().map(InputFile::name).collect();
+        let skipped: u64 = files.iter().map(|f| f.text.bad_lines).sum();
+        let why = if skipped > 0 {
+            format!("all {skipped} edge lines were malformed and skipped")
+        } else {
+            "every line is blank or a comment".to_string()
+        };
+        return Err(Error::Input(format!("no edges in {}: {why}; give a file with `source target` lines", names.join(", "))));
+    }
+    let read_seconds = started.elapsed().as_secs_f64();
+    progress.event(Event::Finished(Phase::Read, read_seconds));
+
+    let started = Instant::now();
+    progress.event(Event::Started(Phase::Partition));
+    let dense = collector.finish()?;
+    let node_count = u32::try_from(dense.nodes.len()).map_err(|_| Error::Input("too many nodes for 32-bit ids".to_string()))?;
+    if let Some(shards) = options.build.shards
+        && shards == 0
+    {
+        return Err(Error::Config("--shards must be at least 1".to_string()));
+    }
+    let graph = build(dense.keys, dense.weights, node_count, &options.build);
+    let partition_seconds = started.elapsed().as_secs_f64();
+    progress.event(Event::Finished(Phase::Partition, partition_seconds));
+    Ok(Loaded {
+        nodes: dense.nodes,
+        graph,
+        files,
+        read_seconds,
+        partition_seconds,
+    })
+}
+
+/// Everything the `rank` command does.
+#[derive(Clone, Debug)]
+pub struct RankJob {
+    /// Inputs, in order.
+    pub inputs: Vec<InputFile>,
+    /// Reading and building.
+    pub load: LoadOptions,
+    /// PageRank parameters.
+    pub pagerank: PageRankConfig,
+    /// Teleport to the nodes of this file.
+    pub personalize: Option<PathBuf>,
+    /// The result folder.
+    pub output: PathBuf,
+    /// Part file compression.
+    pub compression: OutputCompression,
+    /// Rows of `top.tsv`.
+    pub top: usize,
+    /// The command line, for the summary.
+    pub command: Vec<String>,
+}
+
+impl RankJob {
+    /// A job with default parameters for the given files and result folder.
+    pub fn new(inputs: Vec<PathBuf>, output: PathBuf) -> RankJob {
+        RankJob {
+            inputs: inputs.into_iter().map(InputFile::Path).collect(),
+            load: LoadOptions::default(),
+            pagerank: PageRankConfig::default(),
+            personalize: None,
+            output,
+            compression: OutputCompression::Gzip,
+            top: 100,
+            command: Vec::new(),
+        }
+    }
+}
+
+/// What a finished `rank` job reports.
+pub struct RankOutcome {
+    /// The content of `summary.json`.
+    pub summary: Summary,
+    /// The top rows (as in `top.tsv`).
+    pub top: Vec<TopRow>,
+}
+
+/// Runs the job on the current rayon pool.
+pub fn run(job: &RankJob, progress: &dyn Progress) -> Result<RankOutcome> {
+    let job_started = Instant::now();
+    job.pagerank.validate()?;
+    let loaded = load(&job.inputs, &job.load, progress)?;
+    let Loaded { nodes, graph, files, .. } = &loaded;
+    let personalization = match &job.personalize {
+        Some(path) => Some(read_personalization(path, nodes)?),
+        None => None,
+    };
+
+    let started = Instant::now();
+    progress.event(Event::Started(Phase::Iterate));
+    let max_iterations = job.pagerank.max_iterations;
+    let result = pagerank(graph, &job.pagerank, personalization.as_deref(), &mut |report| {
+        progress.event(Event::Iteration {
+            iteration: report.iteration,
+            max_iterations,
+            change: report.change,
+        })
+    })?;
+    let iterate_seconds = started.elapsed().as_secs_f64();
+    progress.event(Event::Finished(Phase::Iterate, iterate_seconds));
+
+    let started = Instant::now();
+    progress.event(Event::Started(Phase::Write));
+    let staging = Staging::create(&job.output)?;
+    let ranked = Ranked {
+        graph,
+        nodes,
+        ranks: &result.ranks,
+    };
+    let exporters: [&dyn Exporter; 2] = [&PartFiles { compression: job.compression }, &TopTable { k: job.top }];
+    for exporter in exporters {
+        exporter.export(&ranked, staging.path())?;
+    }
+    let top = top_nodes(&ranked, job.top);
+    let write_seconds = started.elapsed().as_secs_f64();
+
+    let summary = Summary {
+        crawlrank_version: env!("CARGO_PKG_VERSION"),
+        command: job.command.clone(),
+        inputs: files.clone(),
+        graph: graph.stats.clone(),
+        ids: nodes.kind(),
+        bad_lines_skipped: files.iter().map(|f| f.text.bad_lines).sum(),
+        parameters: Parameters {
+            damping: job.pagerank.damping,
+            tolerance: job.pagerank.tolerance,
+            max_iterations: job.pagerank.max_iterations,
+            dangling: job.pagerank.dangling,
+            weighted: graph.stats.weighted,
+            multi: graph.stats.multi,
+            personalization: job.personalize.as_ref().map(|p| p.display().to_string()),
+            personalization_nodes: personalization.as_ref().map_or(0, Vec::len),
+            shards: graph.partition.shards(),
+            shards_by_default: job.load.build.shards.is_none(),
+            threads: rayon::current_num_threads(),
+            precision: "f64",
+            teleport: if personalization.is_some() { "personalized" } else { "uniform" },
+        },
+        iterations_run: result.iterations.len(),
+        iterations: result.iterations.clone(),
+        converged: result.converged,
+        residual: result.residual,
+        error_bound: result.error_bound,
+        rank_sum: result.ranks.iter().sum(),
+        phases: Phases {
+            read: loaded.read_seconds,
+            partition: loaded.partition_seconds,
+            iterate: iterate_seconds,
+            write: write_seconds,
+            total: job_started.elapsed().as_secs_f64(),
+        },
+        peak_rss_bytes: crate::memory::peak_rss_bytes(),
+        graph_bytes: graph.heap_bytes() as u64,
+        outputs: Outputs {
+            ranks: "ranks".to_string(),
+            compression: job.compression,
+            part_files: graph.partition.shards(),
+            top: "top.tsv".to_string(),
+            top_rows: top.len(),
+        },
+    };
+    summary.write(staging.path())?;
+    staging.commit()?;
+    progress.event(Event::Finished(Phase::Write, started.elapsed().as_secs_f64()));
+    Ok(RankOutcome { summary, top })
+}
