@@ -96,6 +96,9 @@ mod tests {
     #[test]
     fn parse_error_names_file_line_and_text() {
         let e = Error::parse("edges.tsv", 7, "expected 2 or 3 fields, found 1", b"lonely");
-        assert_eq!(e.to_string(), "edges.tsv:7: expected 2 or 3 fields, found 1: \"lonely\"");
+        assert_eq!(
+            e.to_string(),
+            "edges.tsv:7: expected 2 or 3 fields, found 1: \"lonely\""
+        );
     }
 }

@@ -96,7 +96,8 @@ impl Partition {
 
 /// The destination blocks of a graph with `nodes` nodes, in order.
 pub fn destination_blocks(nodes: u32) -> impl Iterator<Item = Range<u32>> {
-    (0..nodes.div_ceil(DESTINATION_BLOCK)).map(move |b| b * DESTINATION_BLOCK..((b + 1) * DESTINATION_BLOCK).min(nodes))
+    (0..nodes.div_ceil(DESTINATION_BLOCK))
+        .map(move |b| b * DESTINATION_BLOCK..((b + 1) * DESTINATION_BLOCK).min(nodes))
 }
 
 /// The block that reduces contributions to `destination`.
@@ -119,7 +120,11 @@ mod tests {
             assert_eq!(p.nodes(), 10);
             for node in 0..10 {
                 let s = p.shard_of(node);
-                assert!(p.range(s).contains(&node), "node {node} shard {s} {:?}", p.bounds());
+                assert!(
+                    p.range(s).contains(&node),
+                    "node {node} shard {s} {:?}",
+                    p.bounds()
+                );
             }
         }
     }
@@ -127,11 +132,14 @@ mod tests {
     #[test]
     fn balanced_by_edges() {
         // One heavy node at the start, then many light ones.
-        let mut degrees = vec![1000u32];
+        let mut degrees = vec![10_000u32];
         degrees.extend(std::iter::repeat_n(1, 1000));
         let p = Partition::balanced(&degrees, 2);
-        // The first shard holds the heavy node and little else.
-        assert!(p.range(0).len() < 10, "{:?}", p.bounds());
+        // The heavy node alone is more than half the cost: it gets a shard of its own.
+        assert_eq!(p.bounds(), &[0, 1, 1001]);
+        // Light nodes only: ranges of about equal length.
+        let p = Partition::balanced(&[1; 1000], 4);
+        assert_eq!(p.bounds(), &[0, 250, 500, 750, 1000]);
     }
 
     #[test]

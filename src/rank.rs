@@ -10,7 +10,9 @@ use crate::error::{Error, Result};
 use crate::graph::{BuildOptions, EdgeCollector, IdMode, NodeTable, ShardedGraph, build};
 use crate::input::{FileReport, InputFile, ParseOptions, read_inputs};
 use crate::output::summary::{Outputs, Parameters, Phases};
-use crate::output::{Exporter, OutputCompression, PartFiles, Ranked, Staging, Summary, TopRow, TopTable, top_nodes};
+use crate::output::{
+    Exporter, OutputCompression, PartFiles, Ranked, Staging, Summary, TopRow, TopTable, top_nodes,
+};
 use crate::progress::{Event, Phase, Progress};
 
 /// How to read and build a graph.
@@ -39,7 +41,11 @@ pub struct Loaded {
 }
 
 /// Reads `inputs` and builds the sharded graph.
-pub fn load(inputs: &[InputFile], options: &LoadOptions, progress: &dyn Progress) -> Result<Loaded> {
+pub fn load(
+    inputs: &[InputFile],
+    options: &LoadOptions,
+    progress: &dyn Progress,
+) -> Result<Loaded> {
     let started = Instant::now();
     progress.event(Event::Started(Phase::Read));
     let mut collector = EdgeCollector::new(options.ids, options.parse.weighted);
@@ -52,7 +58,10 @@ pub fn load(inputs: &[InputFile], options: &LoadOptions, progress: &dyn Progress
         } else {
             "every line is blank or a comment".to_string()
         };
-        return Err(Error::Input(format!("no edges in {}: {why}; give a file with `source target` lines", names.join(", "))));
+        return Err(Error::Input(format!(
+            "no edges in {}: {why}; give a file with `source target` lines",
+            names.join(", ")
+        )));
     }
     let read_seconds = started.elapsed().as_secs_f64();
     progress.event(Event::Finished(Phase::Read, read_seconds));
@@ -60,7 +69,8 @@ pub fn load(inputs: &[InputFile], options: &LoadOptions, progress: &dyn Progress
     let started = Instant::now();
     progress.event(Event::Started(Phase::Partition));
     let dense = collector.finish()?;
-    let node_count = u32::try_from(dense.nodes.len()).map_err(|_| Error::Input("too many nodes for 32-bit ids".to_string()))?;
+    let node_count = u32::try_from(dense.nodes.len())
+        .map_err(|_| Error::Input("too many nodes for 32-bit ids".to_string()))?;
     if let Some(shards) = options.build.shards
         && shards == 0
     {
@@ -128,7 +138,12 @@ pub fn run(job: &RankJob, progress: &dyn Progress) -> Result<RankOutcome> {
     let job_started = Instant::now();
     job.pagerank.validate()?;
     let loaded = load(&job.inputs, &job.load, progress)?;
-    let Loaded { nodes, graph, files, .. } = &loaded;
+    let Loaded {
+        nodes,
+        graph,
+        files,
+        ..
+    } = &loaded;
     let personalization = match &job.personalize {
         Some(path) => Some(read_personalization(path, nodes)?),
         None => None,
@@ -137,13 +152,18 @@ pub fn run(job: &RankJob, progress: &dyn Progress) -> Result<RankOutcome> {
     let started = Instant::now();
     progress.event(Event::Started(Phase::Iterate));
     let max_iterations = job.pagerank.max_iterations;
-    let result = pagerank(graph, &job.pagerank, personalization.as_deref(), &mut |report| {
-        progress.event(Event::Iteration {
-            iteration: report.iteration,
-            max_iterations,
-            change: report.change,
-        })
-    })?;
+    let result = pagerank(
+        graph,
+        &job.pagerank,
+        personalization.as_deref(),
+        &mut |report| {
+            progress.event(Event::Iteration {
+                iteration: report.iteration,
+                max_iterations,
+                change: report.change,
+            })
+        },
+    )?;
     let iterate_seconds = started.elapsed().as_secs_f64();
     progress.event(Event::Finished(Phase::Iterate, iterate_seconds));
 
@@ -155,7 +175,12 @@ pub fn run(job: &RankJob, progress: &dyn Progress) -> Result<RankOutcome> {
         nodes,
         ranks: &result.ranks,
     };
-    let exporters: [&dyn Exporter; 2] = [&PartFiles { compression: job.compression }, &TopTable { k: job.top }];
+    let exporters: [&dyn Exporter; 2] = [
+        &PartFiles {
+            compression: job.compression,
+        },
+        &TopTable { k: job.top },
+    ];
     for exporter in exporters {
         exporter.export(&ranked, staging.path())?;
     }
@@ -182,7 +207,11 @@ pub fn run(job: &RankJob, progress: &dyn Progress) -> Result<RankOutcome> {
             shards_by_default: job.load.build.shards.is_none(),
             threads: rayon::current_num_threads(),
             precision: "f64",
-            teleport: if personalization.is_some() { "personalized" } else { "uniform" },
+            teleport: if personalization.is_some() {
+                "personalized"
+            } else {
+                "uniform"
+            },
         },
         iterations_run: result.iterations.len(),
         iterations: result.iterations.clone(),
@@ -209,6 +238,9 @@ pub fn run(job: &RankJob, progress: &dyn Progress) -> Result<RankOutcome> {
     };
     summary.write(staging.path())?;
     staging.commit()?;
-    progress.event(Event::Finished(Phase::Write, started.elapsed().as_secs_f64()));
+    progress.event(Event::Finished(
+        Phase::Write,
+        started.elapsed().as_secs_f64(),
+    ));
     Ok(RankOutcome { summary, top })
 }

@@ -46,7 +46,11 @@ pub fn degree_summary(degrees: &[u32], nodes: &NodeTable) -> DegreeSummary {
     sorted.sort_unstable();
     let mut order: Vec<u32> = (0..degrees.len() as u32).collect();
     let k = 10.min(order.len());
-    let better = |a: &u32, b: &u32| degrees[*b as usize].cmp(&degrees[*a as usize]).then(a.cmp(b));
+    let better = |a: &u32, b: &u32| {
+        degrees[*b as usize]
+            .cmp(&degrees[*a as usize])
+            .then(a.cmp(b))
+    };
     order.select_nth_unstable_by(k - 1, better);
     order.truncate(k);
     order.sort_unstable_by(better);
@@ -55,7 +59,10 @@ pub fn degree_summary(degrees: &[u32], nodes: &NodeTable) -> DegreeSummary {
         median: sorted[(sorted.len() - 1) / 2],
         mean: degrees.iter().map(|&d| d as f64).sum::<f64>() / degrees.len() as f64,
         max: *sorted.last().expect("not empty"),
-        top: order.into_iter().map(|v| (nodes.label(v), degrees[v as usize])).collect(),
+        top: order
+            .into_iter()
+            .map(|v| (nodes.label(v), degrees[v as usize]))
+            .collect(),
     }
 }
 

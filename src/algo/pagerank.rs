@@ -62,10 +62,16 @@ impl PageRankConfig {
     /// Checks that the parameters can work.
     pub fn validate(&self) -> Result<()> {
         if !(self.damping > 0.0 && self.damping < 1.0) {
-            return Err(Error::Config(format!("--damping must be between 0 and 1 (exclusive), not {}", self.damping)));
+            return Err(Error::Config(format!(
+                "--damping must be between 0 and 1 (exclusive), not {}",
+                self.damping
+            )));
         }
         if !(self.tolerance >= 0.0 && self.tolerance.is_finite()) {
-            return Err(Error::Config(format!("--tol must be a finite number >= 0, not {}", self.tolerance)));
+            return Err(Error::Config(format!(
+                "--tol must be a finite number >= 0, not {}",
+                self.tolerance
+            )));
         }
         if self.max_iterations == 0 {
             return Err(Error::Config("--max-iter must be at least 1".to_string()));
@@ -111,15 +117,26 @@ pub struct PageRankRound {
 impl PageRank {
     /// PageRank on `graph` (weighted if the graph carries weights), teleporting uniformly or
     /// to `personalization` (node, weight) pairs, normalised here.
-    pub fn new(graph: &ShardedGraph, config: &PageRankConfig, personalization: Option<&[(u32, f64)]>) -> Result<PageRank> {
+    pub fn new(
+        graph: &ShardedGraph,
+        config: &PageRankConfig,
+        personalization: Option<&[(u32, f64)]>,
+    ) -> Result<PageRank> {
         config.validate()?;
         let n = graph.nodes();
         if n == 0 {
             return Err(Error::Input("the graph has no nodes".to_string()));
         }
         let inverse_out: Vec<f64> = match &graph.out_weight {
-            Some(w) => w.iter().map(|&w| if w > 0.0 { 1.0 / w } else { 0.0 }).collect(),
-            None => graph.out_degree.iter().map(|&d| if d > 0 { 1.0 / d as f64 } else { 0.0 }).collect(),
+            Some(w) => w
+                .iter()
+                .map(|&w| if w > 0.0 { 1.0 / w } else { 0.0 })
+                .collect(),
+            None => graph
+                .out_degree
+                .iter()
+                .map(|&d| if d > 0 { 1.0 / d as f64 } else { 0.0 })
+                .collect(),
         };
         let dangling = (0..n).filter(|&v| graph.is_dangling(v)).collect();
         let uniform = Distribution::Uniform(1.0 / n as f64);
@@ -128,7 +145,9 @@ impl PageRank {
             Some(pairs) => {
                 let total: f64 = pairs.iter().map(|p| p.1).sum();
                 if !(total > 0.0) {
-                    return Err(Error::Input("the personalization weights sum to zero".to_string()));
+                    return Err(Error::Input(
+                        "the personalization weights sum to zero".to_string(),
+                    ));
                 }
                 let mut p = vec![0.0; n as usize];
                 for &(v, w) in pairs {
@@ -180,7 +199,8 @@ impl VertexProgram for PageRank {
     }
     #[inline]
     fn apply(&self, round: &PageRankRound, node: u32, _: f64, reduced: f64) -> f64 {
-        self.damping * (reduced + round.dangling_mass * self.dangling_to.at(node)) + (1.0 - self.damping) * self.teleport.at(node)
+        self.damping * (reduced + round.dangling_mass * self.dangling_to.at(node))
+            + (1.0 - self.damping) * self.teleport.at(node)
     }
     #[inline]
     fn change(&self, old: f64, new: f64) -> f64 {
@@ -239,14 +259,27 @@ pub fn read_personalization(path: &Path, nodes: &NodeTable) -> Result<Vec<(u32, 
         let line = line.map_err(|e| Error::io(path, e))?;
         let number = index as u64 + 1;
         let line = line.strip_suffix(b"\r").unwrap_or(&line);
-        let line = if number == 1 { line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line) } else { line }.trim_ascii();
+        let line = if number == 1 {
+            line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
+        } else {
+            line
+        }
+        .trim_ascii();
         if line.is_empty() || line[0] == b'#' {
             continue;
         }
-        let split = line.iter().rposition(|&b| b == b'\t' || b == b',' || b == b' ');
+        let split = line
+            .iter()
+            .rposition(|&b| b == b'\t' || b == b',' || b == b' ');
         let (id, weight) = match split {
-            Some(at) if line[at + 1..].iter().all(|b| b.is_ascii_digit() || b".eE+-".contains(b)) && at > 0 => {
-                let w = crate::input::text::parse_weight(&line[at + 1..]).map_err(|m| Error::parse(&name, number, m, line))?;
+            Some(at)
+                if line[at + 1..]
+                    .iter()
+                    .all(|b| b.is_ascii_digit() || b".eE+-".contains(b))
+                    && at > 0 =>
+            {
+                let w = crate::input::text::parse_weight(&line[at + 1..])
+                    .map_err(|m| Error::parse(&name, number, m, line))?;
                 (line[..at].trim_ascii(), w)
             }
             _ => (line, 1.0),
@@ -257,7 +290,9 @@ pub fn read_personalization(path: &Path, nodes: &NodeTable) -> Result<Vec<(u32, 
         pairs.push((node, weight));
     }
     if pairs.is_empty() {
-        return Err(Error::Input(format!("{name}: the personalization file names no node")));
+        return Err(Error::Input(format!(
+            "{name}: the personalization file names no node"
+        )));
     }
     Ok(pairs)
 }
@@ -268,7 +303,14 @@ mod tests {
     use crate::graph::{BuildOptions, build, collect::pack};
 
     /// A naive power iteration on an edge list, the formula written out directly.
-    fn naive(n: usize, edges: &[(u32, u32, f64)], alpha: f64, p: &[f64], q: &[f64], iterations: usize) -> Vec<f64> {
+    fn naive(
+        n: usize,
+        edges: &[(u32, u32, f64)],
+        alpha: f64,
+        p: &[f64],
+        q: &[f64],
+        iterations: usize,
+    ) -> Vec<f64> {
         let mut w_out = vec![0.0; n];
         for &(s, _, w) in edges {
             w_out[s as usize] += w;
@@ -276,7 +318,9 @@ mod tests {
         let mut x = vec![1.0 / n as f64; n];
         for _ in 0..iterations {
             let dangling: f64 = (0..n).filter(|&v| w_out[v] == 0.0).map(|v| x[v]).sum();
-            let mut y: Vec<f64> = (0..n).map(|v| alpha * dangling * q[v] + (1.0 - alpha) * p[v]).collect();
+            let mut y: Vec<f64> = (0..n)
+                .map(|v| alpha * dangling * q[v] + (1.0 - alpha) * p[v])
+                .collect();
             for &(s, t, w) in edges {
                 y[t as usize] += alpha * x[s as usize] * w / w_out[s as usize];
             }
@@ -288,21 +332,37 @@ mod tests {
     fn graph(n: u32, edges: &[(u32, u32, f64)], weighted: bool, shards: usize) -> ShardedGraph {
         let keys = edges.iter().map(|&(s, t, _)| pack(s, t)).collect();
         let weights = weighted.then(|| edges.iter().map(|e| e.2).collect());
-        build(keys, weights, n, &BuildOptions { multi: true, shards: Some(shards) })
+        build(
+            keys,
+            weights,
+            n,
+            &BuildOptions {
+                multi: true,
+                shards: Some(shards),
+            },
+        )
     }
 
     fn l1(a: &[f64], b: &[f64]) -> f64 {
         a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum()
     }
 
-    fn run(g: &ShardedGraph, config: &PageRankConfig, personalization: Option<&[(u32, f64)]>) -> PageRankResult {
+    fn run(
+        g: &ShardedGraph,
+        config: &PageRankConfig,
+        personalization: Option<&[(u32, f64)]>,
+    ) -> PageRankResult {
         pagerank(g, config, personalization, &mut |_| {}).unwrap()
     }
 
     #[test]
     fn cycle_is_uniform() {
         let edges: Vec<_> = (0..5).map(|i| (i, (i + 1) % 5, 1.0)).collect();
-        let r = run(&graph(5, &edges, false, 2), &PageRankConfig::default(), None);
+        let r = run(
+            &graph(5, &edges, false, 2),
+            &PageRankConfig::default(),
+            None,
+        );
         assert!(r.converged);
         for x in &r.ranks {
             assert!((x - 0.2).abs() < 1e-14, "{x}");
@@ -317,7 +377,11 @@ mod tests {
         let k = 9u32;
         let (n, a) = ((k + 1) as f64, 0.85);
         let edges: Vec<_> = (1..=k).map(|i| (i, 0, 1.0)).collect();
-        let r = run(&graph(k + 1, &edges, false, 3), &PageRankConfig::default(), None);
+        let r = run(
+            &graph(k + 1, &edges, false, 3),
+            &PageRankConfig::default(),
+            None,
+        );
         let leaf = 1.0 / (n + a * k as f64);
         let hub = 1.0 - k as f64 * leaf;
         assert!((r.ranks[0] - hub).abs() < 1e-10, "{} vs {hub}", r.ranks[0]);
@@ -329,9 +393,17 @@ mod tests {
     #[test]
     fn dangling_chain_sums_to_one() {
         let edges = vec![(0, 1, 1.0), (1, 2, 1.0), (2, 3, 1.0)];
-        let r = run(&graph(4, &edges, false, 1), &PageRankConfig::default(), None);
+        let r = run(
+            &graph(4, &edges, false, 1),
+            &PageRankConfig::default(),
+            None,
+        );
         assert!((r.ranks.iter().sum::<f64>() - 1.0).abs() < 1e-12);
-        assert!(r.ranks.windows(2).all(|w| w[0] < w[1]), "rank grows along the chain: {:?}", r.ranks);
+        assert!(
+            r.ranks.windows(2).all(|w| w[0] < w[1]),
+            "rank grows along the chain: {:?}",
+            r.ranks
+        );
     }
 
     /// A deterministic pseudo-random sequence for the seeded graphs (SplitMix64).
@@ -349,7 +421,8 @@ mod tests {
             .map(|_| {
                 let a = (splitmix(&mut s) % n as u64) as u32;
                 // Skewed destinations, as on the web.
-                let b = ((splitmix(&mut s) % n as u64) * (splitmix(&mut s) % n as u64) / n as u64) as u32;
+                let b = ((splitmix(&mut s) % n as u64) * (splitmix(&mut s) % n as u64) / n as u64)
+                    as u32;
                 (a, b, 0.5 + (splitmix(&mut s) % 100) as f64 / 10.0)
             })
             .collect()
@@ -368,10 +441,17 @@ mod tests {
             let uniform = vec![1.0 / n as f64; n as usize];
             for weighted in [false, true] {
                 let g = graph(n, &edges, weighted, 1 + seed as usize);
-                let naive_edges: Vec<_> = edges.iter().map(|&(s, t, w)| (s, t, if weighted { w } else { 1.0 })).collect();
+                let naive_edges: Vec<_> = edges
+                    .iter()
+                    .map(|&(s, t, w)| (s, t, if weighted { w } else { 1.0 }))
+                    .collect();
                 let expected = naive(n as usize, &naive_edges, 0.85, &uniform, &uniform, 60);
                 let r = run(&g, &config, None);
-                assert!(l1(&r.ranks, &expected) < 1e-12, "seed {seed} weighted {weighted}: {}", l1(&r.ranks, &expected));
+                assert!(
+                    l1(&r.ranks, &expected) < 1e-12,
+                    "seed {seed} weighted {weighted}: {}",
+                    l1(&r.ranks, &expected)
+                );
             }
             // Personalized, with dangling mass following the teleport vector or uniform.
             let seeds = [(3u32, 1.0), (7, 3.0)];
@@ -381,7 +461,10 @@ mod tests {
             let naive_edges: Vec<_> = edges.iter().map(|&(s, t, _)| (s, t, 1.0)).collect();
             let g = graph(n, &edges, false, 2);
             for (dangling, q) in [(Dangling::Teleport, &p), (Dangling::Uniform, &uniform)] {
-                let c = PageRankConfig { dangling, ..config.clone() };
+                let c = PageRankConfig {
+                    dangling,
+                    ..config.clone()
+                };
                 let r = run(&g, &c, Some(&seeds));
                 let expected = naive(n as usize, &naive_edges, 0.85, &p, q, 60);
                 assert!(l1(&r.ranks, &expected) < 1e-12, "personalized {dangling:?}");
@@ -398,10 +481,16 @@ mod tests {
             let g = graph(5000, &edges, false, shards);
             let mut by_threads = Vec::new();
             for threads in [1, 2, 8] {
-                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
                 by_threads.push(pool.install(|| run(&g, &config, None)).ranks);
             }
-            assert!(by_threads.windows(2).all(|w| w[0] == w[1]), "bit-identical for 1, 2 and 8 threads");
+            assert!(
+                by_threads.windows(2).all(|w| w[0] == w[1]),
+                "bit-identical for 1, 2 and 8 threads"
+            );
             assert!(l1(&by_threads[0], &reference.ranks) < 1e-12);
         }
     }
@@ -410,7 +499,15 @@ mod tests {
     fn tolerance_zero_runs_every_iteration_and_bound_is_reported() {
         let edges = random_edges(7, 100, 500);
         let g = graph(100, &edges, false, 1);
-        let r = run(&g, &PageRankConfig { tolerance: 0.0, max_iterations: 17, ..Default::default() }, None);
+        let r = run(
+            &g,
+            &PageRankConfig {
+                tolerance: 0.0,
+                max_iterations: 17,
+                ..Default::default()
+            },
+            None,
+        );
         assert_eq!(r.iterations.len(), 17);
         assert!(!r.converged);
         assert!((r.error_bound - 0.85 / 0.15 * r.residual).abs() <= 1e-18);
@@ -419,9 +516,18 @@ mod tests {
     #[test]
     fn invalid_parameters_are_refused() {
         for config in [
-            PageRankConfig { damping: 1.0, ..Default::default() },
-            PageRankConfig { tolerance: -1.0, ..Default::default() },
-            PageRankConfig { max_iterations: 0, ..Default::default() },
+            PageRankConfig {
+                damping: 1.0,
+                ..Default::default()
+            },
+            PageRankConfig {
+                tolerance: -1.0,
+                ..Default::default()
+            },
+            PageRankConfig {
+                max_iterations: 0,
+                ..Default::default()
+            },
         ] {
             assert!(config.validate().is_err(), "{config:?}");
         }

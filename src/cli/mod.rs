@@ -42,7 +42,7 @@ where
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
-            let text = e.render().ansi().to_string();
+            let text = e.render().to_string();
             return if e.use_stderr() {
                 let _ = write!(stderr, "{text}");
                 EXIT_FAILURE
@@ -52,7 +52,10 @@ where
             };
         }
     };
-    let command: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let command: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let outcome = match cli.command {
         Command::Rank(a) => rank_command(a, command, stdout, stderr),
         Command::Stats(a) => stats_command(a, stdout),
@@ -130,11 +133,24 @@ pub fn default_output_name(inputs: &[String]) -> String {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "input".to_string());
     let stem = name.split(['*', '?', '[']).next().unwrap_or(&name);
-    let stem = stem.split('.').next().unwrap_or(stem).trim_end_matches(['-', '_']);
-    if stem.is_empty() { "input".to_string() } else { stem.to_string() }
+    let stem = stem
+        .split('.')
+        .next()
+        .unwrap_or(stem)
+        .trim_end_matches(['-', '_']);
+    if stem.is_empty() {
+        "input".to_string()
+    } else {
+        stem.to_string()
+    }
 }
 
-fn rank_command(a: RankArgs, command: Vec<String>, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<(), Failure> {
+fn rank_command(
+    a: RankArgs,
+    command: Vec<String>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<(), Failure> {
     let inputs = if a.inputs.is_empty() {
         vec![InputFile::Bundled {
             name: BUNDLED_NAME,
@@ -151,7 +167,10 @@ fn rank_command(a: RankArgs, command: Vec<String>, stdout: &mut dyn Write, stder
     if a.top == 0 {
         return Err(Error::Config("--top must be at least 1".to_string()).into());
     }
-    let output = a.output.clone().unwrap_or_else(|| PathBuf::from("output").join(default_output_name(&a.inputs)));
+    let output = a
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(default_output_name(&a.inputs)));
     let job = RankJob {
         inputs,
         load: load_options(&a.input),
@@ -181,7 +200,11 @@ fn rank_command(a: RankArgs, command: Vec<String>, stdout: &mut dyn Write, stder
         s.graph.nodes,
         s.graph.edges,
         s.iterations_run,
-        if s.converged { "converged" } else { "NOT converged: raise --max-iter or --tol" },
+        if s.converged {
+            "converged"
+        } else {
+            "NOT converged: raise --max-iter or --tol"
+        },
         s.error_bound,
         s.phases.total,
         s.peak_rss_bytes.map_or("unknown".to_string(), human_bytes),
@@ -194,8 +217,17 @@ fn rank_command(a: RankArgs, command: Vec<String>, stdout: &mut dyn Write, stder
 /// the middle.
 pub fn write_top_table(out: &mut dyn Write, rows: &[TopRow]) -> io::Result<()> {
     let ids: Vec<String> = rows.iter().map(|r| shorten(&r.id, 60)).collect();
-    let width = ids.iter().map(|s| s.chars().count()).max().unwrap_or(2).max(2);
-    writeln!(out, "{:>4}  {:<width$}  {:>12}  {:>9}  {:>9}", "#", "id", "pagerank", "in", "out")?;
+    let width = ids
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(2)
+        .max(2);
+    writeln!(
+        out,
+        "{:>4}  {:<width$}  {:>12}  {:>9}  {:>9}",
+        "#", "id", "pagerank", "in", "out"
+    )?;
     for (row, id) in rows.iter().zip(&ids) {
         let pad = width - id.chars().count();
         writeln!(
@@ -240,17 +272,32 @@ fn stats_command(a: StatsArgs, stdout: &mut dyn Write) -> Result<(), Failure> {
     }
     let c = &report.counts;
     writeln!(stdout, "nodes            {}", c.nodes)?;
-    writeln!(stdout, "edges            {} (of {} edge lines)", c.edges, c.edges_read)?;
+    writeln!(
+        stdout,
+        "edges            {} (of {} edge lines)",
+        c.edges, c.edges_read
+    )?;
     writeln!(
         stdout,
         "duplicate edges  {}{}",
         c.duplicate_edges,
-        if c.multi { " (kept as parallel edges: --multi)" } else { " (collapsed)" }
+        if c.multi {
+            " (kept as parallel edges: --multi)"
+        } else {
+            " (collapsed)"
+        }
     )?;
     writeln!(stdout, "self-loops       {}", c.self_loops)?;
     writeln!(stdout, "dangling nodes   {}", c.dangling_nodes)?;
-    for (name, d) in [("out-degree", &report.out_degree), ("in-degree", &report.in_degree)] {
-        writeln!(stdout, "{name:<16} min {}, median {}, mean {:.3}, max {}", d.min, d.median, d.mean, d.max)?;
+    for (name, d) in [
+        ("out-degree", &report.out_degree),
+        ("in-degree", &report.in_degree),
+    ] {
+        writeln!(
+            stdout,
+            "{name:<16} min {}, median {}, mean {:.3}, max {}",
+            d.min, d.median, d.mean, d.max
+        )?;
         for (id, degree) in &d.top {
             writeln!(stdout, "  {degree:>10}  {}", shorten(id, 80))?;
         }
@@ -264,7 +311,10 @@ mod tests {
 
     #[test]
     fn default_output_names() {
-        assert_eq!(default_output_name(&["../data/cnr-2000.el.gz".into()]), "cnr-2000");
+        assert_eq!(
+            default_output_name(&["../data/cnr-2000.el.gz".into()]),
+            "cnr-2000"
+        );
         assert_eq!(default_output_name(&["crawl/".into()]), "crawl");
         assert_eq!(default_output_name(&["parts/part-*.gz".into()]), "part");
         assert_eq!(default_output_name(&["-".into()]), "stdin");

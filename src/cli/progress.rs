@@ -49,7 +49,11 @@ impl Progress for Bars {
         }
         match event {
             Event::Started(Phase::Read) => self.replace(None),
-            Event::Read { bytes, total_bytes, edges } => {
+            Event::Read {
+                bytes,
+                total_bytes,
+                edges,
+            } => {
                 let mut current = self.bar.lock().expect("progress lock");
                 let bar = current.get_or_insert_with(|| match total_bytes {
                     Some(total) => self.new_bar(
@@ -72,7 +76,10 @@ impl Progress for Bars {
             } => {
                 let mut current = self.bar.lock().expect("progress lock");
                 let bar = current.get_or_insert_with(|| {
-                    self.new_bar(Some(max_iterations as u64), "iterating {bar:30} {pos}/{len} {elapsed} {msg}")
+                    self.new_bar(
+                        Some(max_iterations as u64),
+                        "iterating {bar:30} {pos}/{len} {elapsed} {msg}",
+                    )
                 });
                 bar.set_position(iteration as u64);
                 bar.set_message(format!("L1 change {change:.3e}"));

@@ -25,7 +25,12 @@ pub struct BuildOptions {
 ///
 /// Duplicates collapse unless `multi`; with weights, the last occurrence's weight wins, as
 /// when networkx adds the same edge twice to a `DiGraph`.
-pub fn build(mut keys: Vec<u64>, weights: Option<Vec<f64>>, nodes: u32, options: &BuildOptions) -> ShardedGraph {
+pub fn build(
+    mut keys: Vec<u64>,
+    weights: Option<Vec<f64>>,
+    nodes: u32,
+    options: &BuildOptions,
+) -> ShardedGraph {
     let edges_read = keys.len() as u64;
     let weights = match weights {
         None => {
@@ -76,7 +81,10 @@ pub fn build(mut keys: Vec<u64>, weights: Option<Vec<f64>>, nodes: u32, options:
     });
 
     let edges = keys.len() as u64;
-    let partition = Partition::balanced(&out_degree, options.shards.unwrap_or_else(|| default_shard_count(edges)));
+    let partition = Partition::balanced(
+        &out_degree,
+        options.shards.unwrap_or_else(|| default_shard_count(edges)),
+    );
     let shards = split_into_shards(&partition, keys, weights);
 
     let mut graph = ShardedGraph {
@@ -102,13 +110,19 @@ pub fn build(mut keys: Vec<u64>, weights: Option<Vec<f64>>, nodes: u32, options:
 }
 
 /// Cuts keys sorted by source into the partition's shards, each regrouped by destination.
-fn split_into_shards(partition: &Partition, mut keys: Vec<u64>, weights: Option<Vec<f64>>) -> Vec<Shard> {
+fn split_into_shards(
+    partition: &Partition,
+    mut keys: Vec<u64>,
+    weights: Option<Vec<f64>>,
+) -> Vec<Shard> {
     let starts: Vec<usize> = partition
         .bounds()
         .iter()
         .map(|&b| keys.partition_point(|&k| unpack(k).0 < b))
         .collect();
-    let ranges: Vec<_> = (0..partition.shards()).map(|s| (partition.range(s), starts[s]..starts[s + 1])).collect();
+    let ranges: Vec<_> = (0..partition.shards())
+        .map(|s| (partition.range(s), starts[s]..starts[s + 1]))
+        .collect();
     match weights {
         None => {
             let slices = cut(&mut keys, &starts);
@@ -172,7 +186,12 @@ mod tests {
 
     #[test]
     fn collapses_duplicates_keeps_self_loops_and_counts() {
-        let g = build(keys(&[(0, 1), (0, 1), (1, 1), (1, 2), (0, 2)]), None, 4, &BuildOptions::default());
+        let g = build(
+            keys(&[(0, 1), (0, 1), (1, 1), (1, 2), (0, 2)]),
+            None,
+            4,
+            &BuildOptions::default(),
+        );
         assert_eq!(g.stats.edges, 4);
         assert_eq!(g.stats.duplicate_edges, 1);
         assert_eq!(g.stats.self_loops, 1);
@@ -183,7 +202,10 @@ mod tests {
 
     #[test]
     fn multi_keeps_parallel_edges() {
-        let options = BuildOptions { multi: true, shards: None };
+        let options = BuildOptions {
+            multi: true,
+            shards: None,
+        };
         let g = build(keys(&[(0, 1), (0, 1), (1, 0)]), None, 2, &options);
         assert_eq!(g.stats.edges, 3);
         assert_eq!(g.out_degree, vec![2, 1]);
@@ -191,7 +213,12 @@ mod tests {
 
     #[test]
     fn weighted_duplicates_keep_the_last_weight() {
-        let g = build(keys(&[(0, 1), (0, 1), (0, 0)]), Some(vec![5.0, 2.0, 1.0]), 2, &BuildOptions::default());
+        let g = build(
+            keys(&[(0, 1), (0, 1), (0, 0)]),
+            Some(vec![5.0, 2.0, 1.0]),
+            2,
+            &BuildOptions::default(),
+        );
         assert_eq!(all_edges(&g), vec![(0, 0, 1.0), (0, 1, 2.0)]);
         assert_eq!(g.out_weight, Some(vec![3.0, 0.0]));
         assert!(g.is_dangling(1));
@@ -202,10 +229,22 @@ mod tests {
         let edges: Vec<(u32, u32)> = (0..500u32).map(|i| (i * 7 % 53, i * 13 % 53)).collect();
         let reference = all_edges(&build(keys(&edges), None, 53, &BuildOptions::default()));
         for shards in [1, 2, 3, 8, 60] {
-            let g = build(keys(&edges), None, 53, &BuildOptions { multi: false, shards: Some(shards) });
+            let g = build(
+                keys(&edges),
+                None,
+                53,
+                &BuildOptions {
+                    multi: false,
+                    shards: Some(shards),
+                },
+            );
             assert_eq!(g.shards.len(), shards);
             for shard in &g.shards {
-                assert!(shard.edges_iter().all(|(s, _, _)| shard.source_range.contains(&s)));
+                assert!(
+                    shard
+                        .edges_iter()
+                        .all(|(s, _, _)| shard.source_range.contains(&s))
+                );
             }
             assert_eq!(all_edges(&g), reference, "{shards} shards");
         }

@@ -117,7 +117,11 @@ impl EdgeCollector {
     /// Switches integer ids to strings (auto mode met a non-integer id).
     fn switch_to_strings(&mut self) -> Result<(), String> {
         let mut interner = Interner::default();
-        let mut intern_int = |v: u64| interner.intern(itoa::Buffer::new().format(v).as_bytes()).ok_or_else(too_many);
+        let mut intern_int = |v: u64| {
+            interner
+                .intern(itoa::Buffer::new().format(v).as_bytes())
+                .ok_or_else(too_many)
+        };
         let keys = match std::mem::replace(&mut self.edges, Edges::Empty) {
             Edges::Empty => Vec::new(),
             Edges::Narrow(keys) => keys
@@ -139,7 +143,10 @@ impl EdgeCollector {
 }
 
 fn too_many() -> String {
-    format!("more than {} distinct nodes; crawlrank numbers nodes with 32 bits", u32::MAX - 1)
+    format!(
+        "more than {} distinct nodes; crawlrank numbers nodes with 32 bits",
+        u32::MAX - 1
+    )
 }
 
 impl EdgeSink for EdgeCollector {
@@ -158,7 +165,8 @@ impl EdgeSink for EdgeCollector {
                         match edges {
                             Edges::Narrow(keys) if s <= LOW && t <= LOW => keys.push((s << 32) | t),
                             Edges::Narrow(keys) => {
-                                let mut wide: Vec<(u64, u64)> = keys.iter().map(|&k| (k >> 32, k & LOW)).collect();
+                                let mut wide: Vec<(u64, u64)> =
+                                    keys.iter().map(|&k| (k >> 32, k & LOW)).collect();
                                 wide.push((s, t));
                                 *edges = Edges::Wide(wide);
                             }
@@ -172,7 +180,11 @@ impl EdgeSink for EdgeCollector {
                         break;
                     }
                     _ if self.mode == IdMode::Int => {
-                        let bad = if parse_u64(source).is_none() { source } else { target };
+                        let bad = if parse_u64(source).is_none() {
+                            source
+                        } else {
+                            target
+                        };
                         return Err(format!(
                             "node id {} is not an unsigned 64-bit integer (--ids int); use --ids string for text ids",
                             crate::error::quote(bad)
@@ -191,7 +203,11 @@ impl EdgeSink for EdgeCollector {
 
 /// Renumbers 32-bit ids in place; returns the sorted distinct ids.
 fn remap_narrow(keys: &mut [u64]) -> Vec<u64> {
-    let max = keys.par_iter().map(|&k| (k >> 32).max(k & LOW)).max().unwrap_or(0) as usize;
+    let max = keys
+        .par_iter()
+        .map(|&k| (k >> 32).max(k & LOW))
+        .max()
+        .unwrap_or(0) as usize;
     if max <= 2 * keys.len() + (1 << 20) {
         // Dense enough: a lookup table no larger than the edges themselves.
         let mut dense = vec![u32::MAX; max + 1];
@@ -206,14 +222,19 @@ fn remap_narrow(keys: &mut [u64]) -> Vec<u64> {
                 table.push(raw as u64);
             }
         }
-        keys.par_iter_mut().for_each(|k| *k = pack(dense[(*k >> 32) as usize], dense[(*k & LOW) as usize]));
+        keys.par_iter_mut()
+            .for_each(|k| *k = pack(dense[(*k >> 32) as usize], dense[(*k & LOW) as usize]));
         table
     } else {
-        let mut ids: Vec<u32> = keys.par_iter().flat_map_iter(|&k| [(k >> 32) as u32, k as u32]).collect();
+        let mut ids: Vec<u32> = keys
+            .par_iter()
+            .flat_map_iter(|&k| [(k >> 32) as u32, k as u32])
+            .collect();
         ids.par_sort_unstable();
         ids.dedup();
         let find = |v: u32| ids.binary_search(&v).expect("every id is in the table") as u32;
-        keys.par_iter_mut().for_each(|k| *k = pack(find((*k >> 32) as u32), find(*k as u32)));
+        keys.par_iter_mut()
+            .for_each(|k| *k = pack(find((*k >> 32) as u32), find(*k as u32)));
         ids.into_iter().map(u64::from).collect()
     }
 }
@@ -227,7 +248,10 @@ fn remap_wide(pairs: Vec<(u64, u64)>) -> Result<(Vec<u64>, Vec<u64>)> {
         return Err(Error::Input(too_many()));
     }
     let find = |v: u64| ids.binary_search(&v).expect("every id is in the table") as u32;
-    let keys = pairs.par_iter().map(|&(s, t)| pack(find(s), find(t))).collect();
+    let keys = pairs
+        .par_iter()
+        .map(|&(s, t)| pack(find(s), find(t)))
+        .collect();
     Ok((ids, keys))
 }
 
@@ -263,30 +287,59 @@ mod tests {
     #[test]
     fn sparse_and_huge_ids_survive() {
         let big = u64::MAX.to_string();
-        let edges = [("5", "4000000000"), ("4000000000", big.as_str()), (big.as_str(), "5")];
+        let edges = [
+            ("5", "4000000000"),
+            ("4000000000", big.as_str()),
+            (big.as_str(), "5"),
+        ];
         let d = collect(IdMode::Int, &edges).unwrap();
-        let expected: Vec<(String, String)> = edges.iter().map(|(s, t)| (s.to_string(), t.to_string())).collect();
+        let expected: Vec<(String, String)> = edges
+            .iter()
+            .map(|(s, t)| (s.to_string(), t.to_string()))
+            .collect();
         assert_eq!(labelled(&d), expected);
         // Sparse 32-bit ids take the sort path.
         let d = collect(IdMode::Int, &[("4000000", "7"), ("7", "3999999999")]).unwrap();
-        assert_eq!(labelled(&d), vec![("4000000".into(), "7".into()), ("7".into(), "3999999999".into())]);
+        assert_eq!(
+            labelled(&d),
+            vec![
+                ("4000000".into(), "7".into()),
+                ("7".into(), "3999999999".into())
+            ]
+        );
     }
 
     #[test]
     fn auto_switches_to_strings_and_int_mode_refuses() {
-        let d = collect(IdMode::Auto, &[("1", "2"), ("2", "http://a/"), ("007", "1")]).unwrap();
+        let d = collect(
+            IdMode::Auto,
+            &[("1", "2"), ("2", "http://a/"), ("007", "1")],
+        )
+        .unwrap();
         assert_eq!(
             labelled(&d),
-            vec![("1".into(), "2".into()), ("2".into(), "http://a/".into()), ("007".into(), "1".into())]
+            vec![
+                ("1".into(), "2".into()),
+                ("2".into(), "http://a/".into()),
+                ("007".into(), "1".into())
+            ]
         );
-        let err = collect(IdMode::Int, &[("1", "2"), ("2", "x")]).err().unwrap();
-        assert!(err.contains("\"x\" is not an unsigned 64-bit integer"), "{err}");
+        let err = collect(IdMode::Int, &[("1", "2"), ("2", "x")])
+            .err()
+            .unwrap();
+        assert!(
+            err.contains("\"x\" is not an unsigned 64-bit integer"),
+            "{err}"
+        );
     }
 
     #[test]
     fn string_ids_are_sorted() {
         let d = collect(IdMode::String, &[("b", "a"), ("10", "9")]).unwrap();
         assert_eq!(d.nodes.label(0), "10");
-        assert_eq!(labelled(&d), vec![("b".into(), "a".into()), ("10".into(), "9".into())]);
+        assert_eq!(
+            labelled(&d),
+            vec![("b".into(), "a".into()), ("10".into(), "9".into())]
+        );
     }
 }

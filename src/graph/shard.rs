@@ -39,7 +39,11 @@ pub struct Run<'a> {
 impl Shard {
     /// Builds a shard from edges given as (destination, source) pairs sorted by destination
     /// then source, with aligned weights.
-    pub fn from_sorted(source_range: Range<u32>, edges: impl ExactSizeIterator<Item = (u32, u32)>, weights: Option<Vec<f64>>) -> Shard {
+    pub fn from_sorted(
+        source_range: Range<u32>,
+        edges: impl ExactSizeIterator<Item = (u32, u32)>,
+        weights: Option<Vec<f64>>,
+    ) -> Shard {
         let mut shard = Shard {
             source_range,
             sources: Vec::with_capacity(edges.len()),
@@ -93,7 +97,11 @@ impl Shard {
     /// Run number `i`.
     #[inline]
     pub fn run(&self, i: usize) -> Run<'_> {
-        let start = if i == 0 { 0 } else { self.run_ends[i - 1] as usize };
+        let start = if i == 0 {
+            0
+        } else {
+            self.run_ends[i - 1] as usize
+        };
         let end = self.run_ends[i] as usize;
         Run {
             destination: self.destinations[i],

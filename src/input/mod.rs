@@ -75,13 +75,16 @@ pub fn expand(specs: &[String]) -> Result<Vec<InputFile>> {
         if path.is_dir() {
             let inside = folder_files(path)?;
             if inside.is_empty() {
-                return Err(Error::Input(format!("{spec}: the folder holds no input files (names starting with _ or . are skipped)")));
+                return Err(Error::Input(format!(
+                    "{spec}: the folder holds no input files (names starting with _ or . are skipped)"
+                )));
             }
             files.extend(inside.into_iter().map(InputFile::Path));
         } else if path.exists() {
             files.push(InputFile::Path(path.to_path_buf()));
         } else if spec.contains(['*', '?', '[']) {
-            let pattern = glob::glob(spec).map_err(|e| Error::Config(format!("{spec}: not a valid glob pattern: {e}")))?;
+            let pattern = glob::glob(spec)
+                .map_err(|e| Error::Config(format!("{spec}: not a valid glob pattern: {e}")))?;
             let mut matched = Vec::new();
             for entry in pattern {
                 let p = entry.map_err(|e| Error::io(e.path(), io::Error::other(e.to_string())))?;
@@ -92,12 +95,16 @@ pub fn expand(specs: &[String]) -> Result<Vec<InputFile>> {
                 }
             }
             if matched.is_empty() {
-                return Err(Error::Input(format!("{spec}: no file matches this pattern")));
+                return Err(Error::Input(format!(
+                    "{spec}: no file matches this pattern"
+                )));
             }
             matched.sort();
             files.extend(matched.into_iter().map(InputFile::Path));
         } else {
-            return Err(Error::Input(format!("{spec}: no such file or folder; check the path")));
+            return Err(Error::Input(format!(
+                "{spec}: no such file or folder; check the path"
+            )));
         }
     }
     if files.is_empty() {
@@ -151,7 +158,12 @@ impl<R: Read> Read for Counting<R> {
 /// Streams every file, in order, into `sink`.
 ///
 /// Reports [`Event::Read`] with the compressed bytes read so far out of the known total.
-pub fn read_inputs<S: EdgeSink>(files: &[InputFile], options: &ParseOptions, sink: &mut S, progress: &dyn Progress) -> Result<Vec<FileReport>> {
+pub fn read_inputs<S: EdgeSink>(
+    files: &[InputFile],
+    options: &ParseOptions,
+    sink: &mut S,
+    progress: &dyn Progress,
+) -> Result<Vec<FileReport>> {
     let total: Option<u64> = files.iter().map(InputFile::size).sum();
     let mut reports = Vec::with_capacity(files.len());
     let mut bytes_before = 0;
@@ -168,7 +180,8 @@ pub fn read_inputs<S: EdgeSink>(files: &[InputFile], options: &ParseOptions, sin
             inner: raw,
             count: Arc::clone(&count),
         };
-        let (compression, reader) = compression::decode(counted).map_err(|e| Error::io(&name, e))?;
+        let (compression, reader) =
+            compression::decode(counted).map_err(|e| Error::io(&name, e))?;
         let mut report_progress = |edges: u64| {
             progress.event(Event::Read {
                 bytes: bytes_before + count.load(Ordering::Relaxed),
@@ -207,7 +220,10 @@ mod tests {
         }
         std::fs::create_dir(dir.path().join("sub")).unwrap();
         let files = expand(&[dir.path().display().to_string()]).unwrap();
-        let names: Vec<_> = files.iter().map(|f| f.name().rsplit('/').next().unwrap().to_string()).collect();
+        let names: Vec<_> = files
+            .iter()
+            .map(|f| f.name().rsplit('/').next().unwrap().to_string())
+            .collect();
         assert_eq!(names, ["part-00000", "part-00001"]);
     }
 
@@ -223,6 +239,9 @@ mod tests {
         let missing = expand(&[format!("{}/nothing.tsv", dir.path().display())]).unwrap_err();
         assert!(missing.to_string().contains("no such file"), "{missing}");
         let unmatched = expand(&[format!("{}/*.csv", dir.path().display())]).unwrap_err();
-        assert!(unmatched.to_string().contains("no file matches"), "{unmatched}");
+        assert!(
+            unmatched.to_string().contains("no file matches"),
+            "{unmatched}"
+        );
     }
 }

@@ -32,7 +32,10 @@ impl Separator {
         if line.contains(&b'\t') {
             return Separator::Tab;
         }
-        let fields: Vec<&[u8]> = line.split(|&b| b == b' ').filter(|f| !f.is_empty()).collect();
+        let fields: Vec<&[u8]> = line
+            .split(|&b| b == b' ')
+            .filter(|f| !f.is_empty())
+            .collect();
         if fields.len() >= 2 && !fields.iter().any(|f| f.ends_with(b",")) {
             Separator::Space
         } else if line.contains(&b',') {
@@ -57,7 +60,11 @@ pub struct EdgeFields<'a> {
 /// Splits `line` (without its line ending) into fields.
 ///
 /// Quoted comma fields that contain `""` are unescaped into `scratch`.
-pub fn split_fields<'a>(line: &'a [u8], sep: Separator, scratch: &'a mut Vec<u8>) -> Result<EdgeFields<'a>, String> {
+pub fn split_fields<'a>(
+    line: &'a [u8],
+    sep: Separator,
+    scratch: &'a mut Vec<u8>,
+) -> Result<EdgeFields<'a>, String> {
     let mut fields: [&[u8]; 3] = [&[]; 3];
     let mut count = 0;
     let mut push = |f: &'a [u8], count: &mut usize| {
@@ -73,7 +80,10 @@ pub fn split_fields<'a>(line: &'a [u8], sep: Separator, scratch: &'a mut Vec<u8>
             }
         }
         Separator::Space => {
-            for f in line.split(|&b| b == b' ' || b == b'\t').filter(|f| !f.is_empty()) {
+            for f in line
+                .split(|&b| b == b' ' || b == b'\t')
+                .filter(|f| !f.is_empty())
+            {
                 push(f, &mut count);
             }
         }
@@ -91,7 +101,9 @@ pub fn split_fields<'a>(line: &'a [u8], sep: Separator, scratch: &'a mut Vec<u8>
         }
     }
     if count != 2 && count != 3 {
-        return Err(format!("expected 2 or 3 fields (source, target, optional weight), found {count}"));
+        return Err(format!(
+            "expected 2 or 3 fields (source, target, optional weight), found {count}"
+        ));
     }
     if fields[0].is_empty() || fields[1].is_empty() {
         return Err("empty node id".to_string());
@@ -220,7 +232,9 @@ pub fn read_edges<R: BufRead, S: EdgeSink>(
     let mut scratch = Vec::new();
     loop {
         buffer.clear();
-        let read = reader.read_until(b'\n', &mut buffer).map_err(|e| read_error(name, stats.lines, e))?;
+        let read = reader
+            .read_until(b'\n', &mut buffer)
+            .map_err(|e| read_error(name, stats.lines, e))?;
         if read == 0 {
             return Ok(stats);
         }
@@ -238,11 +252,18 @@ pub fn read_edges<R: BufRead, S: EdgeSink>(
         if content.is_empty() || content[0] == b'#' || content[0] == b'%' {
             continue;
         }
-        let separator = *stats.separator.get_or_insert_with(|| Separator::detect(content));
+        let separator = *stats
+            .separator
+            .get_or_insert_with(|| Separator::detect(content));
         let outcome = split_fields(content, separator, &mut scratch).and_then(|fields| {
             let weight = match (fields.weight, options.weighted) {
                 (Some(text), true) => Some(parse_weight(text)?),
-                (None, true) => return Err("--weighted needs a weight on every line (source target weight)".to_string()),
+                (None, true) => {
+                    return Err(
+                        "--weighted needs a weight on every line (source target weight)"
+                            .to_string(),
+                    );
+                }
                 (Some(text), false) => {
                     // Not used, but still a number: a third column of words is a mistake.
                     std::str::from_utf8(text)
@@ -266,10 +287,14 @@ pub fn read_edges<R: BufRead, S: EdgeSink>(
 fn read_error(name: &str, lines: u64, e: std::io::Error) -> Error {
     let what = match e.kind() {
         std::io::ErrorKind::UnexpectedEof => "the compressed stream is truncated",
-        std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput => "the compressed stream is corrupt",
+        std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput => {
+            "the compressed stream is corrupt"
+        }
         _ => "reading failed",
     };
-    Error::Input(format!("{name}: {what} after line {lines} ({e}); re-download or re-create the file"))
+    Error::Input(format!(
+        "{name}: {what} after line {lines} ({e}); re-download or re-create the file"
+    ))
 }
 
 #[cfg(test)]
@@ -289,26 +314,54 @@ mod tests {
         assert_eq!(Separator::detect(b"1 2"), Separator::Space);
         assert_eq!(Separator::detect(b"1,2"), Separator::Comma);
         assert_eq!(Separator::detect(b"1, 2, 0.5"), Separator::Comma);
-        assert_eq!(Separator::detect(b"http://a/x,y http://b/"), Separator::Space);
+        assert_eq!(
+            Separator::detect(b"http://a/x,y http://b/"),
+            Separator::Space
+        );
     }
 
     #[test]
     fn splits_each_separator() {
-        assert_eq!(fields("a\tb c", Separator::Tab).unwrap(), ("a".into(), "b c".into(), None));
-        assert_eq!(fields("  a   b\t 2.5", Separator::Space).unwrap(), ("a".into(), "b".into(), Some("2.5".into())));
-        assert_eq!(fields("a, b", Separator::Comma).unwrap(), ("a".into(), "b".into(), None));
+        assert_eq!(
+            fields("a\tb c", Separator::Tab).unwrap(),
+            ("a".into(), "b c".into(), None)
+        );
+        assert_eq!(
+            fields("  a   b\t 2.5", Separator::Space).unwrap(),
+            ("a".into(), "b".into(), Some("2.5".into()))
+        );
+        assert_eq!(
+            fields("a, b", Separator::Comma).unwrap(),
+            ("a".into(), "b".into(), None)
+        );
         assert_eq!(
             fields(r#""http://x/?a=1,2", "say ""hi""",3"#, Separator::Comma).unwrap(),
-            ("http://x/?a=1,2".into(), "say \"hi\"".into(), Some("3".into()))
+            (
+                "http://x/?a=1,2".into(),
+                "say \"hi\"".into(),
+                Some("3".into())
+            )
         );
     }
 
     #[test]
     fn rejects_wrong_field_counts() {
-        assert!(fields("a", Separator::Space).unwrap_err().contains("found 1"));
-        assert!(fields("a b c d", Separator::Space).unwrap_err().contains("found 4"));
+        assert!(
+            fields("a", Separator::Space)
+                .unwrap_err()
+                .contains("found 1")
+        );
+        assert!(
+            fields("a b c d", Separator::Space)
+                .unwrap_err()
+                .contains("found 4")
+        );
         assert!(fields("a\t\t", Separator::Tab).is_err());
-        assert!(fields("\"open,b", Separator::Comma).unwrap_err().contains("unterminated"));
+        assert!(
+            fields("\"open,b", Separator::Comma)
+                .unwrap_err()
+                .contains("unterminated")
+        );
     }
 
     #[test]
@@ -320,11 +373,15 @@ mod tests {
         assert!(parse_weight(b"heavy").is_err());
     }
 
-    #[derive(Default)]
+    #[derive(Debug, Default)]
     struct Collect(Vec<(String, String, Option<f64>)>);
     impl EdgeSink for Collect {
         fn edge(&mut self, s: &[u8], t: &[u8], w: Option<f64>) -> Result<(), String> {
-            self.0.push((String::from_utf8_lossy(s).into(), String::from_utf8_lossy(t).into(), w));
+            self.0.push((
+                String::from_utf8_lossy(s).into(),
+                String::from_utf8_lossy(t).into(),
+                w,
+            ));
             Ok(())
         }
     }
@@ -337,15 +394,30 @@ mod tests {
 
     #[test]
     fn skips_comments_blank_lines_bom_and_crlf() {
-        let (sink, stats) = read("\u{feff}# comment\r\n% matrix market\r\n\r\n1\t2\r\n  \n3\t4", &ParseOptions::default()).unwrap();
-        assert_eq!(sink.0, vec![("1".into(), "2".into(), None), ("3".into(), "4".into(), None)]);
+        let (sink, stats) = read(
+            "\u{feff}# comment\r\n% matrix market\r\n\r\n1\t2\r\n  \n3\t4",
+            &ParseOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            sink.0,
+            vec![
+                ("1".into(), "2".into(), None),
+                ("3".into(), "4".into(), None)
+            ]
+        );
         assert_eq!((stats.lines, stats.edges), (6, 2));
     }
 
     #[test]
     fn bad_line_names_file_line_and_text() {
-        let err = read("1 2\n3 4\nfive\n", &ParseOptions::default()).unwrap_err().to_string();
-        assert_eq!(err, "t.tsv:3: expected 2 or 3 fields (source, target, optional weight), found 1: \"five\"");
+        let err = read("1 2\n3 4\nfive\n", &ParseOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "t.tsv:3: expected 2 or 3 fields (source, target, optional weight), found 1: \"five\""
+        );
     }
 
     #[test]
@@ -368,7 +440,10 @@ mod tests {
         let (sink, _) = read("a b 2\n", &options).unwrap();
         assert_eq!(sink.0[0].2, Some(2.0));
         let err = read("a b 2\nc d\n", &options).unwrap_err().to_string();
-        assert!(err.starts_with("t.tsv:2: --weighted needs a weight"), "{err}");
+        assert!(
+            err.starts_with("t.tsv:2: --weighted needs a weight"),
+            "{err}"
+        );
         let err = read("a b -2\n", &options).unwrap_err().to_string();
         assert!(err.contains("negative"), "{err}");
     }

@@ -83,10 +83,16 @@ impl Staging {
         if old_success.exists() {
             fs::remove_file(&old_success).map_err(io(&old_success))?;
         }
-        let old = self.target.join(format!(".crawlrank-old-{}", std::process::id()));
+        let old = self
+            .target
+            .join(format!(".crawlrank-old-{}", std::process::id()));
         let mut names: Vec<String> = RESULT_ENTRIES.iter().map(|s| s.to_string()).collect();
         for entry in fs::read_dir(&self.staging).map_err(io(&self.staging))? {
-            let name = entry.map_err(io(&self.staging))?.file_name().to_string_lossy().into_owned();
+            let name = entry
+                .map_err(io(&self.staging))?
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
             if !names.contains(&name) {
                 names.push(name);
             }
@@ -136,10 +142,20 @@ mod tests {
             fs::write(staging.path().join("top.tsv"), round).unwrap();
             staging.commit().unwrap();
         }
-        assert_eq!(fs::read_to_string(target.join("ranks/part-00000")).unwrap(), "new");
+        assert_eq!(
+            fs::read_to_string(target.join("ranks/part-00000")).unwrap(),
+            "new"
+        );
         assert!(target.join("ranks/_SUCCESS").exists());
-        let leftovers: Vec<_> = fs::read_dir(&target).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(leftovers.len(), 2, "only ranks and top.tsv remain: {leftovers:?}");
+        let leftovers: Vec<_> = fs::read_dir(&target)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            leftovers.len(),
+            2,
+            "only ranks and top.tsv remain: {leftovers:?}"
+        );
     }
 
     #[test]
@@ -155,8 +171,15 @@ mod tests {
             fs::write(failed.path().join("ranks/part-00000"), "half").unwrap();
             // dropped without commit, as when a run fails
         }
-        assert_eq!(fs::read_to_string(dir.path().join("ranks/part-00000")).unwrap(), "good");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("ranks/part-00000")).unwrap(),
+            "good"
+        );
         assert!(dir.path().join("ranks/_SUCCESS").exists());
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "the staging folder is gone");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "the staging folder is gone"
+        );
     }
 }

@@ -1,0 +1,516 @@
+//! Integration tests: whole `rank` and `stats` runs through the command line, in-process
+//! (`crawlrank::cli::run`) or as the real binary where stdin or the exit code matter.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crawlrank::input::compression::decode;
+
+const BIN: &str = env!("CARGO_BIN_EXE_crawlrank");
+
+fn data(name: &str) -> String {
+    format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the command line in-process; returns (exit code, stdout, stderr).
+fn cli(args: &[&str]) -> (i32, String, String) {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let mut full = vec!["crawlrank"];
+    full.extend_from_slice(args);
+    let code = crawlrank::cli::run(full, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+/// Decompressed text of a file of any supported compression.
+fn text_of(path: &Path) -> String {
+    let (_, mut reader) = decode(std::fs::File::open(path).unwrap()).unwrap();
+    let mut s = String::new();
+    reader.read_to_string(&mut s).unwrap();
+    s
+}
+
+/// The part files of a result folder, in order, decompressed.
+fn parts(dir: &Path) -> Vec<(String, String)> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir.join("ranks"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("part-")
+        })
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                text_of(p),
+            )
+        })
+        .collect()
+}
+
+/// All ranks of a result folder by id.
+fn ranks(dir: &Path) -> BTreeMap<String, f64> {
+    parts(dir)
+        .iter()
+        .flat_map(|(_, text)| {
+            text.lines()
+                .map(|l| l.rsplit_once('\t').unwrap())
+                .map(|(id, r)| (id.to_string(), r.parse().unwrap()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// A seeded random edge list with integer ids, as text.
+fn random_edge_text(seed: u64, nodes: u64, edges: usize) -> String {
+    let mut state = seed;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        state >> 33
+    };
+    let mut text = String::from("# random graph\n");
+    for _ in 0..edges {
+        let s = next() % nodes;
+        let t = (next() % nodes) * (next() % nodes) / nodes;
+        text.push_str(&format!("{}\t{}\n", s * 1000 + 7, t * 1000 + 7));
+    }
+    text
+}
+
+#[test]
+fn bundled_default_job_writes_every_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (code, stdout, stderr) = cli(&["rank", "-o", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(out.join("ranks/part-00000.gz").is_file());
+    assert!(out.join("ranks/_SUCCESS").is_file());
+    let top = std::fs::read_to_string(out.join("top.tsv")).unwrap();
+    assert_eq!(top.lines().count(), 101, "header and 100 rows");
+    assert!(top.starts_with("position\tid\tpagerank\tin_degree\tout_degree\n1\thttps://"));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["inputs"][0]["path"], "graphs/web-sample.tsv.gz");
+    assert_eq!(summary["inputs"][0]["compression"], "gzip");
+    assert_eq!(summary["ids"], "string");
+    assert!(summary["converged"].as_bool().unwrap());
+    let r = ranks(&out);
+    assert_eq!(r.len() as u64, summary["graph"]["nodes"].as_u64().unwrap());
+    assert!((r.values().sum::<f64>() - 1.0).abs() < 1e-9);
+    assert_eq!(
+        stdout.lines().count(),
+        21,
+        "table header and the top 20:\n{stdout}"
+    );
+    assert!(stderr.contains("converged"), "{stderr}");
+}
+
+#[test]
+fn compressed_inputs_folders_and_stdin_match_the_plain_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = random_edge_text(11, 3000, 40_000);
+    let plain = dir.path().join("g.txt");
+    std::fs::write(&plain, &text).unwrap();
+    let half_a = &text[..text.len() / 2];
+    let half_a = &half_a[..=half_a.rfind('\n').unwrap()];
+    let half_b = &text[half_a.len()..];
+    assert!(!half_b.is_empty());
+
+    // gzip with two members, as `cat a.gz b.gz` makes.
+    let mut gz = Vec::new();
+    for half in [half_a, half_b] {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(half.as_bytes()).unwrap();
+        gz.extend(e.finish().unwrap());
+    }
+    std::fs::write(dir.path().join("g.gz.data"), gz).unwrap(); // the name says nothing
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+    bz.write_all(text.as_bytes()).unwrap();
+    std::fs::write(dir.path().join("g.bz2"), bz.finish().unwrap()).unwrap();
+    std::fs::write(
+        dir.path().join("g.zst"),
+        zstd::stream::encode_all(text.as_bytes(), 3).unwrap(),
+    )
+    .unwrap();
+    // A folder of part files as Spark writes them, with markers to skip.
+    let folder = dir.path().join("parts");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("part-00000"), half_a).unwrap();
+    std::fs::write(folder.join("part-00001"), half_b).unwrap();
+    std::fs::write(folder.join("_SUCCESS"), "").unwrap();
+    std::fs::write(
+        folder.join(".part-00000.crc"),
+        "garbage that is not an edge list",
+    )
+    .unwrap();
+
+    let run = |inputs: &[&str], name: &str| {
+        let out = dir.path().join(name);
+        let mut args = vec!["rank", "-q", "-o", out.to_str().unwrap()];
+        args.extend_from_slice(inputs);
+        let (code, _, err) = cli(&args);
+        assert_eq!(code, 0, "{name}: {err}");
+        parts(&out)
+    };
+    let reference = run(&[plain.to_str().unwrap()], "plain");
+    assert!(reference.len() >= 1);
+    let p = |n: &str| dir.path().join(n).display().to_string();
+    assert_eq!(run(&[&p("g.gz.data")], "gzip"), reference, "gzip");
+    assert_eq!(run(&[&p("g.bz2")], "bzip2"), reference, "bzip2");
+    assert_eq!(run(&[&p("g.zst")], "zstd"), reference, "zstd");
+    assert_eq!(run(&[&p("parts")], "folder"), reference, "folder");
+    assert_eq!(
+        run(&[&format!("{}/part-*", p("parts"))], "glob"),
+        reference,
+        "glob"
+    );
+
+    // Standard input, through the real binary.
+    let out = dir.path().join("stdin");
+    let mut child = Command::new(BIN)
+        .args(["rank", "-", "-q", "-o", out.to_str().unwrap()])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(parts(&out), reference, "stdin");
+}
+
+#[test]
+fn a_result_folder_reads_back_as_input() {
+    // Part files are `id<TAB>rank`: read back, every id is a node (ranks parse as a weight
+    // column that is ignored unless --weighted).
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first");
+    assert_eq!(
+        cli(&[
+            "rank",
+            "-q",
+            "-o",
+            first.to_str().unwrap(),
+            &data("urls.tsv")
+        ])
+        .0,
+        0
+    );
+    let (code, stdout, err) = cli(&["stats", first.join("ranks").to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("edges            4 "), "{stdout}");
+}
+
+#[test]
+fn threads_give_byte_identical_part_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("g.txt");
+    std::fs::write(&input, random_edge_text(5, 20_000, 200_000)).unwrap();
+    let mut outputs = Vec::new();
+    for threads in ["1", "2", "8"] {
+        let out = dir.path().join(format!("t{threads}"));
+        let (code, _, err) = cli(&[
+            "rank",
+            "-q",
+            "--shards",
+            "3",
+            "--threads",
+            threads,
+            "-o",
+            out.to_str().unwrap(),
+            input.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let bytes: Vec<Vec<u8>> = (0..3)
+            .map(|s| std::fs::read(out.join(format!("ranks/part-{s:05}.gz"))).unwrap())
+            .collect();
+        outputs.push(bytes);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+}
+
+#[test]
+fn url_ids_survive_with_their_special_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("u");
+    assert_eq!(
+        cli(&["rank", "-q", "-o", out.to_str().unwrap(), &data("urls.tsv")]).0,
+        0
+    );
+    let r = ranks(&out);
+    let ids: Vec<&str> = r.keys().map(String::as_str).collect();
+    assert_eq!(
+        ids,
+        [
+            "http://a.example/",
+            "http://b.example/",
+            "http://c.example/?x=1&y=2",
+            "http://d.example/città"
+        ]
+    );
+}
+
+#[test]
+fn every_compression_of_the_output_holds_the_same_ranks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut seen = Vec::new();
+    for (mode, file) in [
+        ("gzip", "part-00000.gz"),
+        ("zstd", "part-00000.zst"),
+        ("bzip2", "part-00000.bz2"),
+        ("none", "part-00000"),
+    ] {
+        let out = dir.path().join(mode);
+        assert_eq!(
+            cli(&[
+                "rank",
+                "-q",
+                "--compress",
+                mode,
+                "-o",
+                out.to_str().unwrap(),
+                &data("urls.tsv")
+            ])
+            .0,
+            0
+        );
+        assert!(out.join("ranks").join(file).is_file(), "{mode}");
+        seen.push(text_of(&out.join("ranks").join(file)));
+    }
+    assert!(seen.windows(2).all(|w| w[0] == w[1]));
+}
+
+#[test]
+fn personalization_file_moves_rank_to_the_seeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = dir.path().join("seeds.txt");
+    std::fs::write(&seeds, "# seeds\nhttp://d.example/città\n").unwrap();
+    let out = dir.path().join("p");
+    let (code, _, err) = cli(&[
+        "rank",
+        "-q",
+        "--personalize",
+        seeds.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        &data("urls.tsv"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let r = ranks(&out);
+    // d is dangling and the only seed: it keeps at least the teleport share.
+    assert!(r["http://d.example/città"] > 0.15, "{r:?}");
+    assert_eq!(
+        r["http://b.example/"], r["http://c.example/?x=1&y=2"],
+        "a splits its rank evenly"
+    );
+}
+
+/// Runs the binary and checks a failure: exit code 2, one message naming what is wrong.
+fn fails(args: &[&str], expected: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let output = Command::new(BIN)
+        .args(args)
+        .args(["-o", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+    for e in expected {
+        assert!(stderr.contains(e), "{args:?}: expected {e:?} in {stderr:?}");
+    }
+    assert!(
+        !out.join("ranks/_SUCCESS").exists(),
+        "{args:?} left a result marked complete"
+    );
+    assert!(
+        !out.join("ranks").exists(),
+        "{args:?} left part files behind"
+    );
+}
+
+#[test]
+fn bad_inputs_fail_with_file_line_and_text() {
+    fails(
+        &["rank", &data("bad_fields.txt")],
+        &["bad_fields.txt:3:", "expected 2 or 3 fields", "\"oops\""],
+    );
+    fails(
+        &["rank", "--weighted", &data("negative_weight.csv")],
+        &["negative_weight.csv:2:", "negative", "\"2,3,-1\""],
+    );
+    fails(
+        &["rank", "--weighted", &data("nan_weight.txt")],
+        &["nan_weight.txt:2:", "not finite"],
+    );
+    fails(
+        &["rank", "--ids", "int", &data("not_int.txt")],
+        &[
+            "not_int.txt:2:",
+            "\"x30\" is not an unsigned 64-bit integer",
+        ],
+    );
+    fails(&["rank", &data("empty.tsv")], &["no edges in", "empty.tsv"]);
+    fails(
+        &["rank", &data("missing.tsv")],
+        &["missing.tsv: no such file"],
+    );
+    fails(
+        &["rank", "--damping", "1.5", &data("urls.tsv")],
+        &["--damping must be between 0 and 1"],
+    );
+    fails(
+        &["rank", "--threads", "0", &data("urls.tsv")],
+        &["--threads must be at least 1"],
+    );
+    fails(
+        &["rank", "--shards", "0", &data("urls.tsv")],
+        &["--shards must be at least 1"],
+    );
+    fails(
+        &["rank", "--sep", "semicolon", &data("urls.tsv")],
+        &["invalid value 'semicolon'"],
+    );
+}
+
+#[test]
+fn truncated_gzip_is_reported_not_ranked() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(random_edge_text(3, 5000, 50_000).as_bytes())
+        .unwrap();
+    let mut gz = e.finish().unwrap();
+    gz.truncate(gz.len() * 2 / 3);
+    let path = dir.path().join("cut.gz");
+    std::fs::write(&path, gz).unwrap();
+    fails(
+        &["rank", path.to_str().unwrap()],
+        &["cut.gz: the compressed stream is truncated"],
+    );
+}
+
+#[test]
+fn skip_bad_lines_counts_them_in_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s");
+    let (code, _, err) = cli(&[
+        "rank",
+        "-q",
+        "--skip-bad-lines",
+        "-o",
+        out.to_str().unwrap(),
+        &data("bad_fields.txt"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["bad_lines_skipped"], 1);
+    assert_eq!(summary["graph"]["edges"], 3);
+}
+
+#[test]
+fn a_failed_run_leaves_the_previous_result_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = out.to_str().unwrap();
+    assert_eq!(cli(&["rank", "-q", "-o", o, &data("urls.tsv")]).0, 0);
+    let before = parts(&out);
+    let top_before = std::fs::read(out.join("top.tsv")).unwrap();
+    // Fails after reading and ranking starts: the seed is not a node.
+    let seeds = dir.path().join("seeds.txt");
+    std::fs::write(&seeds, "http://nowhere.example/\n").unwrap();
+    let (code, _, err) = cli(&[
+        "rank",
+        "-q",
+        "--personalize",
+        seeds.to_str().unwrap(),
+        "-o",
+        o,
+        &data("urls.tsv"),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("seeds.txt:1: this node is not in the graph: \"http://nowhere.example/\""),
+        "{err}"
+    );
+    assert_eq!(parts(&out), before);
+    assert_eq!(std::fs::read(out.join("top.tsv")).unwrap(), top_before);
+    assert!(out.join("ranks/_SUCCESS").exists());
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.starts_with(".crawlrank")),
+        "no staging left behind: {names:?}"
+    );
+}
+
+#[test]
+fn stats_reports_counts_and_degrees() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("g.txt");
+    std::fs::write(&input, "1 2\n1 2\n2 2\n2 3\n4 1\n").unwrap();
+    let (code, stdout, err) = cli(&["stats", "--json", input.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        (v["nodes"].as_u64(), v["edges"].as_u64()),
+        (Some(4), Some(4))
+    );
+    assert_eq!(v["duplicate_edges"], 1);
+    assert_eq!(v["self_loops"], 1);
+    assert_eq!(v["dangling_nodes"], 1);
+    assert_eq!(v["in_degree"]["max"], 2);
+    assert_eq!(v["out_degree"]["top"][0][0], "2");
+    let (_, text, _) = cli(&["stats", "--multi", input.to_str().unwrap()]);
+    assert!(
+        text.contains("edges            5 (of 5 edge lines)"),
+        "{text}"
+    );
+    assert!(text.contains("kept as parallel edges"), "{text}");
+}
+
+#[test]
+fn help_has_examples_and_exits_zero() {
+    for sub in ["rank", "stats"] {
+        let (code, stdout, _) = cli(&[sub, "--help"]);
+        assert_eq!(code, 0);
+        assert!(stdout.contains("Examples:"), "{sub}: {stdout}");
+    }
+}
+
+#[test]
+fn broken_pipe_on_stdout_is_not_an_error() {
+    let mut child = Command::new(BIN)
+        .args(["stats", &data("urls.tsv")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
