@@ -167,7 +167,7 @@ fn compressed_inputs_folders_and_stdin_match_the_plain_file() {
         parts(&out)
     };
     let reference = run(&[plain.to_str().unwrap()], "plain");
-    assert!(reference.len() >= 1);
+    assert!(!reference.is_empty());
     let p = |n: &str| dir.path().join(n).display().to_string();
     assert_eq!(run(&[&p("g.gz.data")], "gzip"), reference, "gzip");
     assert_eq!(run(&[&p("g.bz2")], "bzip2"), reference, "bzip2");

@@ -144,7 +144,7 @@ impl PageRank {
             None => uniform.clone(),
             Some(pairs) => {
                 let total: f64 = pairs.iter().map(|p| p.1).sum();
-                if !(total > 0.0) {
+                if total.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
                     return Err(Error::Input(
                         "the personalization weights sum to zero".to_string(),
                     ));

@@ -180,7 +180,7 @@ mod tests {
 
     fn all_edges(g: &ShardedGraph) -> Vec<(u32, u32, f64)> {
         let mut v: Vec<_> = g.shards.iter().flat_map(|s| s.edges_iter()).collect();
-        v.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        v.sort_by_key(|e| (e.0, e.1));
         v
     }
 
