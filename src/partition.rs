@@ -96,8 +96,7 @@ impl Partition {
 
 /// The destination blocks of a graph with `nodes` nodes, in order.
 pub fn destination_blocks(nodes: u32) -> impl Iterator<Item = Range<u32>> {
-    (0..nodes.div_ceil(DESTINATION_BLOCK))
-        .map(move |b| b * DESTINATION_BLOCK..((b + 1) * DESTINATION_BLOCK).min(nodes))
+    (0..nodes.div_ceil(DESTINATION_BLOCK)).map(move |b| b * DESTINATION_BLOCK..((b + 1) * DESTINATION_BLOCK).min(nodes))
 }
 
 /// The block that reduces contributions to `destination`.
@@ -120,11 +119,7 @@ mod tests {
             assert_eq!(p.nodes(), 10);
             for node in 0..10 {
                 let s = p.shard_of(node);
-                assert!(
-                    p.range(s).contains(&node),
-                    "node {node} shard {s} {:?}",
-                    p.bounds()
-                );
+                assert!(p.range(s).contains(&node), "node {node} shard {s} {:?}", p.bounds());
             }
         }
     }

@@ -10,9 +10,7 @@ use crate::error::{Error, Result};
 use crate::graph::{BuildOptions, EdgeCollector, IdMode, NodeTable, ShardedGraph, build};
 use crate::input::{FileReport, InputFile, ParseOptions, read_inputs};
 use crate::output::summary::{Outputs, Parameters, Phases};
-use crate::output::{
-    Exporter, OutputCompression, PartFiles, Ranked, Staging, Summary, TopRow, TopTable, top_nodes,
-};
+use crate::output::{Exporter, OutputCompression, PartFiles, Ranked, Staging, Summary, TopRow, TopTable, top_nodes};
 use crate::progress::{Event, Phase, Progress};
 
 /// How to read and build a graph.
@@ -41,11 +39,7 @@ pub struct Loaded {
 }
 
 /// Reads `inputs` and builds the sharded graph.
-pub fn load(
-    inputs: &[InputFile],
-    options: &LoadOptions,
-    progress: &dyn Progress,
-) -> Result<Loaded> {
+pub fn load(inputs: &[InputFile], options: &LoadOptions, progress: &dyn Progress) -> Result<Loaded> {
     let started = Instant::now();
     progress.event(Event::Started(Phase::Read));
     let mut collector = EdgeCollector::new(options.ids, options.parse.weighted);
@@ -69,8 +63,8 @@ pub fn load(
     let started = Instant::now();
     progress.event(Event::Started(Phase::Partition));
     let dense = collector.finish()?;
-    let node_count = u32::try_from(dense.nodes.len())
-        .map_err(|_| Error::Input("too many nodes for 32-bit ids".to_string()))?;
+    let node_count =
+        u32::try_from(dense.nodes.len()).map_err(|_| Error::Input("too many nodes for 32-bit ids".to_string()))?;
     if let Some(shards) = options.build.shards
         && shards == 0
     {
@@ -139,10 +133,7 @@ pub fn run(job: &RankJob, progress: &dyn Progress) -> Result<RankOutcome> {
     job.pagerank.validate()?;
     let loaded = load(&job.inputs, &job.load, progress)?;
     let Loaded {
-        nodes,
-        graph,
-        files,
-        ..
+        nodes, graph, files, ..
     } = &loaded;
     let personalization = match &job.personalize {
         Some(path) => Some(read_personalization(path, nodes)?),
@@ -152,18 +143,13 @@ pub fn run(job: &RankJob, progress: &dyn Progress) -> Result<RankOutcome> {
     let started = Instant::now();
     progress.event(Event::Started(Phase::Iterate));
     let max_iterations = job.pagerank.max_iterations;
-    let result = pagerank(
-        graph,
-        &job.pagerank,
-        personalization.as_deref(),
-        &mut |report| {
-            progress.event(Event::Iteration {
-                iteration: report.iteration,
-                max_iterations,
-                change: report.change,
-            })
-        },
-    )?;
+    let result = pagerank(graph, &job.pagerank, personalization.as_deref(), &mut |report| {
+        progress.event(Event::Iteration {
+            iteration: report.iteration,
+            max_iterations,
+            change: report.change,
+        })
+    })?;
     let iterate_seconds = started.elapsed().as_secs_f64();
     progress.event(Event::Finished(Phase::Iterate, iterate_seconds));
 
@@ -238,9 +224,6 @@ pub fn run(job: &RankJob, progress: &dyn Progress) -> Result<RankOutcome> {
     };
     summary.write(staging.path())?;
     staging.commit()?;
-    progress.event(Event::Finished(
-        Phase::Write,
-        started.elapsed().as_secs_f64(),
-    ));
+    progress.event(Event::Finished(Phase::Write, started.elapsed().as_secs_f64()));
     Ok(RankOutcome { summary, top })
 }

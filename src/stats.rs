@@ -46,11 +46,7 @@ pub fn degree_summary(degrees: &[u32], nodes: &NodeTable) -> DegreeSummary {
     sorted.sort_unstable();
     let mut order: Vec<u32> = (0..degrees.len() as u32).collect();
     let k = 10.min(order.len());
-    let better = |a: &u32, b: &u32| {
-        degrees[*b as usize]
-            .cmp(&degrees[*a as usize])
-            .then(a.cmp(b))
-    };
+    let better = |a: &u32, b: &u32| degrees[*b as usize].cmp(&degrees[*a as usize]).then(a.cmp(b));
     order.select_nth_unstable_by(k - 1, better);
     order.truncate(k);
     order.sort_unstable_by(better);

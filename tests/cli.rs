@@ -21,11 +21,7 @@ fn cli(args: &[&str]) -> (i32, String, String) {
     let mut full = vec!["crawlrank"];
     full.extend_from_slice(args);
     let code = crawlrank::cli::run(full, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
+    (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
 }
 
 /// Decompressed text of a file of any supported compression.
@@ -41,22 +37,12 @@ fn parts(dir: &Path) -> Vec<(String, String)> {
     let mut names: Vec<PathBuf> = std::fs::read_dir(dir.join("ranks"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("part-")
-        })
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("part-"))
         .collect();
     names.sort();
     names
         .iter()
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                text_of(p),
-            )
-        })
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), text_of(p)))
         .collect()
 }
 
@@ -111,11 +97,7 @@ fn bundled_default_job_writes_every_result() {
     let r = ranks(&out);
     assert_eq!(r.len() as u64, summary["graph"]["nodes"].as_u64().unwrap());
     assert!((r.values().sum::<f64>() - 1.0).abs() < 1e-9);
-    assert_eq!(
-        stdout.lines().count(),
-        21,
-        "table header and the top 20:\n{stdout}"
-    );
+    assert_eq!(stdout.lines().count(), 21, "table header and the top 20:\n{stdout}");
     assert!(stderr.contains("converged"), "{stderr}");
 }
 
@@ -152,11 +134,7 @@ fn compressed_inputs_folders_and_stdin_match_the_plain_file() {
     std::fs::write(folder.join("part-00000"), half_a).unwrap();
     std::fs::write(folder.join("part-00001"), half_b).unwrap();
     std::fs::write(folder.join("_SUCCESS"), "").unwrap();
-    std::fs::write(
-        folder.join(".part-00000.crc"),
-        "garbage that is not an edge list",
-    )
-    .unwrap();
+    std::fs::write(folder.join(".part-00000.crc"), "garbage that is not an edge list").unwrap();
 
     let run = |inputs: &[&str], name: &str| {
         let out = dir.path().join(name);
@@ -173,11 +151,7 @@ fn compressed_inputs_folders_and_stdin_match_the_plain_file() {
     assert_eq!(run(&[&p("g.bz2")], "bzip2"), reference, "bzip2");
     assert_eq!(run(&[&p("g.zst")], "zstd"), reference, "zstd");
     assert_eq!(run(&[&p("parts")], "folder"), reference, "folder");
-    assert_eq!(
-        run(&[&format!("{}/part-*", p("parts"))], "glob"),
-        reference,
-        "glob"
-    );
+    assert_eq!(run(&[&format!("{}/part-*", p("parts"))], "glob"), reference, "glob");
 
     // Standard input, through the real binary.
     let out = dir.path().join("stdin");
@@ -186,12 +160,7 @@ fn compressed_inputs_folders_and_stdin_match_the_plain_file() {
         .stdin(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
     assert!(child.wait().unwrap().success());
     assert_eq!(parts(&out), reference, "stdin");
 }
@@ -203,14 +172,7 @@ fn a_result_folder_reads_back_as_input() {
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("first");
     assert_eq!(
-        cli(&[
-            "rank",
-            "-q",
-            "-o",
-            first.to_str().unwrap(),
-            &data("urls.tsv")
-        ])
-        .0,
+        cli(&["rank", "-q", "-o", first.to_str().unwrap(), &data("urls.tsv")]).0,
         0
     );
     let (code, stdout, err) = cli(&["stats", first.join("ranks").to_str().unwrap()]);
@@ -341,10 +303,7 @@ fn fails(args: &[&str], expected: &[&str]) {
         !out.join("ranks/_SUCCESS").exists(),
         "{args:?} left a result marked complete"
     );
-    assert!(
-        !out.join("ranks").exists(),
-        "{args:?} left part files behind"
-    );
+    assert!(!out.join("ranks").exists(), "{args:?} left part files behind");
 }
 
 #[test]
@@ -363,16 +322,10 @@ fn bad_inputs_fail_with_file_line_and_text() {
     );
     fails(
         &["rank", "--ids", "int", &data("not_int.txt")],
-        &[
-            "not_int.txt:2:",
-            "\"x30\" is not an unsigned 64-bit integer",
-        ],
+        &["not_int.txt:2:", "\"x30\" is not an unsigned 64-bit integer"],
     );
     fails(&["rank", &data("empty.tsv")], &["no edges in", "empty.tsv"]);
-    fails(
-        &["rank", &data("missing.tsv")],
-        &["missing.tsv: no such file"],
-    );
+    fails(&["rank", &data("missing.tsv")], &["missing.tsv: no such file"]);
     fails(
         &["rank", "--damping", "1.5", &data("urls.tsv")],
         &["--damping must be between 0 and 1"],
@@ -395,8 +348,7 @@ fn bad_inputs_fail_with_file_line_and_text() {
 fn truncated_gzip_is_reported_not_ranked() {
     let dir = tempfile::tempdir().unwrap();
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(random_edge_text(3, 5000, 50_000).as_bytes())
-        .unwrap();
+    e.write_all(random_edge_text(3, 5000, 50_000).as_bytes()).unwrap();
     let mut gz = e.finish().unwrap();
     gz.truncate(gz.len() * 2 / 3);
     let path = dir.path().join("cut.gz");
@@ -472,20 +424,14 @@ fn stats_reports_counts_and_degrees() {
     let (code, stdout, err) = cli(&["stats", "--json", input.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(
-        (v["nodes"].as_u64(), v["edges"].as_u64()),
-        (Some(4), Some(4))
-    );
+    assert_eq!((v["nodes"].as_u64(), v["edges"].as_u64()), (Some(4), Some(4)));
     assert_eq!(v["duplicate_edges"], 1);
     assert_eq!(v["self_loops"], 1);
     assert_eq!(v["dangling_nodes"], 1);
     assert_eq!(v["in_degree"]["max"], 2);
     assert_eq!(v["out_degree"]["top"][0][0], "2");
     let (_, text, _) = cli(&["stats", "--multi", input.to_str().unwrap()]);
-    assert!(
-        text.contains("edges            5 (of 5 edge lines)"),
-        "{text}"
-    );
+    assert!(text.contains("edges            5 (of 5 edge lines)"), "{text}");
     assert!(text.contains("kept as parallel edges"), "{text}");
 }
 
@@ -508,9 +454,5 @@ fn broken_pipe_on_stdout_is_not_an_error() {
         .unwrap();
     drop(child.stdout.take());
     let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 }

@@ -58,12 +58,7 @@ fn part_bytes(out: &Path) -> Vec<(String, Vec<u8>)> {
     let mut parts: Vec<_> = std::fs::read_dir(out.join("ranks"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("part-")
-        })
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("part-"))
         .map(|p| {
             (
                 p.file_name().unwrap().to_string_lossy().into_owned(),
@@ -85,11 +80,7 @@ fn cnr_2000_agrees_with_networkx_within_1e_8_and_threads_give_identical_bytes() 
     rank(&data.join("cnr-2000.el.gz"), &one, &["--threads", "1"]);
     rank(&data.join("cnr-2000.el.gz"), &two, &["--threads", "2"]);
     let parts = part_bytes(&one);
-    assert_eq!(
-        parts.len(),
-        2,
-        "cnr-2000's 3.2 M edges make two shards by default"
-    );
+    assert_eq!(parts.len(), 2, "cnr-2000's 3.2 M edges make two shards by default");
     assert_eq!(
         parts,
         part_bytes(&two),
@@ -108,11 +99,7 @@ fn cnr_2000_agrees_with_networkx_within_1e_8_and_threads_give_identical_bytes() 
         ours.iter().map(|p| p.0).collect::<Vec<_>>(),
         reference.iter().map(|p| p.0).collect::<Vec<_>>()
     );
-    let l1: f64 = ours
-        .iter()
-        .zip(&reference)
-        .map(|(a, b)| (a.1 - b.1).abs())
-        .sum();
+    let l1: f64 = ours.iter().zip(&reference).map(|(a, b)| (a.1 - b.1).abs()).sum();
     assert!(l1 <= 1e-8, "L1 distance to networkx {l1:e}");
 
     let summary: serde_json::Value =
@@ -134,18 +121,10 @@ fn cnr_2000_ranks_the_same_from_every_compression_and_from_stdin_order() {
     lines.reverse();
     let reversed = lines.join("\n");
     let zst = tmp.path().join("reversed.zst");
-    std::fs::write(
-        &zst,
-        zstd::stream::encode_all(reversed.as_bytes(), 1).unwrap(),
-    )
-    .unwrap();
+    std::fs::write(&zst, zstd::stream::encode_all(reversed.as_bytes(), 1).unwrap()).unwrap();
     let a = tmp.path().join("a");
     let b = tmp.path().join("b");
-    rank(
-        &data.join("cnr-2000.el.gz"),
-        &a,
-        &["--tol", "0", "--max-iter", "30"],
-    );
+    rank(&data.join("cnr-2000.el.gz"), &a, &["--tol", "0", "--max-iter", "30"]);
     rank(&zst, &b, &["--tol", "0", "--max-iter", "30"]);
     assert_eq!(part_bytes(&a), part_bytes(&b));
 }

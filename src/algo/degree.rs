@@ -42,19 +42,9 @@ mod tests {
 
     #[test]
     fn counts_match_the_builder() {
-        let keys: Vec<u64> = (0..2000u32)
-            .map(|i| pack(i * 31 % 97, i * i % 97))
-            .collect();
+        let keys: Vec<u64> = (0..2000u32).map(|i| pack(i * 31 % 97, i * i % 97)).collect();
         for multi in [false, true] {
-            let g = build(
-                keys.clone(),
-                None,
-                97,
-                &BuildOptions {
-                    multi,
-                    shards: Some(3),
-                },
-            );
+            let g = build(keys.clone(), None, 97, &BuildOptions { multi, shards: Some(3) });
             let stop = StopRule {
                 tolerance: 0.0,
                 max_iterations: 1,

@@ -5,6 +5,4 @@ pub mod degree;
 pub mod pagerank;
 
 pub use degree::InDegree;
-pub use pagerank::{
-    Dangling, PageRank, PageRankConfig, PageRankResult, pagerank, read_personalization,
-};
+pub use pagerank::{Dangling, PageRank, PageRankConfig, PageRankResult, pagerank, read_personalization};

@@ -128,10 +128,7 @@ impl PageRank {
             return Err(Error::Input("the graph has no nodes".to_string()));
         }
         let inverse_out: Vec<f64> = match &graph.out_weight {
-            Some(w) => w
-                .iter()
-                .map(|&w| if w > 0.0 { 1.0 / w } else { 0.0 })
-                .collect(),
+            Some(w) => w.iter().map(|&w| if w > 0.0 { 1.0 / w } else { 0.0 }).collect(),
             None => graph
                 .out_degree
                 .iter()
@@ -145,9 +142,7 @@ impl PageRank {
             Some(pairs) => {
                 let total: f64 = pairs.iter().map(|p| p.1).sum();
                 if total.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
-                    return Err(Error::Input(
-                        "the personalization weights sum to zero".to_string(),
-                    ));
+                    return Err(Error::Input("the personalization weights sum to zero".to_string()));
                 }
                 let mut p = vec![0.0; n as usize];
                 for &(v, w) in pairs {
@@ -268,31 +263,34 @@ pub fn read_personalization(path: &Path, nodes: &NodeTable) -> Result<Vec<(u32, 
         if line.is_empty() || line[0] == b'#' {
             continue;
         }
+        // `id weight`, split at the last tab, blank or comma, when what follows is a number
+        // and what precedes is a node; otherwise the whole line is the id.
         let split = line
             .iter()
-            .rposition(|&b| b == b'\t' || b == b',' || b == b' ');
-        let (id, weight) = match split {
-            Some(at)
-                if line[at + 1..]
-                    .iter()
-                    .all(|b| b.is_ascii_digit() || b".eE+-".contains(b))
-                    && at > 0 =>
-            {
-                let w = crate::input::text::parse_weight(&line[at + 1..])
-                    .map_err(|m| Error::parse(&name, number, m, line))?;
-                (line[..at].trim_ascii(), w)
-            }
-            _ => (line, 1.0),
+            .rposition(|&b| b == b'\t' || b == b',' || b == b' ')
+            .filter(|&at| at > 0)
+            .and_then(|at| {
+                let weight = crate::input::text::parse_weight(&line[at + 1..]);
+                let id = line[..at].trim_ascii();
+                match (nodes.lookup(id), weight) {
+                    (Some(node), Ok(w)) => Some(Ok((node, w))),
+                    (Some(_), Err(m)) if nodes.lookup(line).is_none() => Some(Err(m)),
+                    _ => None,
+                }
+            });
+        let (node, weight) = match split {
+            Some(pair) => pair.map_err(|m| Error::parse(&name, number, m, line))?,
+            None => (
+                nodes
+                    .lookup(line)
+                    .ok_or_else(|| Error::parse(&name, number, "this node is not in the graph", line))?,
+                1.0,
+            ),
         };
-        let node = nodes
-            .lookup(id)
-            .ok_or_else(|| Error::parse(&name, number, "this node is not in the graph", id))?;
         pairs.push((node, weight));
     }
     if pairs.is_empty() {
-        return Err(Error::Input(format!(
-            "{name}: the personalization file names no node"
-        )));
+        return Err(Error::Input(format!("{name}: the personalization file names no node")));
     }
     Ok(pairs)
 }
@@ -303,14 +301,7 @@ mod tests {
     use crate::graph::{BuildOptions, build, collect::pack};
 
     /// A naive power iteration on an edge list, the formula written out directly.
-    fn naive(
-        n: usize,
-        edges: &[(u32, u32, f64)],
-        alpha: f64,
-        p: &[f64],
-        q: &[f64],
-        iterations: usize,
-    ) -> Vec<f64> {
+    fn naive(n: usize, edges: &[(u32, u32, f64)], alpha: f64, p: &[f64], q: &[f64], iterations: usize) -> Vec<f64> {
         let mut w_out = vec![0.0; n];
         for &(s, _, w) in edges {
             w_out[s as usize] += w;
@@ -318,9 +309,7 @@ mod tests {
         let mut x = vec![1.0 / n as f64; n];
         for _ in 0..iterations {
             let dangling: f64 = (0..n).filter(|&v| w_out[v] == 0.0).map(|v| x[v]).sum();
-            let mut y: Vec<f64> = (0..n)
-                .map(|v| alpha * dangling * q[v] + (1.0 - alpha) * p[v])
-                .collect();
+            let mut y: Vec<f64> = (0..n).map(|v| alpha * dangling * q[v] + (1.0 - alpha) * p[v]).collect();
             for &(s, t, w) in edges {
                 y[t as usize] += alpha * x[s as usize] * w / w_out[s as usize];
             }
@@ -347,22 +336,14 @@ mod tests {
         a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum()
     }
 
-    fn run(
-        g: &ShardedGraph,
-        config: &PageRankConfig,
-        personalization: Option<&[(u32, f64)]>,
-    ) -> PageRankResult {
+    fn run(g: &ShardedGraph, config: &PageRankConfig, personalization: Option<&[(u32, f64)]>) -> PageRankResult {
         pagerank(g, config, personalization, &mut |_| {}).unwrap()
     }
 
     #[test]
     fn cycle_is_uniform() {
         let edges: Vec<_> = (0..5).map(|i| (i, (i + 1) % 5, 1.0)).collect();
-        let r = run(
-            &graph(5, &edges, false, 2),
-            &PageRankConfig::default(),
-            None,
-        );
+        let r = run(&graph(5, &edges, false, 2), &PageRankConfig::default(), None);
         assert!(r.converged);
         for x in &r.ranks {
             assert!((x - 0.2).abs() < 1e-14, "{x}");
@@ -377,11 +358,7 @@ mod tests {
         let k = 9u32;
         let (n, a) = ((k + 1) as f64, 0.85);
         let edges: Vec<_> = (1..=k).map(|i| (i, 0, 1.0)).collect();
-        let r = run(
-            &graph(k + 1, &edges, false, 3),
-            &PageRankConfig::default(),
-            None,
-        );
+        let r = run(&graph(k + 1, &edges, false, 3), &PageRankConfig::default(), None);
         let leaf = 1.0 / (n + a * k as f64);
         let hub = 1.0 - k as f64 * leaf;
         assert!((r.ranks[0] - hub).abs() < 1e-10, "{} vs {hub}", r.ranks[0]);
@@ -393,11 +370,7 @@ mod tests {
     #[test]
     fn dangling_chain_sums_to_one() {
         let edges = vec![(0, 1, 1.0), (1, 2, 1.0), (2, 3, 1.0)];
-        let r = run(
-            &graph(4, &edges, false, 1),
-            &PageRankConfig::default(),
-            None,
-        );
+        let r = run(&graph(4, &edges, false, 1), &PageRankConfig::default(), None);
         assert!((r.ranks.iter().sum::<f64>() - 1.0).abs() < 1e-12);
         assert!(
             r.ranks.windows(2).all(|w| w[0] < w[1]),
@@ -421,8 +394,7 @@ mod tests {
             .map(|_| {
                 let a = (splitmix(&mut s) % n as u64) as u32;
                 // Skewed destinations, as on the web.
-                let b = ((splitmix(&mut s) % n as u64) * (splitmix(&mut s) % n as u64) / n as u64)
-                    as u32;
+                let b = ((splitmix(&mut s) % n as u64) * (splitmix(&mut s) % n as u64) / n as u64) as u32;
                 (a, b, 0.5 + (splitmix(&mut s) % 100) as f64 / 10.0)
             })
             .collect()
@@ -481,10 +453,7 @@ mod tests {
             let g = graph(5000, &edges, false, shards);
             let mut by_threads = Vec::new();
             for threads in [1, 2, 8] {
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build()
-                    .unwrap();
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
                 by_threads.push(pool.install(|| run(&g, &config, None)).ranks);
             }
             assert!(
@@ -511,6 +480,32 @@ mod tests {
         assert_eq!(r.iterations.len(), 17);
         assert!(!r.converged);
         assert!((r.error_bound - 0.85 / 0.15 * r.residual).abs() <= 1e-18);
+    }
+
+    #[test]
+    fn personalization_files_with_and_without_weights() {
+        let dir = tempfile::tempdir().unwrap();
+        let nodes = NodeTable::String({
+            let mut i = crate::graph::ids::Interner::default();
+            for s in ["a", "b c", "http://x/?p=1,5"] {
+                i.intern(s.as_bytes());
+            }
+            i.into_sorted().0
+        });
+        let path = dir.path().join("seeds");
+        std::fs::write(&path, "# seeds\na\t2.5\nb c\nhttp://x/?p=1,5\n").unwrap();
+        let pairs = read_personalization(&path, &nodes).unwrap();
+        let id = |s: &str| nodes.lookup(s.as_bytes()).unwrap();
+        assert_eq!(
+            pairs,
+            vec![(id("a"), 2.5), (id("b c"), 1.0), (id("http://x/?p=1,5"), 1.0)]
+        );
+        std::fs::write(&path, "a\t-1\n").unwrap();
+        let err = read_personalization(&path, &nodes).unwrap_err().to_string();
+        assert!(err.contains(":1: the weight is negative"), "{err}");
+        std::fs::write(&path, "a\nzzz\n").unwrap();
+        let err = read_personalization(&path, &nodes).unwrap_err().to_string();
+        assert!(err.ends_with(":2: this node is not in the graph: \"zzz\""), "{err}");
     }
 
     #[test]

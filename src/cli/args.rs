@@ -53,6 +53,9 @@ pub struct InputArgs {
     /// How to read node ids.
     #[arg(long, value_enum, default_value_t = IdMode::Auto)]
     pub ids: IdMode,
+    /// Skip the first edge line of every file (a header such as `source,target`).
+    #[arg(long)]
+    pub header: bool,
     /// Use the third column as edge weight (every line needs one; finite, >= 0).
     #[arg(long)]
     pub weighted: bool,

@@ -42,20 +42,16 @@ where
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
-            let text = e.render().to_string();
             return if e.use_stderr() {
-                let _ = write!(stderr, "{text}");
+                let _ = writeln!(stderr, "crawlrank: {}", one_line(&e.render().to_string()));
                 EXIT_FAILURE
             } else {
-                let _ = write!(stdout, "{text}");
+                let _ = write!(stdout, "{}", e.render());
                 0
             };
         }
     };
-    let command: Vec<String> = args
-        .iter()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
+    let command: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let outcome = match cli.command {
         Command::Rank(a) => rank_command(a, command, stdout, stderr),
         Command::Stats(a) => stats_command(a, stdout),
@@ -68,6 +64,17 @@ where
             EXIT_FAILURE
         }
     }
+}
+
+/// Folds clap's multi-line usage error into one line: `error: …; [possible values: …]; see
+/// --help`.
+fn one_line(text: &str) -> String {
+    let parts: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .collect();
+    format!("{}; see --help", parts.join("; "))
 }
 
 /// Why a command stopped.
@@ -111,6 +118,7 @@ fn load_options(a: &InputArgs) -> LoadOptions {
             separator: a.sep,
             weighted: a.weighted,
             skip_bad_lines: a.skip_bad_lines,
+            header: a.header,
         },
         ids: a.ids,
         build: BuildOptions {
@@ -133,11 +141,7 @@ pub fn default_output_name(inputs: &[String]) -> String {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "input".to_string());
     let stem = name.split(['*', '?', '[']).next().unwrap_or(&name);
-    let stem = stem
-        .split('.')
-        .next()
-        .unwrap_or(stem)
-        .trim_end_matches(['-', '_']);
+    let stem = stem.split('.').next().unwrap_or(stem).trim_end_matches(['-', '_']);
     if stem.is_empty() {
         "input".to_string()
     } else {
@@ -217,12 +221,7 @@ fn rank_command(
 /// the middle.
 pub fn write_top_table(out: &mut dyn Write, rows: &[TopRow]) -> io::Result<()> {
     let ids: Vec<String> = rows.iter().map(|r| shorten(&r.id, 60)).collect();
-    let width = ids
-        .iter()
-        .map(|s| s.chars().count())
-        .max()
-        .unwrap_or(2)
-        .max(2);
+    let width = ids.iter().map(|s| s.chars().count()).max().unwrap_or(2).max(2);
     writeln!(
         out,
         "{:>4}  {:<width$}  {:>12}  {:>9}  {:>9}",
@@ -272,11 +271,7 @@ fn stats_command(a: StatsArgs, stdout: &mut dyn Write) -> Result<(), Failure> {
     }
     let c = &report.counts;
     writeln!(stdout, "nodes            {}", c.nodes)?;
-    writeln!(
-        stdout,
-        "edges            {} (of {} edge lines)",
-        c.edges, c.edges_read
-    )?;
+    writeln!(stdout, "edges            {} (of {} edge lines)", c.edges, c.edges_read)?;
     writeln!(
         stdout,
         "duplicate edges  {}{}",
@@ -289,10 +284,7 @@ fn stats_command(a: StatsArgs, stdout: &mut dyn Write) -> Result<(), Failure> {
     )?;
     writeln!(stdout, "self-loops       {}", c.self_loops)?;
     writeln!(stdout, "dangling nodes   {}", c.dangling_nodes)?;
-    for (name, d) in [
-        ("out-degree", &report.out_degree),
-        ("in-degree", &report.in_degree),
-    ] {
+    for (name, d) in [("out-degree", &report.out_degree), ("in-degree", &report.in_degree)] {
         writeln!(
             stdout,
             "{name:<16} min {}, median {}, mean {:.3}, max {}",
@@ -311,14 +303,27 @@ mod tests {
 
     #[test]
     fn default_output_names() {
-        assert_eq!(
-            default_output_name(&["../data/cnr-2000.el.gz".into()]),
-            "cnr-2000"
-        );
+        assert_eq!(default_output_name(&["../data/cnr-2000.el.gz".into()]), "cnr-2000");
         assert_eq!(default_output_name(&["crawl/".into()]), "crawl");
         assert_eq!(default_output_name(&["parts/part-*.gz".into()]), "part");
         assert_eq!(default_output_name(&["-".into()]), "stdin");
         assert_eq!(default_output_name(&[]), "web-sample");
+    }
+
+    #[test]
+    fn usage_errors_fit_on_one_line() {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        assert_eq!(
+            run(["crawlrank", "rank", "--sep", "semicolon"], &mut out, &mut err),
+            EXIT_FAILURE
+        );
+        let err = String::from_utf8(err).unwrap();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("invalid value 'semicolon' for '--sep <SEP>'; [possible values: tab, space, comma]"),
+            "{err}"
+        );
     }
 
     #[test]

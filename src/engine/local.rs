@@ -31,11 +31,7 @@ impl LocalExecutor {
         stop: StopRule,
         observer: &mut dyn FnMut(&IterationReport),
     ) -> Outcome<P::State> {
-        assert_eq!(
-            initial.len(),
-            graph.nodes() as usize,
-            "one initial state per node"
-        );
+        assert_eq!(initial.len(), graph.nodes() as usize, "one initial state per node");
         let mut states = initial;
         let mut next = states.clone();
         let mut messages: Vec<P::Message> = vec![program.identity(); states.len()];
@@ -75,16 +71,13 @@ impl LocalExecutor {
     ) -> f64 {
         let round = program.begin_round(graph, states);
         // map
-        messages
-            .par_chunks_mut(MAP_CHUNK)
-            .enumerate()
-            .for_each(|(c, chunk)| {
-                let first = c * MAP_CHUNK;
-                for (i, m) in chunk.iter_mut().enumerate() {
-                    let u = first + i;
-                    *m = program.map(&round, u as u32, states[u]);
-                }
-            });
+        messages.par_chunks_mut(MAP_CHUNK).enumerate().for_each(|(c, chunk)| {
+            let first = c * MAP_CHUNK;
+            for (i, m) in chunk.iter_mut().enumerate() {
+                let u = first + i;
+                *m = program.map(&round, u as u32, states[u]);
+            }
+        });
         let messages: &[P::Message] = messages;
         // combine, reduce by destination block, apply
         let weighted = graph.out_weight.is_some();
@@ -100,8 +93,7 @@ impl LocalExecutor {
                         if weighted {
                             let weights = run.weights.expect("weighted shards carry weights");
                             for (&u, &w) in run.sources.iter().zip(weights) {
-                                partial = program
-                                    .combine(partial, program.weigh(messages[u as usize], w));
+                                partial = program.combine(partial, program.weigh(messages[u as usize], w));
                             }
                         } else {
                             for &u in run.sources {

@@ -45,13 +45,7 @@ pub trait VertexProgram: Sync {
     /// Combines two messages; associative and commutative.
     fn combine(&self, a: Self::Message, b: Self::Message) -> Self::Message;
     /// The new state of `node` from its old state and the reduced messages into it.
-    fn apply(
-        &self,
-        round: &Self::Round,
-        node: u32,
-        old: Self::State,
-        reduced: Self::Message,
-    ) -> Self::State;
+    fn apply(&self, round: &Self::Round, node: u32, old: Self::State, reduced: Self::Message) -> Self::State;
     /// How much a node's state changed (summed over nodes for the stopping rule).
     fn change(&self, old: Self::State, new: Self::State) -> f64;
 }

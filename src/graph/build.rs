@@ -25,12 +25,7 @@ pub struct BuildOptions {
 ///
 /// Duplicates collapse unless `multi`; with weights, the last occurrence's weight wins, as
 /// when networkx adds the same edge twice to a `DiGraph`.
-pub fn build(
-    mut keys: Vec<u64>,
-    weights: Option<Vec<f64>>,
-    nodes: u32,
-    options: &BuildOptions,
-) -> ShardedGraph {
+pub fn build(mut keys: Vec<u64>, weights: Option<Vec<f64>>, nodes: u32, options: &BuildOptions) -> ShardedGraph {
     let edges_read = keys.len() as u64;
     let weights = match weights {
         None => {
@@ -110,11 +105,7 @@ pub fn build(
 }
 
 /// Cuts keys sorted by source into the partition's shards, each regrouped by destination.
-fn split_into_shards(
-    partition: &Partition,
-    mut keys: Vec<u64>,
-    weights: Option<Vec<f64>>,
-) -> Vec<Shard> {
+fn split_into_shards(partition: &Partition, mut keys: Vec<u64>, weights: Option<Vec<f64>>) -> Vec<Shard> {
     let starts: Vec<usize> = partition
         .bounds()
         .iter()
@@ -240,11 +231,7 @@ mod tests {
             );
             assert_eq!(g.shards.len(), shards);
             for shard in &g.shards {
-                assert!(
-                    shard
-                        .edges_iter()
-                        .all(|(s, _, _)| shard.source_range.contains(&s))
-                );
+                assert!(shard.edges_iter().all(|(s, _, _)| shard.source_range.contains(&s)));
             }
             assert_eq!(all_edges(&g), reference, "{shards} shards");
         }

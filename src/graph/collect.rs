@@ -165,8 +165,7 @@ impl EdgeSink for EdgeCollector {
                         match edges {
                             Edges::Narrow(keys) if s <= LOW && t <= LOW => keys.push((s << 32) | t),
                             Edges::Narrow(keys) => {
-                                let mut wide: Vec<(u64, u64)> =
-                                    keys.iter().map(|&k| (k >> 32, k & LOW)).collect();
+                                let mut wide: Vec<(u64, u64)> = keys.iter().map(|&k| (k >> 32, k & LOW)).collect();
                                 wide.push((s, t));
                                 *edges = Edges::Wide(wide);
                             }
@@ -180,11 +179,7 @@ impl EdgeSink for EdgeCollector {
                         break;
                     }
                     _ if self.mode == IdMode::Int => {
-                        let bad = if parse_u64(source).is_none() {
-                            source
-                        } else {
-                            target
-                        };
+                        let bad = if parse_u64(source).is_none() { source } else { target };
                         return Err(format!(
                             "node id {} is not an unsigned 64-bit integer (--ids int); use --ids string for text ids",
                             crate::error::quote(bad)
@@ -203,11 +198,7 @@ impl EdgeSink for EdgeCollector {
 
 /// Renumbers 32-bit ids in place; returns the sorted distinct ids.
 fn remap_narrow(keys: &mut [u64]) -> Vec<u64> {
-    let max = keys
-        .par_iter()
-        .map(|&k| (k >> 32).max(k & LOW))
-        .max()
-        .unwrap_or(0) as usize;
+    let max = keys.par_iter().map(|&k| (k >> 32).max(k & LOW)).max().unwrap_or(0) as usize;
     if max <= 2 * keys.len() + (1 << 20) {
         // Dense enough: a lookup table no larger than the edges themselves.
         let mut dense = vec![u32::MAX; max + 1];
@@ -248,10 +239,7 @@ fn remap_wide(pairs: Vec<(u64, u64)>) -> Result<(Vec<u64>, Vec<u64>)> {
         return Err(Error::Input(too_many()));
     }
     let find = |v: u64| ids.binary_search(&v).expect("every id is in the table") as u32;
-    let keys = pairs
-        .par_iter()
-        .map(|&(s, t)| pack(find(s), find(t)))
-        .collect();
+    let keys = pairs.par_iter().map(|&(s, t)| pack(find(s), find(t))).collect();
     Ok((ids, keys))
 }
 
@@ -287,35 +275,21 @@ mod tests {
     #[test]
     fn sparse_and_huge_ids_survive() {
         let big = u64::MAX.to_string();
-        let edges = [
-            ("5", "4000000000"),
-            ("4000000000", big.as_str()),
-            (big.as_str(), "5"),
-        ];
+        let edges = [("5", "4000000000"), ("4000000000", big.as_str()), (big.as_str(), "5")];
         let d = collect(IdMode::Int, &edges).unwrap();
-        let expected: Vec<(String, String)> = edges
-            .iter()
-            .map(|(s, t)| (s.to_string(), t.to_string()))
-            .collect();
+        let expected: Vec<(String, String)> = edges.iter().map(|(s, t)| (s.to_string(), t.to_string())).collect();
         assert_eq!(labelled(&d), expected);
         // Sparse 32-bit ids take the sort path.
         let d = collect(IdMode::Int, &[("4000000", "7"), ("7", "3999999999")]).unwrap();
         assert_eq!(
             labelled(&d),
-            vec![
-                ("4000000".into(), "7".into()),
-                ("7".into(), "3999999999".into())
-            ]
+            vec![("4000000".into(), "7".into()), ("7".into(), "3999999999".into())]
         );
     }
 
     #[test]
     fn auto_switches_to_strings_and_int_mode_refuses() {
-        let d = collect(
-            IdMode::Auto,
-            &[("1", "2"), ("2", "http://a/"), ("007", "1")],
-        )
-        .unwrap();
+        let d = collect(IdMode::Auto, &[("1", "2"), ("2", "http://a/"), ("007", "1")]).unwrap();
         assert_eq!(
             labelled(&d),
             vec![
@@ -324,22 +298,14 @@ mod tests {
                 ("007".into(), "1".into())
             ]
         );
-        let err = collect(IdMode::Int, &[("1", "2"), ("2", "x")])
-            .err()
-            .unwrap();
-        assert!(
-            err.contains("\"x\" is not an unsigned 64-bit integer"),
-            "{err}"
-        );
+        let err = collect(IdMode::Int, &[("1", "2"), ("2", "x")]).err().unwrap();
+        assert!(err.contains("\"x\" is not an unsigned 64-bit integer"), "{err}");
     }
 
     #[test]
     fn string_ids_are_sorted() {
         let d = collect(IdMode::String, &[("b", "a"), ("10", "9")]).unwrap();
         assert_eq!(d.nodes.label(0), "10");
-        assert_eq!(
-            labelled(&d),
-            vec![("b".into(), "a".into()), ("10".into(), "9".into())]
-        );
+        assert_eq!(labelled(&d), vec![("b".into(), "a".into()), ("10".into(), "9".into())]);
     }
 }

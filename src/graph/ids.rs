@@ -115,9 +115,7 @@ impl NodeTable {
     #[inline]
     pub fn write_label(&self, node: u32, out: &mut Vec<u8>) {
         match self {
-            NodeTable::Int(ids) => {
-                out.extend_from_slice(itoa::Buffer::new().format(ids[node as usize]).as_bytes())
-            }
+            NodeTable::Int(ids) => out.extend_from_slice(itoa::Buffer::new().format(ids[node as usize]).as_bytes()),
             NodeTable::String(t) => out.extend_from_slice(t.get(node as usize)),
         }
     }
@@ -180,11 +178,7 @@ impl Interner {
     /// The number of `s`, new or old. `None` when the `u32` id space is full.
     #[inline]
     pub fn intern(&mut self, s: &[u8]) -> Option<u32> {
-        let Interner {
-            strings,
-            table,
-            hasher,
-        } = self;
+        let Interner { strings, table, hasher } = self;
         let hash = hasher.hash_one(s);
         let entry = table.entry(
             hash,
@@ -194,9 +188,7 @@ impl Interner {
         match entry {
             hashbrown::hash_table::Entry::Occupied(e) => Some(*e.get()),
             hashbrown::hash_table::Entry::Vacant(e) => {
-                let id = u32::try_from(strings.len())
-                    .ok()
-                    .filter(|&id| id < u32::MAX)?;
+                let id = u32::try_from(strings.len()).ok().filter(|&id| id < u32::MAX)?;
                 strings.push(s);
                 e.insert(id);
                 Some(id)

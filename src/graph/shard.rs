@@ -97,11 +97,7 @@ impl Shard {
     /// Run number `i`.
     #[inline]
     pub fn run(&self, i: usize) -> Run<'_> {
-        let start = if i == 0 {
-            0
-        } else {
-            self.run_ends[i - 1] as usize
-        };
+        let start = if i == 0 { 0 } else { self.run_ends[i - 1] as usize };
         let end = self.run_ends[i] as usize;
         Run {
             destination: self.destinations[i],

@@ -47,22 +47,16 @@ const BLOCKS_IN_FLIGHT: usize = 4;
 ///
 /// Plain text is read directly; compressed text is decoded on a separate thread and handed
 /// over in blocks.
-pub fn decode<R: Read + Send + 'static>(
-    raw: R,
-) -> io::Result<(Compression, Box<dyn BufRead + Send>)> {
+pub fn decode<R: Read + Send + 'static>(raw: R) -> io::Result<(Compression, Box<dyn BufRead + Send>)> {
     let mut buffered = BufReader::with_capacity(BLOCK, raw);
     let kind = Compression::detect(buffered.fill_buf()?);
     let reader: Box<dyn BufRead + Send> = match kind {
         Compression::Plain => Box::new(buffered),
-        Compression::Gzip => Box::new(ThreadedReader::spawn(flate2::bufread::MultiGzDecoder::new(
+        Compression::Gzip => Box::new(ThreadedReader::spawn(flate2::bufread::MultiGzDecoder::new(buffered))),
+        Compression::Bzip2 => Box::new(ThreadedReader::spawn(bzip2::bufread::MultiBzDecoder::new(buffered))),
+        Compression::Zstd => Box::new(ThreadedReader::spawn(zstd::stream::read::Decoder::with_buffer(
             buffered,
-        ))),
-        Compression::Bzip2 => Box::new(ThreadedReader::spawn(bzip2::bufread::MultiBzDecoder::new(
-            buffered,
-        ))),
-        Compression::Zstd => Box::new(ThreadedReader::spawn(
-            zstd::stream::read::Decoder::with_buffer(buffered)?,
-        )),
+        )?)),
     };
     Ok((kind, reader))
 }
@@ -86,9 +80,7 @@ impl ThreadedReader {
             .name("crawlrank-decode".into())
             .spawn(move || {
                 loop {
-                    let mut block = recycled
-                        .try_recv()
-                        .unwrap_or_else(|_| Vec::with_capacity(BLOCK));
+                    let mut block = recycled.try_recv().unwrap_or_else(|_| Vec::with_capacity(BLOCK));
                     block.resize(BLOCK, 0);
                     let mut filled = 0;
                     let result = loop {
@@ -232,16 +224,11 @@ mod tests {
 
     #[test]
     fn truncated_gzip_is_an_error() {
-        let text: Vec<u8> = (0..50_000)
-            .flat_map(|i| format!("{i} {i}\n").into_bytes())
-            .collect();
+        let text: Vec<u8> = (0..50_000).flat_map(|i| format!("{i} {i}\n").into_bytes()).collect();
         let mut gz = gzip(&text);
         gz.truncate(gz.len() / 2);
         let (_, out) = read_all(gz);
-        assert!(
-            out.is_err(),
-            "a truncated gzip stream must not read as complete"
-        );
+        assert!(out.is_err(), "a truncated gzip stream must not read as complete");
     }
 
     #[test]

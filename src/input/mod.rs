@@ -83,8 +83,8 @@ pub fn expand(specs: &[String]) -> Result<Vec<InputFile>> {
         } else if path.exists() {
             files.push(InputFile::Path(path.to_path_buf()));
         } else if spec.contains(['*', '?', '[']) {
-            let pattern = glob::glob(spec)
-                .map_err(|e| Error::Config(format!("{spec}: not a valid glob pattern: {e}")))?;
+            let pattern =
+                glob::glob(spec).map_err(|e| Error::Config(format!("{spec}: not a valid glob pattern: {e}")))?;
             let mut matched = Vec::new();
             for entry in pattern {
                 let p = entry.map_err(|e| Error::io(e.path(), io::Error::other(e.to_string())))?;
@@ -95,16 +95,12 @@ pub fn expand(specs: &[String]) -> Result<Vec<InputFile>> {
                 }
             }
             if matched.is_empty() {
-                return Err(Error::Input(format!(
-                    "{spec}: no file matches this pattern"
-                )));
+                return Err(Error::Input(format!("{spec}: no file matches this pattern")));
             }
             matched.sort();
             files.extend(matched.into_iter().map(InputFile::Path));
         } else {
-            return Err(Error::Input(format!(
-                "{spec}: no such file or folder; check the path"
-            )));
+            return Err(Error::Input(format!("{spec}: no such file or folder; check the path")));
         }
     }
     if files.is_empty() {
@@ -180,8 +176,7 @@ pub fn read_inputs<S: EdgeSink>(
             inner: raw,
             count: Arc::clone(&count),
         };
-        let (compression, reader) =
-            compression::decode(counted).map_err(|e| Error::io(&name, e))?;
+        let (compression, reader) = compression::decode(counted).map_err(|e| Error::io(&name, e))?;
         let mut report_progress = |edges: u64| {
             progress.event(Event::Read {
                 bytes: bytes_before + count.load(Ordering::Relaxed),
@@ -239,9 +234,6 @@ mod tests {
         let missing = expand(&[format!("{}/nothing.tsv", dir.path().display())]).unwrap_err();
         assert!(missing.to_string().contains("no such file"), "{missing}");
         let unmatched = expand(&[format!("{}/*.csv", dir.path().display())]).unwrap_err();
-        assert!(
-            unmatched.to_string().contains("no file matches"),
-            "{unmatched}"
-        );
+        assert!(unmatched.to_string().contains("no file matches"), "{unmatched}");
     }
 }

@@ -32,10 +32,7 @@ impl Separator {
         if line.contains(&b'\t') {
             return Separator::Tab;
         }
-        let fields: Vec<&[u8]> = line
-            .split(|&b| b == b' ')
-            .filter(|f| !f.is_empty())
-            .collect();
+        let fields: Vec<&[u8]> = line.split(|&b| b == b' ').filter(|f| !f.is_empty()).collect();
         if fields.len() >= 2 && !fields.iter().any(|f| f.ends_with(b",")) {
             Separator::Space
         } else if line.contains(&b',') {
@@ -60,11 +57,7 @@ pub struct EdgeFields<'a> {
 /// Splits `line` (without its line ending) into fields.
 ///
 /// Quoted comma fields that contain `""` are unescaped into `scratch`.
-pub fn split_fields<'a>(
-    line: &'a [u8],
-    sep: Separator,
-    scratch: &'a mut Vec<u8>,
-) -> Result<EdgeFields<'a>, String> {
+pub fn split_fields<'a>(line: &'a [u8], sep: Separator, scratch: &'a mut Vec<u8>) -> Result<EdgeFields<'a>, String> {
     let mut fields: [&[u8]; 3] = [&[]; 3];
     let mut count = 0;
     let mut push = |f: &'a [u8], count: &mut usize| {
@@ -80,10 +73,7 @@ pub fn split_fields<'a>(
             }
         }
         Separator::Space => {
-            for f in line
-                .split(|&b| b == b' ' || b == b'\t')
-                .filter(|f| !f.is_empty())
-            {
+            for f in line.split(|&b| b == b' ' || b == b'\t').filter(|f| !f.is_empty()) {
                 push(f, &mut count);
             }
         }
@@ -191,6 +181,8 @@ pub struct ParseOptions {
     pub weighted: bool,
     /// Count malformed lines and go on, instead of failing on the first.
     pub skip_bad_lines: bool,
+    /// Each file's first edge line is a header (`source,target`) to skip.
+    pub header: bool,
 }
 
 /// What one file held.
@@ -230,6 +222,7 @@ pub fn read_edges<R: BufRead, S: EdgeSink>(
     };
     let mut buffer = Vec::with_capacity(256);
     let mut scratch = Vec::new();
+    let mut header_pending = options.header;
     loop {
         buffer.clear();
         let read = reader
@@ -252,17 +245,16 @@ pub fn read_edges<R: BufRead, S: EdgeSink>(
         if content.is_empty() || content[0] == b'#' || content[0] == b'%' {
             continue;
         }
-        let separator = *stats
-            .separator
-            .get_or_insert_with(|| Separator::detect(content));
+        if header_pending {
+            header_pending = false;
+            continue;
+        }
+        let separator = *stats.separator.get_or_insert_with(|| Separator::detect(content));
         let outcome = split_fields(content, separator, &mut scratch).and_then(|fields| {
             let weight = match (fields.weight, options.weighted) {
                 (Some(text), true) => Some(parse_weight(text)?),
                 (None, true) => {
-                    return Err(
-                        "--weighted needs a weight on every line (source target weight)"
-                            .to_string(),
-                    );
+                    return Err("--weighted needs a weight on every line (source target weight)".to_string());
                 }
                 (Some(text), false) => {
                     // Not used, but still a number: a third column of words is a mistake.
@@ -287,9 +279,7 @@ pub fn read_edges<R: BufRead, S: EdgeSink>(
 fn read_error(name: &str, lines: u64, e: std::io::Error) -> Error {
     let what = match e.kind() {
         std::io::ErrorKind::UnexpectedEof => "the compressed stream is truncated",
-        std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput => {
-            "the compressed stream is corrupt"
-        }
+        std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput => "the compressed stream is corrupt",
         _ => "reading failed",
     };
     Error::Input(format!(
@@ -314,10 +304,7 @@ mod tests {
         assert_eq!(Separator::detect(b"1 2"), Separator::Space);
         assert_eq!(Separator::detect(b"1,2"), Separator::Comma);
         assert_eq!(Separator::detect(b"1, 2, 0.5"), Separator::Comma);
-        assert_eq!(
-            Separator::detect(b"http://a/x,y http://b/"),
-            Separator::Space
-        );
+        assert_eq!(Separator::detect(b"http://a/x,y http://b/"), Separator::Space);
     }
 
     #[test]
@@ -336,26 +323,14 @@ mod tests {
         );
         assert_eq!(
             fields(r#""http://x/?a=1,2", "say ""hi""",3"#, Separator::Comma).unwrap(),
-            (
-                "http://x/?a=1,2".into(),
-                "say \"hi\"".into(),
-                Some("3".into())
-            )
+            ("http://x/?a=1,2".into(), "say \"hi\"".into(), Some("3".into()))
         );
     }
 
     #[test]
     fn rejects_wrong_field_counts() {
-        assert!(
-            fields("a", Separator::Space)
-                .unwrap_err()
-                .contains("found 1")
-        );
-        assert!(
-            fields("a b c d", Separator::Space)
-                .unwrap_err()
-                .contains("found 4")
-        );
+        assert!(fields("a", Separator::Space).unwrap_err().contains("found 1"));
+        assert!(fields("a b c d", Separator::Space).unwrap_err().contains("found 4"));
         assert!(fields("a\t\t", Separator::Tab).is_err());
         assert!(
             fields("\"open,b", Separator::Comma)
@@ -377,11 +352,8 @@ mod tests {
     struct Collect(Vec<(String, String, Option<f64>)>);
     impl EdgeSink for Collect {
         fn edge(&mut self, s: &[u8], t: &[u8], w: Option<f64>) -> Result<(), String> {
-            self.0.push((
-                String::from_utf8_lossy(s).into(),
-                String::from_utf8_lossy(t).into(),
-                w,
-            ));
+            self.0
+                .push((String::from_utf8_lossy(s).into(), String::from_utf8_lossy(t).into(), w));
             Ok(())
         }
     }
@@ -401,12 +373,21 @@ mod tests {
         .unwrap();
         assert_eq!(
             sink.0,
-            vec![
-                ("1".into(), "2".into(), None),
-                ("3".into(), "4".into(), None)
-            ]
+            vec![("1".into(), "2".into(), None), ("3".into(), "4".into(), None)]
         );
         assert_eq!((stats.lines, stats.edges), (6, 2));
+    }
+
+    #[test]
+    fn header_lines_are_skipped_only_when_asked() {
+        let options = ParseOptions {
+            header: true,
+            ..Default::default()
+        };
+        let (sink, _) = read("# made by pandas\nsource,target\na,b\n", &options).unwrap();
+        assert_eq!(sink.0, vec![("a".into(), "b".into(), None)]);
+        let (sink, _) = read("source,target\na,b\n", &ParseOptions::default()).unwrap();
+        assert_eq!(sink.0.len(), 2);
     }
 
     #[test]
@@ -440,10 +421,7 @@ mod tests {
         let (sink, _) = read("a b 2\n", &options).unwrap();
         assert_eq!(sink.0[0].2, Some(2.0));
         let err = read("a b 2\nc d\n", &options).unwrap_err().to_string();
-        assert!(
-            err.starts_with("t.tsv:2: --weighted needs a weight"),
-            "{err}"
-        );
+        assert!(err.starts_with("t.tsv:2: --weighted needs a weight"), "{err}");
         let err = read("a b -2\n", &options).unwrap_err().to_string();
         assert!(err.contains("negative"), "{err}");
     }

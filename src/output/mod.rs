@@ -51,8 +51,11 @@ pub struct Staging {
 
 impl Staging {
     /// Prepares to write into `target` (created if needed).
+    ///
+    /// Staging folders left by runs that were killed (their process is gone) are removed.
     pub fn create(target: &Path) -> Result<Staging> {
         fs::create_dir_all(target).map_err(|e| Error::io(target, e))?;
+        remove_abandoned(target);
         let staging = target.join(format!(".crawlrank-staging-{}", std::process::id()));
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
@@ -83,9 +86,7 @@ impl Staging {
         if old_success.exists() {
             fs::remove_file(&old_success).map_err(io(&old_success))?;
         }
-        let old = self
-            .target
-            .join(format!(".crawlrank-old-{}", std::process::id()));
+        let old = self.target.join(format!(".crawlrank-old-{}", std::process::id()));
         let mut names: Vec<String> = RESULT_ENTRIES.iter().map(|s| s.to_string()).collect();
         for entry in fs::read_dir(&self.staging).map_err(io(&self.staging))? {
             let name = entry
@@ -119,6 +120,27 @@ impl Staging {
     }
 }
 
+/// Removes `.crawlrank-staging-PID` and `.crawlrank-old-PID` folders whose process no longer
+/// runs (Linux, where `/proc/PID` tells; elsewhere they are left alone).
+fn remove_abandoned(target: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(target) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .strip_prefix(".crawlrank-staging-")
+            .or_else(|| name.strip_prefix(".crawlrank-old-"));
+        if let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok())
+            && pid != std::process::id()
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
@@ -142,20 +164,25 @@ mod tests {
             fs::write(staging.path().join("top.tsv"), round).unwrap();
             staging.commit().unwrap();
         }
-        assert_eq!(
-            fs::read_to_string(target.join("ranks/part-00000")).unwrap(),
-            "new"
-        );
+        assert_eq!(fs::read_to_string(target.join("ranks/part-00000")).unwrap(), "new");
         assert!(target.join("ranks/_SUCCESS").exists());
-        let leftovers: Vec<_> = fs::read_dir(&target)
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(
-            leftovers.len(),
-            2,
-            "only ranks and top.tsv remain: {leftovers:?}"
-        );
+        let leftovers: Vec<_> = fs::read_dir(&target).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(leftovers.len(), 2, "only ranks and top.tsv remain: {leftovers:?}");
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn staging_of_a_killed_run_is_cleaned_up() {
+        let dir = tempfile::tempdir().unwrap();
+        // No process has pid 4294967295... but u32 parsing accepts it and /proc lacks it.
+        let dead = dir.path().join(".crawlrank-staging-4294967295");
+        fs::create_dir(&dead).unwrap();
+        let live = dir.path().join(format!(".crawlrank-staging-{}", 1)); // init is alive
+        fs::create_dir(&live).unwrap();
+        let staging = Staging::create(dir.path()).unwrap();
+        assert!(!dead.exists());
+        assert!(live.exists());
+        drop(staging);
     }
 
     #[test]
@@ -171,10 +198,7 @@ mod tests {
             fs::write(failed.path().join("ranks/part-00000"), "half").unwrap();
             // dropped without commit, as when a run fails
         }
-        assert_eq!(
-            fs::read_to_string(dir.path().join("ranks/part-00000")).unwrap(),
-            "good"
-        );
+        assert_eq!(fs::read_to_string(dir.path().join("ranks/part-00000")).unwrap(), "good");
         assert!(dir.path().join("ranks/_SUCCESS").exists());
         assert_eq!(
             fs::read_dir(dir.path()).unwrap().count(),

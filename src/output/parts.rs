@@ -43,15 +43,9 @@ impl OutputCompression {
     pub fn writer(self, file: File) -> std::io::Result<Box<dyn FinishWrite>> {
         let buffered = BufWriter::with_capacity(1 << 16, file);
         Ok(match self {
-            OutputCompression::Gzip => Box::new(flate2::write::GzEncoder::new(
-                buffered,
-                flate2::Compression::fast(),
-            )),
+            OutputCompression::Gzip => Box::new(flate2::write::GzEncoder::new(buffered, flate2::Compression::fast())),
             OutputCompression::Zstd => Box::new(zstd::stream::write::Encoder::new(buffered, 3)?),
-            OutputCompression::Bzip2 => Box::new(bzip2::write::BzEncoder::new(
-                buffered,
-                bzip2::Compression::default(),
-            )),
+            OutputCompression::Bzip2 => Box::new(bzip2::write::BzEncoder::new(buffered, bzip2::Compression::default())),
             OutputCompression::None => Box::new(buffered),
         })
     }
@@ -104,27 +98,25 @@ impl Exporter for PartFiles {
         let folder = dir.join("ranks");
         std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
         let partition = &ranked.graph.partition;
-        (0..partition.shards())
-            .into_par_iter()
-            .try_for_each(|shard| {
-                let path = folder.join(part_name(shard, self.compression));
-                let io = |e| Error::io(&path, e);
-                let file = File::create(&path).map_err(io)?;
-                let mut out = self.compression.writer(file).map_err(io)?;
-                let mut line = Vec::with_capacity(1 << 16);
-                let mut number = ryu::Buffer::new();
-                for node in partition.range(shard) {
-                    ranked.nodes.write_label(node, &mut line);
-                    line.push(b'\t');
-                    line.extend_from_slice(number.format(ranked.ranks[node as usize]).as_bytes());
-                    line.push(b'\n');
-                    if line.len() >= 1 << 16 {
-                        out.write_all(&line).map_err(io)?;
-                        line.clear();
-                    }
+        (0..partition.shards()).into_par_iter().try_for_each(|shard| {
+            let path = folder.join(part_name(shard, self.compression));
+            let io = |e| Error::io(&path, e);
+            let file = File::create(&path).map_err(io)?;
+            let mut out = self.compression.writer(file).map_err(io)?;
+            let mut line = Vec::with_capacity(1 << 16);
+            let mut number = ryu::Buffer::new();
+            for node in partition.range(shard) {
+                ranked.nodes.write_label(node, &mut line);
+                line.push(b'\t');
+                line.extend_from_slice(number.format(ranked.ranks[node as usize]).as_bytes());
+                line.push(b'\n');
+                if line.len() >= 1 << 16 {
+                    out.write_all(&line).map_err(io)?;
+                    line.clear();
                 }
-                out.write_all(&line).map_err(io)?;
-                out.finish().map_err(io)
-            })
+            }
+            out.write_all(&line).map_err(io)?;
+            out.finish().map_err(io)
+        })
     }
 }

@@ -28,11 +28,7 @@ pub struct TopRow {
 pub fn top_nodes(ranked: &Ranked<'_>, k: usize) -> Vec<TopRow> {
     let ranks = ranked.ranks;
     let mut order: Vec<u32> = (0..ranks.len() as u32).collect();
-    let better = |a: &u32, b: &u32| {
-        ranks[*b as usize]
-            .total_cmp(&ranks[*a as usize])
-            .then(a.cmp(b))
-    };
+    let better = |a: &u32, b: &u32| ranks[*b as usize].total_cmp(&ranks[*a as usize]).then(a.cmp(b));
     let k = k.min(order.len());
     if k == 0 {
         return Vec::new();
