@@ -7,7 +7,7 @@ use std::io;
 use std::path::Path;
 
 /// The longest piece of offending input quoted in an error message.
-const QUOTE_LIMIT: usize = 120;
+pub const QUOTE_LIMIT: usize = 120;
 
 /// Everything that can go wrong in crawlrank.
 #[derive(Debug, thiserror::Error)]

@@ -24,6 +24,16 @@ fn cli(args: &[&str]) -> (i32, String, String) {
     (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
 }
 
+/// Runs `rank -q -o DIR/NAME ARGS...` in-process, asserts success and returns the folder.
+fn rank_ok(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let out = dir.join(name);
+    let mut full = vec!["rank", "-q", "-o", out.to_str().unwrap()];
+    full.extend_from_slice(args);
+    let (code, _, err) = cli(&full);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    out
+}
+
 /// Decompressed text of a file of any supported compression.
 fn text_of(path: &Path) -> String {
     let (_, mut reader) = decode(std::fs::File::open(path).unwrap()).unwrap();
@@ -136,14 +146,7 @@ fn compressed_inputs_folders_and_stdin_match_the_plain_file() {
     std::fs::write(folder.join("_SUCCESS"), "").unwrap();
     std::fs::write(folder.join(".part-00000.crc"), "garbage that is not an edge list").unwrap();
 
-    let run = |inputs: &[&str], name: &str| {
-        let out = dir.path().join(name);
-        let mut args = vec!["rank", "-q", "-o", out.to_str().unwrap()];
-        args.extend_from_slice(inputs);
-        let (code, _, err) = cli(&args);
-        assert_eq!(code, 0, "{name}: {err}");
-        parts(&out)
-    };
+    let run = |inputs: &[&str], name: &str| parts(&rank_ok(dir.path(), name, inputs));
     let reference = run(&[plain.to_str().unwrap()], "plain");
     assert!(!reference.is_empty());
     let p = |n: &str| dir.path().join(n).display().to_string();
@@ -167,14 +170,10 @@ fn compressed_inputs_folders_and_stdin_match_the_plain_file() {
 
 #[test]
 fn a_result_folder_reads_back_as_input() {
-    // Part files are `id<TAB>rank`: read back, every id is a node (ranks parse as a weight
-    // column that is ignored unless --weighted).
+    // The ranks folder is gzip parts plus `_SUCCESS`; read as input, the marker is skipped and
+    // each `id<TAB>rank` line is one two-field line.
     let dir = tempfile::tempdir().unwrap();
-    let first = dir.path().join("first");
-    assert_eq!(
-        cli(&["rank", "-q", "-o", first.to_str().unwrap(), &data("urls.tsv")]).0,
-        0
-    );
+    let first = rank_ok(dir.path(), "first", &[&data("urls.tsv")]);
     let (code, stdout, err) = cli(&["stats", first.join("ranks").to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(stdout.contains("edges            4 "), "{stdout}");
@@ -187,19 +186,11 @@ fn threads_give_byte_identical_part_files() {
     std::fs::write(&input, random_edge_text(5, 20_000, 200_000)).unwrap();
     let mut outputs = Vec::new();
     for threads in ["1", "2", "8"] {
-        let out = dir.path().join(format!("t{threads}"));
-        let (code, _, err) = cli(&[
-            "rank",
-            "-q",
-            "--shards",
-            "3",
-            "--threads",
-            threads,
-            "-o",
-            out.to_str().unwrap(),
-            input.to_str().unwrap(),
-        ]);
-        assert_eq!(code, 0, "{err}");
+        let out = rank_ok(
+            dir.path(),
+            &format!("t{threads}"),
+            &["--shards", "3", "--threads", threads, input.to_str().unwrap()],
+        );
         let bytes: Vec<Vec<u8>> = (0..3)
             .map(|s| std::fs::read(out.join(format!("ranks/part-{s:05}.gz"))).unwrap())
             .collect();
@@ -212,12 +203,7 @@ fn threads_give_byte_identical_part_files() {
 #[test]
 fn url_ids_survive_with_their_special_characters() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("u");
-    assert_eq!(
-        cli(&["rank", "-q", "-o", out.to_str().unwrap(), &data("urls.tsv")]).0,
-        0
-    );
-    let r = ranks(&out);
+    let r = ranks(&rank_ok(dir.path(), "u", &[&data("urls.tsv")]));
     let ids: Vec<&str> = r.keys().map(String::as_str).collect();
     assert_eq!(
         ids,
@@ -240,20 +226,7 @@ fn every_compression_of_the_output_holds_the_same_ranks() {
         ("bzip2", "part-00000.bz2"),
         ("none", "part-00000"),
     ] {
-        let out = dir.path().join(mode);
-        assert_eq!(
-            cli(&[
-                "rank",
-                "-q",
-                "--compress",
-                mode,
-                "-o",
-                out.to_str().unwrap(),
-                &data("urls.tsv")
-            ])
-            .0,
-            0
-        );
+        let out = rank_ok(dir.path(), mode, &["--compress", mode, &data("urls.tsv")]);
         assert!(out.join("ranks").join(file).is_file(), "{mode}");
         seen.push(text_of(&out.join("ranks").join(file)));
     }
@@ -265,17 +238,11 @@ fn personalization_file_moves_rank_to_the_seeds() {
     let dir = tempfile::tempdir().unwrap();
     let seeds = dir.path().join("seeds.txt");
     std::fs::write(&seeds, "# seeds\nhttp://d.example/città\n").unwrap();
-    let out = dir.path().join("p");
-    let (code, _, err) = cli(&[
-        "rank",
-        "-q",
-        "--personalize",
-        seeds.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        &data("urls.tsv"),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let out = rank_ok(
+        dir.path(),
+        "p",
+        &["--personalize", seeds.to_str().unwrap(), &data("urls.tsv")],
+    );
     let r = ranks(&out);
     // d is dangling and the only seed: it keeps at least the teleport share.
     assert!(r["http://d.example/città"] > 0.15, "{r:?}");
@@ -362,16 +329,7 @@ fn truncated_gzip_is_reported_not_ranked() {
 #[test]
 fn skip_bad_lines_counts_them_in_the_summary() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("s");
-    let (code, _, err) = cli(&[
-        "rank",
-        "-q",
-        "--skip-bad-lines",
-        "-o",
-        out.to_str().unwrap(),
-        &data("bad_fields.txt"),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let out = rank_ok(dir.path(), "s", &["--skip-bad-lines", &data("bad_fields.txt")]);
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["bad_lines_skipped"], 1);
@@ -381,9 +339,8 @@ fn skip_bad_lines_counts_them_in_the_summary() {
 #[test]
 fn a_failed_run_leaves_the_previous_result_complete() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("r");
+    let out = rank_ok(dir.path(), "r", &[&data("urls.tsv")]);
     let o = out.to_str().unwrap();
-    assert_eq!(cli(&["rank", "-q", "-o", o, &data("urls.tsv")]).0, 0);
     let before = parts(&out);
     let top_before = std::fs::read(out.join("top.tsv")).unwrap();
     // Fails after reading and ranking starts: the seed is not a node.
