@@ -30,6 +30,7 @@ pub mod algo;
 pub mod cli;
 pub mod engine;
 pub mod error;
+pub mod export;
 pub mod graph;
 pub mod input;
 pub mod memory;

@@ -2,15 +2,17 @@
 //!
 //! [`load`] is the first two stages (shared with `stats`); [`run`] is the whole job.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::algo::{PageRankConfig, pagerank, read_personalization};
 use crate::error::{Error, Result};
 use crate::graph::{BuildOptions, EdgeCollector, IdMode, NodeTable, ShardedGraph, build};
 use crate::input::{FileReport, InputFile, ParseOptions, read_inputs};
-use crate::output::summary::{Outputs, Parameters, Phases};
-use crate::output::{Exporter, OutputCompression, PartFiles, Ranked, Staging, Summary, TopRow, TopTable, top_nodes};
+use crate::output::summary::{LoadRecord, Outputs, Parameters, Phases};
+use crate::output::{
+    Exporter, GexfExport, OutputCompression, PartFiles, Ranked, Staging, Summary, TopRow, TopTable, top_nodes,
+};
 use crate::progress::{Event, Phase, Progress};
 
 /// How to read and build a graph.
@@ -99,6 +101,8 @@ pub struct RankJob {
     pub compression: OutputCompression,
     /// Rows of `top.tsv`.
     pub top: usize,
+    /// A GEXF export of the top of the ranking, written before the results are committed.
+    pub gexf: Option<GexfExport>,
     /// The command line, for the summary.
     pub command: Vec<String>,
 }
@@ -114,6 +118,7 @@ impl RankJob {
             output,
             compression: OutputCompression::Gzip,
             top: 100,
+            gexf: None,
             command: Vec::new(),
         }
     }
@@ -171,6 +176,16 @@ pub fn run(job: &RankJob, progress: &dyn Progress) -> Result<RankOutcome> {
         exporter.export(&ranked, staging.path())?;
     }
     let top = top_nodes(&ranked, job.top);
+    let gexf = match &job.gexf {
+        Some(export) => {
+            let mut export = export.clone();
+            if export.options.description.is_empty() {
+                export.options.description = describe_run(job, graph, &export);
+            }
+            Some(export.write(&ranked, Path::new("."))?)
+        }
+        None => None,
+    };
     let write_seconds = started.elapsed().as_secs_f64();
 
     let summary = Summary {
@@ -199,6 +214,15 @@ pub fn run(job: &RankJob, progress: &dyn Progress) -> Result<RankOutcome> {
                 "uniform"
             },
         },
+        load: LoadRecord {
+            ids: job.load.ids,
+            separator: job.load.parse.separator,
+            header: job.load.parse.header,
+            skip_bad_lines: job.load.parse.skip_bad_lines,
+            weighted: job.load.parse.weighted,
+            multi: job.load.build.multi,
+            shards: graph.partition.shards(),
+        },
         iterations_run: result.iterations.len(),
         iterations: result.iterations.clone(),
         converged: result.converged,
@@ -220,10 +244,37 @@ pub fn run(job: &RankJob, progress: &dyn Progress) -> Result<RankOutcome> {
             part_files: graph.partition.shards(),
             top: "top.tsv".to_string(),
             top_rows: top.len(),
+            gexf,
         },
     };
     summary.write(staging.path())?;
     staging.commit()?;
     progress.event(Event::Finished(Phase::Write, started.elapsed().as_secs_f64()));
     Ok(RankOutcome { summary, top })
+}
+
+/// The GEXF `<meta><description>` of a ranking run: what was ranked, how, and what the
+/// file holds.
+fn describe_run(job: &RankJob, graph: &ShardedGraph, export: &GexfExport) -> String {
+    let inputs: Vec<String> = job.inputs.iter().map(InputFile::name).collect();
+    format!(
+        "PageRank of {} ({} nodes, {} edges); damping {}, tolerance {:e}, max iterations {}, dangling {}{}; \
+         exported: {:?}{}; command: {}",
+        inputs.join(", "),
+        graph.stats.nodes,
+        graph.stats.edges,
+        job.pagerank.damping,
+        job.pagerank.tolerance,
+        job.pagerank.max_iterations,
+        serde_json::to_value(job.pagerank.dangling)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default(),
+        job.personalize
+            .as_ref()
+            .map_or(String::new(), |p| format!(", personalized by {}", p.display())),
+        export.select,
+        if export.neighbors { " with neighbours" } else { "" },
+        job.command.join(" ")
+    )
 }

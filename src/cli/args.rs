@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::algo::Dangling;
 use crate::graph::IdMode;
 use crate::input::Separator;
-use crate::output::OutputCompression;
+use crate::output::{ColorBy, GexfVersion, Layout, OutputCompression};
 
 /// Rank the pages of large link graphs with PageRank.
 #[derive(Debug, Parser)]
@@ -27,6 +27,76 @@ pub enum Command {
     /// Count nodes, edges, dangling nodes, self-loops, duplicates, and summarise degrees.
     #[command(after_help = STATS_EXAMPLES)]
     Stats(StatsArgs),
+    /// Export a finished ranking to other tools, without ranking again.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+/// `crawlrank export …`.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Write a slice of a finished ranking as GEXF for Gephi.
+    #[command(after_help = EXPORT_GEXF_EXAMPLES)]
+    Gexf(ExportGexfArgs),
+}
+
+const EXPORT_GEXF_EXAMPLES: &str = "\
+Examples:
+  crawlrank export gexf output/crawl                         top 1000 nodes to output/crawl/top.gexf
+  crawlrank export gexf output/crawl --top 20000 -o big.gexf.gz
+  crawlrank export gexf output/crawl --min-rank 1e-5 --max-nodes 50000
+  crawlrank export gexf output/crawl --nodes seeds.txt --neighbors --max-nodes 5000 --color-by host
+  crawlrank export gexf output/crawl moved/crawl.tsv.gz      the graph's files were moved";
+
+/// How a GEXF file looks; shared by `rank --gexf` and `export gexf`.
+#[derive(Debug, Args)]
+pub struct GexfStyleArgs {
+    /// GEXF schema version.
+    #[arg(long, value_enum, default_value_t = GexfVersion::V1_3)]
+    pub gexf_version: GexfVersion,
+    /// Colour nodes by rank decile or by URL host.
+    #[arg(long, value_enum, default_value_t = ColorBy::Rank)]
+    pub color_by: ColorBy,
+    /// Initial node positions.
+    #[arg(long, value_enum, default_value_t = Layout::Circle)]
+    pub layout: Layout,
+}
+
+/// `crawlrank export gexf`.
+#[derive(Debug, Args)]
+pub struct ExportGexfArgs {
+    /// A result folder written by `crawlrank rank` (with ranks/_SUCCESS and summary.json).
+    #[arg(value_name = "DIR")]
+    pub result: PathBuf,
+    /// The ranked graph's edge lists, when they are no longer where summary.json says.
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// The GEXF file (gzip when it ends in .gz) [default: DIR/top.gexf].
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Export the K best-ranked nodes [default: 1000].
+    #[arg(long, value_name = "K", group = "selection")]
+    pub top: Option<usize>,
+    /// Export every node with at least this PageRank (at most --max-nodes).
+    #[arg(long, value_name = "X", group = "selection")]
+    pub min_rank: Option<f64>,
+    /// Export the nodes listed in FILE, one id per line.
+    #[arg(long, value_name = "FILE", group = "selection")]
+    pub nodes: Option<PathBuf>,
+    /// Add the direct in- and out-neighbours of the selection (best-ranked first).
+    #[arg(long)]
+    pub neighbors: bool,
+    /// Most nodes in the file, with --min-rank or --neighbors.
+    #[arg(long, value_name = "N", default_value_t = 50_000)]
+    pub max_nodes: usize,
+    #[command(flatten)]
+    pub style: GexfStyleArgs,
+    /// Worker threads [default: all cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// No progress bars or closing summary.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 const RANK_EXAMPLES: &str = "\
@@ -37,7 +107,8 @@ Examples:
   crawlrank rank links.csv --weighted --top 1000   weighted CSV, a longer top table
   zcat big.gz | crawlrank rank - -o output/big     standard input
   crawlrank rank crawl/ --personalize seeds.txt    teleport to the pages in seeds.txt
-  crawlrank rank g.el --tol 0 --max-iter 20        exactly 20 iterations (for benchmarks)";
+  crawlrank rank g.el --tol 0 --max-iter 20        exactly 20 iterations (for benchmarks)
+  crawlrank rank crawl.gz --gexf top.gexf          also a GEXF of the top 1000 for Gephi";
 
 const STATS_EXAMPLES: &str = "\
 Examples:
@@ -110,6 +181,14 @@ pub struct RankArgs {
     /// Rows of top.tsv (the first 20 are also printed).
     #[arg(long, default_value_t = 100, value_name = "K")]
     pub top: usize,
+    /// Also write the subgraph induced by the top of the ranking as GEXF (gzip if .gz).
+    #[arg(long, value_name = "FILE")]
+    pub gexf: Option<PathBuf>,
+    /// Nodes in the GEXF file.
+    #[arg(long, value_name = "K", default_value_t = 1000, requires = "gexf")]
+    pub gexf_top: usize,
+    #[command(flatten)]
+    pub gexf_style: GexfStyleArgs,
 }
 
 /// `crawlrank stats`.

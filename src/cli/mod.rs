@@ -19,8 +19,9 @@ use crate::error::{Error, Result};
 use crate::graph::BuildOptions;
 use crate::input::{self, InputFile, ParseOptions};
 use crate::output::TopRow;
+use crate::output::{GexfExport, GexfOptions, SelectBy};
 use crate::rank::{self, LoadOptions, RankJob};
-use args::{Cli, Command, InputArgs, RankArgs, StatsArgs};
+use args::{Cli, Command, ExportCommand, ExportGexfArgs, GexfStyleArgs, InputArgs, RankArgs, StatsArgs};
 use progress::{Bars, human_bytes};
 
 /// The bundled default graph's name, as in the repository's `graphs/` folder.
@@ -55,6 +56,7 @@ where
     let outcome = match cli.command {
         Command::Rank(a) => rank_command(a, command, stdout, stderr),
         Command::Stats(a) => stats_command(a, stdout),
+        Command::Export(ExportCommand::Gexf(a)) => export_gexf_command(a, command, stderr),
     };
     match outcome {
         Ok(()) => 0,
@@ -188,8 +190,18 @@ fn rank_command(
         output: output.clone(),
         compression: a.compress,
         top: a.top,
+        gexf: a.gexf.clone().map(|path| GexfExport {
+            path,
+            select: SelectBy::Top(a.gexf_top),
+            neighbors: false,
+            max_nodes: a.gexf_top,
+            options: gexf_options(&a.gexf_style),
+        }),
         command,
     };
+    if a.gexf.is_some() && a.gexf_top == 0 {
+        return Err(Error::Config("--gexf-top must be at least 1".to_string()).into());
+    }
     job.pagerank.validate()?;
     let bars = Bars::new(!a.input.quiet && io::stderr().is_terminal());
     let outcome = pool(a.input.threads)?.install(|| rank::run(&job, &bars))?;
@@ -214,6 +226,61 @@ fn rank_command(
         s.peak_rss_bytes.map_or("unknown".to_string(), human_bytes),
         output.display()
     )?;
+    Ok(())
+}
+
+fn gexf_options(style: &GexfStyleArgs) -> GexfOptions {
+    GexfOptions {
+        version: style.gexf_version,
+        color_by: style.color_by,
+        layout: style.layout,
+        creator: format!("crawlrank {}", env!("CARGO_PKG_VERSION")),
+        description: String::new(),
+    }
+}
+
+fn export_gexf_command(a: ExportGexfArgs, command: Vec<String>, stderr: &mut dyn Write) -> Result<(), Failure> {
+    let select = match (a.top, a.min_rank, &a.nodes) {
+        (_, Some(x), _) if !(x.is_finite() && x >= 0.0) => {
+            return Err(Error::Config(format!("--min-rank must be a number >= 0, not {x}")).into());
+        }
+        (_, Some(x), _) => SelectBy::MinRank(x),
+        (_, _, Some(file)) => SelectBy::Nodes(file.clone()),
+        (Some(0), _, _) => return Err(Error::Config("--top must be at least 1".to_string()).into()),
+        (top, _, _) => SelectBy::Top(top.unwrap_or(1000)),
+    };
+    if a.max_nodes == 0 {
+        return Err(Error::Config("--max-nodes must be at least 1".to_string()).into());
+    }
+    let mut options = gexf_options(&a.style);
+    options.description = format!(
+        "Exported from the crawlrank result {}; command: {}",
+        a.result.display(),
+        command.join(" ")
+    );
+    let job = crate::export::ExportGexfJob {
+        result: a.result.clone(),
+        inputs: a.inputs.clone(),
+        export: GexfExport {
+            path: a.output.clone().unwrap_or_else(|| a.result.join("top.gexf")),
+            select,
+            neighbors: a.neighbors,
+            max_nodes: a.max_nodes,
+            options,
+        },
+    };
+    let bars = Bars::new(!a.quiet && io::stderr().is_terminal());
+    let report = pool(a.threads)?.install(|| crate::export::export_gexf(&job, &bars))?;
+    if !a.quiet {
+        writeln!(
+            stderr,
+            "crawlrank: wrote {} nodes and {} edges to {}; peak memory {}",
+            report.nodes,
+            report.edges,
+            report.path,
+            crate::memory::peak_rss_bytes().map_or("unknown".to_string(), human_bytes)
+        )?;
+    }
     Ok(())
 }
 

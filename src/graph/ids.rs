@@ -11,7 +11,8 @@ use serde::Serialize;
 use std::hash::BuildHasher;
 
 /// How to read node ids.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum IdMode {
     /// Integers if the first edge's ids are integers; if a later id is not, switch to strings.
     #[default]

@@ -128,6 +128,10 @@ fn folder_files(dir: &Path) -> Result<Vec<PathBuf>> {
 pub struct FileReport {
     /// The file's name as given.
     pub path: String,
+    /// Where it came from: `file`, `stdin` or `bundled`.
+    pub source: &'static str,
+    /// The file's absolute path, so that a later `export` can read it again.
+    pub absolute_path: Option<String>,
     /// The compression found from its first bytes.
     pub compression: Compression,
     /// Bytes read from the file (compressed size).
@@ -190,6 +194,15 @@ pub fn read_inputs<S: EdgeSink>(
         edges_before += text.edges;
         reports.push(FileReport {
             path: name,
+            source: match file {
+                InputFile::Path(_) => "file",
+                InputFile::Stdin => "stdin",
+                InputFile::Bundled { .. } => "bundled",
+            },
+            absolute_path: match file {
+                InputFile::Path(p) => std::fs::canonicalize(p).ok().map(|p| p.display().to_string()),
+                _ => None,
+            },
             compression,
             bytes,
             text,

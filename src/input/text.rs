@@ -12,7 +12,7 @@ use std::io::BufRead;
 use crate::error::{Error, Result};
 
 /// How fields are separated on a line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Separator {
     /// One tab between fields; fields may contain blanks.

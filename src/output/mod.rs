@@ -6,14 +6,18 @@
 //! interrupted run leaves the previous complete result as it was; the new files appear
 //! together, and `ranks/_SUCCESS` is written only after all of them.
 
+pub mod gexf;
 pub mod parts;
+pub mod subgraph;
 pub mod summary;
 pub mod top;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
+pub use gexf::{ColorBy, GexfExport, GexfOptions, GexfReport, GexfVersion, Layout, SelectBy};
 pub use parts::{OutputCompression, PartFiles};
+pub use subgraph::{InducedEdge, Selection};
 pub use summary::Summary;
 pub use top::{TopRow, TopTable, top_nodes};
 

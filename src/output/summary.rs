@@ -43,6 +43,25 @@ pub struct Parameters {
     pub teleport: &'static str,
 }
 
+/// How the input was read, so that a later `export` reads the same graph.
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub struct LoadRecord {
+    /// `--ids`.
+    pub ids: crate::graph::IdMode,
+    /// `--sep`, when given.
+    pub separator: Option<crate::input::Separator>,
+    /// `--header`.
+    pub header: bool,
+    /// `--skip-bad-lines`.
+    pub skip_bad_lines: bool,
+    /// `--weighted`.
+    pub weighted: bool,
+    /// `--multi`.
+    pub multi: bool,
+    /// The shard count used.
+    pub shards: usize,
+}
+
 /// Seconds per phase.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Phases {
@@ -71,6 +90,8 @@ pub struct Outputs {
     pub top: String,
     /// Rows in it.
     pub top_rows: usize,
+    /// The GEXF file, when one was written.
+    pub gexf: Option<super::GexfReport>,
 }
 
 /// The content of `summary.json`.
@@ -90,6 +111,8 @@ pub struct Summary {
     pub bad_lines_skipped: u64,
     /// Parameters.
     pub parameters: Parameters,
+    /// How the input was read.
+    pub load: LoadRecord,
     /// Per iteration: L1 change and seconds.
     pub iterations: Vec<IterationReport>,
     /// Iterations run.

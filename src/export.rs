@@ -1,0 +1,161 @@
+//! `crawlrank export`: turn a finished result folder into other formats without ranking
+//! again. The graph is read once more (with the options recorded in `summary.json`) and the
+//! ranks come from the part files.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::cli::{BUNDLED_GRAPH, BUNDLED_NAME};
+use crate::error::{Error, Result};
+use crate::graph::BuildOptions;
+use crate::input::{InputFile, ParseOptions, compression};
+use crate::output::summary::LoadRecord;
+use crate::output::{GexfExport, GexfReport, Ranked, SUCCESS};
+use crate::progress::Progress;
+use crate::rank::{LoadOptions, load};
+
+/// Everything `export gexf` needs.
+#[derive(Clone, Debug)]
+pub struct ExportGexfJob {
+    /// The result folder.
+    pub result: PathBuf,
+    /// Edge lists to read instead of those recorded in the summary.
+    pub inputs: Vec<String>,
+    /// What to write.
+    pub export: GexfExport,
+}
+
+#[derive(Deserialize)]
+struct RecordedInput {
+    path: String,
+    source: String,
+    absolute_path: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RecordedRun {
+    inputs: Vec<RecordedInput>,
+    load: LoadRecord,
+}
+
+/// Reads the ranking in `job.result` and writes the GEXF file.
+pub fn export_gexf(job: &ExportGexfJob, progress: &dyn Progress) -> Result<GexfReport> {
+    let dir = &job.result;
+    if !dir.join("ranks").join(SUCCESS).is_file() {
+        return Err(Error::Input(format!(
+            "{}: not a complete crawlrank result (no ranks/_SUCCESS); run `crawlrank rank ... -o {}` first",
+            dir.display(),
+            dir.display()
+        )));
+    }
+    let summary_path = dir.join("summary.json");
+    let text = std::fs::read(&summary_path).map_err(|e| Error::io(&summary_path, e))?;
+    let run: RecordedRun = serde_json::from_slice(&text).map_err(|e| {
+        Error::Input(format!(
+            "{}: not a crawlrank summary this version can read ({e})",
+            summary_path.display()
+        ))
+    })?;
+    let inputs = if job.inputs.is_empty() {
+        recorded_inputs(&run)?
+    } else {
+        crate::input::expand(&job.inputs)?
+    };
+    let options = LoadOptions {
+        parse: ParseOptions {
+            separator: run.load.separator,
+            weighted: run.load.weighted,
+            skip_bad_lines: run.load.skip_bad_lines,
+            header: run.load.header,
+        },
+        ids: run.load.ids,
+        build: BuildOptions {
+            multi: run.load.multi,
+            shards: Some(run.load.shards),
+        },
+    };
+    let loaded = load(&inputs, &options, progress)?;
+    let ranks = read_ranks(&dir.join("ranks"), &loaded.nodes)?;
+    let ranked = Ranked {
+        graph: &loaded.graph,
+        nodes: &loaded.nodes,
+        ranks: &ranks,
+    };
+    job.export.write(&ranked, Path::new("."))
+}
+
+fn recorded_inputs(run: &RecordedRun) -> Result<Vec<InputFile>> {
+    run.inputs
+        .iter()
+        .map(|input| match input.source.as_str() {
+            "bundled" if input.path == BUNDLED_NAME => Ok(InputFile::Bundled {
+                name: BUNDLED_NAME,
+                bytes: BUNDLED_GRAPH,
+            }),
+            "stdin" => Err(Error::Input(
+                "the ranking read standard input, which cannot be read again; give the edge lists after the folder"
+                    .to_string(),
+            )),
+            _ => {
+                let path = input.absolute_path.clone().unwrap_or_else(|| input.path.clone());
+                if Path::new(&path).is_file() {
+                    Ok(InputFile::Path(path.into()))
+                } else {
+                    Err(Error::Input(format!(
+                        "{path}: the ranked edge list is no longer there; give its new place after the folder"
+                    )))
+                }
+            }
+        })
+        .collect()
+}
+
+/// Reads `id<TAB>rank` part files into a rank per dense node id.
+fn read_ranks(folder: &Path, nodes: &crate::graph::NodeTable) -> Result<Vec<f64>> {
+    let mut ranks = vec![f64::NAN; nodes.len()];
+    let mut parts: Vec<PathBuf> = std::fs::read_dir(folder)
+        .map_err(|e| Error::io(folder, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("part-")))
+        .collect();
+    parts.sort();
+    let mut seen = 0usize;
+    for part in &parts {
+        let name = part.display().to_string();
+        let file = std::fs::File::open(part).map_err(|e| Error::io(part, e))?;
+        let (_, reader) = compression::decode(file).map_err(|e| Error::io(part, e))?;
+        for (index, line) in reader.split(b'\n').enumerate() {
+            let line = line.map_err(|e| Error::io(part, e))?;
+            let number = index as u64 + 1;
+            let Some(tab) = line.iter().rposition(|&b| b == b'\t') else {
+                return Err(Error::parse(&name, number, "expected id<TAB>rank", &line));
+            };
+            let rank: f64 = std::str::from_utf8(&line[tab + 1..])
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| Error::parse(&name, number, "the rank is not a number", &line))?;
+            let node = nodes.lookup(&line[..tab]).ok_or_else(|| {
+                Error::parse(
+                    &name,
+                    number,
+                    "this node is not in the graph read now; is this the ranked graph?",
+                    &line,
+                )
+            })?;
+            if ranks[node as usize].is_nan() {
+                seen += 1;
+            }
+            ranks[node as usize] = rank;
+        }
+    }
+    if seen != nodes.len() {
+        return Err(Error::Input(format!(
+            "{}: ranks for {seen} nodes, but the graph read now has {}; is this the ranked graph?",
+            folder.display(),
+            nodes.len()
+        )));
+    }
+    Ok(ranks)
+}

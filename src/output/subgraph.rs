@@ -1,0 +1,237 @@
+//! Choosing a slice of a ranked graph and finding the edges inside it.
+//!
+//! Selections are lists of dense node ids in rank order (best first). The induced edges are
+//! found in one streaming pass over the shards, with a node-indexed membership array (4 bytes
+//! a node); nothing proportional to the whole edge list is allocated.
+
+use rayon::prelude::*;
+
+use super::Ranked;
+use crate::error::{Error, Result};
+
+/// Nodes chosen for export, best-ranked first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Selection {
+    /// Dense node ids, in rank order.
+    pub nodes: Vec<u32>,
+}
+
+/// An edge between two selected nodes, by their positions in the [`Selection`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InducedEdge {
+    /// Position of the source in the selection.
+    pub source: u32,
+    /// Position of the target in the selection.
+    pub target: u32,
+    /// The edge's weight; with parallel edges (`--multi`), their number (or summed weights).
+    pub weight: f64,
+}
+
+/// Orders nodes best first: higher rank, then smaller dense id.
+fn by_rank(ranks: &[f64]) -> impl Fn(&u32, &u32) -> std::cmp::Ordering + Sync + '_ {
+    move |a, b| ranks[*b as usize].total_cmp(&ranks[*a as usize]).then(a.cmp(b))
+}
+
+impl Selection {
+    /// The `k` best-ranked nodes.
+    pub fn top(ranked: &Ranked<'_>, k: usize) -> Selection {
+        let mut nodes: Vec<u32> = (0..ranked.ranks.len() as u32).collect();
+        let k = k.min(nodes.len());
+        let order = by_rank(ranked.ranks);
+        if k > 0 && k < nodes.len() {
+            nodes.select_nth_unstable_by(k - 1, &order);
+        }
+        nodes.truncate(k);
+        nodes.sort_unstable_by(&order);
+        Selection { nodes }
+    }
+
+    /// Every node whose rank is at least `min_rank`, best first, at most `max_nodes` of them.
+    pub fn min_rank(ranked: &Ranked<'_>, min_rank: f64, max_nodes: usize) -> Selection {
+        let mut nodes: Vec<u32> = (0..ranked.ranks.len() as u32)
+            .into_par_iter()
+            .filter(|&v| ranked.ranks[v as usize] >= min_rank)
+            .collect();
+        nodes.par_sort_unstable_by(by_rank(ranked.ranks));
+        nodes.truncate(max_nodes);
+        Selection { nodes }
+    }
+
+    /// The nodes given, in rank order, without repeats.
+    pub fn listed(ranked: &Ranked<'_>, mut nodes: Vec<u32>) -> Selection {
+        nodes.sort_unstable();
+        nodes.dedup();
+        nodes.sort_unstable_by(by_rank(ranked.ranks));
+        Selection { nodes }
+    }
+
+    /// Adds the direct in- and out-neighbours of the selection, best-ranked first, until the
+    /// selection holds `max_nodes` nodes (it is never cut below its current size).
+    pub fn with_neighbors(self, ranked: &Ranked<'_>, max_nodes: usize) -> Selection {
+        let n = ranked.ranks.len();
+        let mut chosen = vec![false; n];
+        for &v in &self.nodes {
+            chosen[v as usize] = true;
+        }
+        // One pass over the shards marks neighbours; a bit a node.
+        let marks: Vec<Vec<u32>> = ranked
+            .graph
+            .shards
+            .par_iter()
+            .map(|shard| {
+                let mut found = Vec::new();
+                for (s, t, _) in shard.edges_iter() {
+                    if chosen[s as usize] && !chosen[t as usize] {
+                        found.push(t);
+                    } else if chosen[t as usize] && !chosen[s as usize] {
+                        found.push(s);
+                    }
+                }
+                found.sort_unstable();
+                found.dedup();
+                found
+            })
+            .collect();
+        let mut neighbor = vec![false; n];
+        for v in marks.into_iter().flatten() {
+            neighbor[v as usize] = true;
+        }
+        let room = max_nodes.saturating_sub(self.nodes.len());
+        let mut extra: Vec<u32> = (0..n as u32).filter(|&v| neighbor[v as usize]).collect();
+        let order = by_rank(ranked.ranks);
+        if room < extra.len() {
+            if room > 0 {
+                extra.select_nth_unstable_by(room - 1, &order);
+            }
+            extra.truncate(room);
+        }
+        let mut nodes = self.nodes;
+        nodes.extend(extra);
+        nodes.sort_unstable_by(order);
+        Selection { nodes }
+    }
+
+    /// The edges whose both ends are selected, in one pass over the shards (shard order, then
+    /// destination, then source). Parallel edges become one edge whose weight is their count
+    /// (or summed weights).
+    pub fn induced_edges(&self, ranked: &Ranked<'_>) -> Vec<InducedEdge> {
+        let mut position = vec![u32::MAX; ranked.ranks.len()];
+        for (i, &v) in self.nodes.iter().enumerate() {
+            position[v as usize] = i as u32;
+        }
+        let per_shard: Vec<Vec<InducedEdge>> = ranked
+            .graph
+            .shards
+            .par_iter()
+            .map(|shard| {
+                let mut edges: Vec<InducedEdge> = Vec::new();
+                for (s, t, w) in shard.edges_iter() {
+                    let (source, target) = (position[s as usize], position[t as usize]);
+                    if source == u32::MAX || target == u32::MAX {
+                        continue;
+                    }
+                    match edges.last_mut() {
+                        // Parallel edges are adjacent in storage order.
+                        Some(last) if last.source == source && last.target == target => last.weight += w,
+                        _ => edges.push(InducedEdge {
+                            source,
+                            target,
+                            weight: w,
+                        }),
+                    }
+                }
+                edges
+            })
+            .collect();
+        per_shard.into_iter().flatten().collect()
+    }
+}
+
+/// Reads an explicit node list (one id per line, `#` comments) into dense ids.
+pub fn read_node_list(path: &std::path::Path, ranked: &Ranked<'_>) -> Result<Vec<u32>> {
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let (_, reader) = crate::input::compression::decode(file).map_err(|e| Error::io(path, e))?;
+    let mut nodes = Vec::new();
+    for (index, line) in std::io::BufRead::split(reader, b'\n').enumerate() {
+        let line = line.map_err(|e| Error::io(path, e))?;
+        let line = line.strip_suffix(b"\r").unwrap_or(&line).trim_ascii();
+        if line.is_empty() || line[0] == b'#' {
+            continue;
+        }
+        let node = ranked
+            .nodes
+            .lookup(line)
+            .ok_or_else(|| Error::parse(&name, index as u64 + 1, "this node is not in the graph", line))?;
+        nodes.push(node);
+    }
+    if nodes.is_empty() {
+        return Err(Error::Input(format!("{name}: the node list names no node")));
+    }
+    Ok(nodes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::{BuildOptions, NodeTable, build, collect::pack};
+
+    fn graph(edges: &[(u32, u32)], n: u32, multi: bool) -> crate::graph::ShardedGraph {
+        let keys = edges.iter().map(|&(s, t)| pack(s, t)).collect();
+        build(keys, None, n, &BuildOptions { multi, shards: Some(2) })
+    }
+
+    #[test]
+    fn top_min_rank_and_listed_are_in_rank_order() {
+        let g = graph(&[(0, 1)], 5, false);
+        let nodes = NodeTable::Int((0..5).collect());
+        let ranks = [0.1, 0.4, 0.2, 0.2, 0.1];
+        let r = Ranked {
+            graph: &g,
+            nodes: &nodes,
+            ranks: &ranks,
+        };
+        assert_eq!(Selection::top(&r, 3).nodes, vec![1, 2, 3]);
+        assert_eq!(Selection::top(&r, 10).nodes, vec![1, 2, 3, 0, 4]);
+        assert_eq!(Selection::min_rank(&r, 0.2, 10).nodes, vec![1, 2, 3]);
+        assert_eq!(Selection::min_rank(&r, 0.2, 1).nodes, vec![1]);
+        assert_eq!(Selection::listed(&r, vec![4, 1, 4]).nodes, vec![1, 4]);
+    }
+
+    #[test]
+    fn induced_edges_keep_only_edges_inside_and_count_parallel_ones() {
+        let g = graph(&[(0, 1), (0, 1), (1, 2), (2, 0), (3, 0), (1, 1)], 4, true);
+        let nodes = NodeTable::Int((0..4).collect());
+        let ranks = [0.4, 0.3, 0.2, 0.1];
+        let r = Ranked {
+            graph: &g,
+            nodes: &nodes,
+            ranks: &ranks,
+        };
+        let s = Selection::top(&r, 2); // nodes 0 and 1
+        let mut edges: Vec<_> = s
+            .induced_edges(&r)
+            .iter()
+            .map(|e| (e.source, e.target, e.weight))
+            .collect();
+        edges.sort_by_key(|e| (e.0, e.1));
+        assert_eq!(edges, vec![(0, 1, 2.0), (1, 1, 1.0)]);
+    }
+
+    #[test]
+    fn neighbors_are_added_best_first_up_to_the_cap() {
+        // 0 -> 1, 2 -> 0, 3 -> 0; 4 is unrelated.
+        let g = graph(&[(0, 1), (2, 0), (3, 0), (4, 4)], 5, false);
+        let nodes = NodeTable::Int((0..5).collect());
+        let ranks = [0.5, 0.1, 0.15, 0.2, 0.05];
+        let r = Ranked {
+            graph: &g,
+            nodes: &nodes,
+            ranks: &ranks,
+        };
+        let s = Selection::top(&r, 1).with_neighbors(&r, 3);
+        assert_eq!(s.nodes, vec![0, 3, 2]);
+        let s = Selection::top(&r, 1).with_neighbors(&r, 100);
+        assert_eq!(s.nodes, vec![0, 3, 2, 1]);
+    }
+}

@@ -1,0 +1,144 @@
+//! GEXF export: an exact golden file for a tiny graph, and hostile labels that must come back
+//! from a real XML parser exactly as written (less the characters XML 1.0 forbids).
+
+use std::path::Path;
+
+use crawlrank::graph::{BuildOptions, EdgeCollector, build};
+use crawlrank::input::EdgeSink;
+use crawlrank::output::gexf::{ColorBy, GexfOptions, GexfVersion, Layout, write_gexf, xml_safe};
+use crawlrank::output::{Ranked, Selection};
+use quick_xml::events::Event;
+
+/// A graph from labelled edges, ranked with PageRank's defaults.
+fn ranked_graph(edges: &[(&str, &str)]) -> (crawlrank::graph::ShardedGraph, crawlrank::graph::NodeTable, Vec<f64>) {
+    let mut collector = EdgeCollector::new(crawlrank::graph::IdMode::Auto, false);
+    for (s, t) in edges {
+        collector.edge(s.as_bytes(), t.as_bytes(), None).unwrap();
+    }
+    let dense = collector.finish().unwrap();
+    let n = dense.nodes.len() as u32;
+    let graph = build(
+        dense.keys,
+        None,
+        n,
+        &BuildOptions {
+            multi: false,
+            shards: Some(1),
+        },
+    );
+    let ranks = crawlrank::algo::pagerank(&graph, &Default::default(), None, &mut |_| {})
+        .unwrap()
+        .ranks;
+    (graph, dense.nodes, ranks)
+}
+
+fn gexf_text(edges: &[(&str, &str)], k: usize, options: &GexfOptions) -> String {
+    let (graph, nodes, ranks) = ranked_graph(edges);
+    let ranked = Ranked {
+        graph: &graph,
+        nodes: &nodes,
+        ranks: &ranks,
+    };
+    let selection = Selection::top(&ranked, k);
+    let induced = selection.induced_edges(&ranked);
+    String::from_utf8(write_gexf(Vec::new(), &ranked, &selection, &induced, options).unwrap()).unwrap()
+}
+
+fn fixed_options(version: GexfVersion, color_by: ColorBy) -> GexfOptions {
+    GexfOptions {
+        version,
+        color_by,
+        layout: Layout::Circle,
+        creator: "crawlrank test".to_string(),
+        description: "golden file: a 5-page crawl, top 4".to_string(),
+    }
+}
+
+const TINY: &[(&str, &str)] = &[
+    ("http://a.example/", "http://b.example/x?p=1&q=2"),
+    ("http://a.example/", "http://c.example/città"),
+    ("http://b.example/x?p=1&q=2", "http://a.example/"),
+    ("http://c.example/città", "http://a.example/"),
+    ("http://c.example/città", "http://b.example/x?p=1&q=2"),
+    ("http://d.example/", "http://c.example/città"),
+    ("http://d.example/", "http://e.example/\"quoted\""),
+];
+
+/// Compares with the golden file; `CRAWLRANK_BLESS=1` rewrites it (then read the diff!).
+fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/golden")
+        .join(name);
+    if std::env::var_os("CRAWLRANK_BLESS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(actual, expected, "{name} differs from the golden file");
+}
+
+#[test]
+fn tiny_graph_matches_the_golden_file_in_both_versions() {
+    golden(
+        "tiny-1.3.gexf",
+        &gexf_text(TINY, 4, &fixed_options(GexfVersion::V1_3, ColorBy::Rank)),
+    );
+    golden(
+        "tiny-1.2draft-host.gexf",
+        &gexf_text(TINY, 4, &fixed_options(GexfVersion::V1_2Draft, ColorBy::Host)),
+    );
+}
+
+/// Labels and attribute values as a conforming XML parser reads them back.
+fn parsed_labels(xml: &str) -> (Vec<String>, usize) {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut labels = Vec::new();
+    let mut edges = 0;
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == "node" => {
+                let label = e.try_get_attribute("label").unwrap().expect("every node has a label");
+                labels.push(
+                    label
+                        .normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                        .unwrap()
+                        .into_owned(),
+                );
+            }
+            Event::Empty(e) if e.name().as_ref() == "edge" => edges += 1,
+            Event::Eof => return (labels, edges),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn hostile_labels_survive_a_real_xml_parser() {
+    let long = format!("http://long.example/{}", "x".repeat(10_000));
+    let hostile = [
+        "http://a.example/?a=1&b=2",
+        "lone & ampersand",
+        "<script>alert('x')</script>",
+        "cdata end ]]> inside",
+        "quotes \" and ' both",
+        "control \u{1}\u{2}\u{7}\u{1b} characters",
+        "tab\tinside",
+        "non-ASCII: città, über, 日本語, emoji 🦀",
+        "replacement \u{FFFE}\u{FFFF} non-characters",
+        long.as_str(),
+    ];
+    let mut edges: Vec<(&str, &str)> = hostile.windows(2).map(|w| (w[0], w[1])).collect();
+    edges.push((hostile[hostile.len() - 1], hostile[0]));
+    for version in [GexfVersion::V1_3, GexfVersion::V1_2Draft] {
+        let xml = gexf_text(&edges, hostile.len(), &fixed_options(version, ColorBy::Host));
+        let (mut labels, edge_count) = parsed_labels(&xml);
+        let mut expected: Vec<String> = hostile.iter().map(|s| xml_safe(s)).collect();
+        labels.sort();
+        expected.sort();
+        assert_eq!(labels, expected);
+        assert_eq!(edge_count, edges.len());
+        assert!(
+            !xml.contains('\u{1}') && !xml.contains("]]>"),
+            "forbidden text written raw"
+        );
+    }
+}
