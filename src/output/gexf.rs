@@ -265,7 +265,7 @@ pub fn write_gexf<W: Write>(
         (lo.min(r), hi.max(r))
     });
     let size_of = |r: f64| -> f64 {
-        if !(high > low) || low <= 0.0 {
+        if high <= low || low <= 0.0 || high.is_nan() {
             10.0
         } else {
             1.0 + 49.0 * (r.ln() - low.ln()) / (high.ln() - low.ln())
