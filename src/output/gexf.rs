@@ -152,7 +152,7 @@ pub fn host_of(id: &str) -> String {
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = authority.rsplit('@').next().unwrap_or("");
     let host = if host.starts_with('[') {
-        host.split(']').next().map(|h| &h[..]).unwrap_or(host).to_string() + "]"
+        host.split(']').next().unwrap_or(host).to_string() + "]"
     } else {
         host.split(':').next().unwrap_or("").to_string()
     };
