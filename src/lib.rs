@@ -31,6 +31,7 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod generate;
 pub mod graph;
 pub mod input;
 pub mod memory;

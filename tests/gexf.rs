@@ -40,8 +40,9 @@ fn gexf_text(edges: &[(&str, &str)], k: usize, options: &GexfOptions) -> String 
         ranks: &ranks,
     };
     let selection = Selection::top(&ranked, k);
-    let induced = selection.induced_edges(&ranked);
-    String::from_utf8(write_gexf(Vec::new(), &ranked, &selection, &induced, options).unwrap()).unwrap()
+    let (bytes, edges) = write_gexf(Vec::new(), &ranked, &selection, options).unwrap();
+    assert_eq!(edges, selection.induced_edges(&ranked).len());
+    String::from_utf8(bytes).unwrap()
 }
 
 fn fixed_options(version: GexfVersion, color_by: ColorBy) -> GexfOptions {

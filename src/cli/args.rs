@@ -30,6 +30,53 @@ pub enum Command {
     /// Export a finished ranking to other tools, without ranking again.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Generate a synthetic graph for benchmarks.
+    #[command(subcommand)]
+    Generate(GenerateCommand),
+}
+
+/// `crawlrank generate …`.
+#[derive(Debug, Subcommand)]
+pub enum GenerateCommand {
+    /// Graph500-style R-MAT (a=0.57, b=0.19, c=0.19): skewed degrees, like a crawl.
+    #[command(after_help = GENERATE_EXAMPLES)]
+    Rmat(GenerateArgs),
+    /// Uniform random edges: no skew, no locality.
+    #[command(after_help = GENERATE_EXAMPLES)]
+    Uniform(GenerateArgs),
+}
+
+const GENERATE_EXAMPLES: &str = "\
+Examples:
+  crawlrank generate rmat --scale 22 -o graphs/rmat22.tsv         4.2 M nodes, 67 M edges
+  crawlrank generate rmat --scale 24 -o graphs/rmat24.tsv.gz      gzip, one member per chunk
+  crawlrank generate rmat --scale 18 --urls -o graphs/urls18.zst  URL ids on synthetic hosts
+  crawlrank generate uniform --scale 20 | crawlrank stats -";
+
+/// Options of `generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// 2^SCALE node ids.
+    #[arg(long)]
+    pub scale: u32,
+    /// Edges per node.
+    #[arg(long, default_value_t = 16)]
+    pub edge_factor: u64,
+    /// Seed: the same seed gives the same file, on any machine and thread count.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output file; .gz or .zst compress [default: standard output].
+    #[arg(short, long, value_name = "FILE", default_value = "-")]
+    pub output: PathBuf,
+    /// Write URLs on synthetic hosts instead of integer ids.
+    #[arg(long)]
+    pub urls: bool,
+    /// Worker threads [default: all cores]. Changes speed, never the graph.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// No progress bar or closing summary.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `crawlrank export …`.

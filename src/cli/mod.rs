@@ -21,7 +21,10 @@ use crate::input::{self, InputFile, ParseOptions};
 use crate::output::TopRow;
 use crate::output::{GexfExport, GexfOptions, SelectBy};
 use crate::rank::{self, LoadOptions, RankJob};
-use args::{Cli, Command, ExportCommand, ExportGexfArgs, GexfStyleArgs, InputArgs, RankArgs, StatsArgs};
+use args::{
+    Cli, Command, ExportCommand, ExportGexfArgs, GenerateArgs, GenerateCommand, GexfStyleArgs, InputArgs, RankArgs,
+    StatsArgs,
+};
 use progress::{Bars, human_bytes};
 
 /// The bundled default graph's name, as in the repository's `graphs/` folder.
@@ -57,6 +60,8 @@ where
         Command::Rank(a) => rank_command(a, command, stdout, stderr),
         Command::Stats(a) => stats_command(a, stdout),
         Command::Export(ExportCommand::Gexf(a)) => export_gexf_command(a, command, stderr),
+        Command::Generate(GenerateCommand::Rmat(a)) => generate_command(crate::generate::Model::GRAPH500, a, stderr),
+        Command::Generate(GenerateCommand::Uniform(a)) => generate_command(crate::generate::Model::Uniform, a, stderr),
     };
     match outcome {
         Ok(()) => 0,
@@ -226,6 +231,50 @@ fn rank_command(
         s.peak_rss_bytes.map_or("unknown".to_string(), human_bytes),
         output.display()
     )?;
+    Ok(())
+}
+
+fn generate_command(model: crate::generate::Model, a: GenerateArgs, stderr: &mut dyn Write) -> Result<(), Failure> {
+    let options = crate::generate::GenerateOptions {
+        model,
+        scale: a.scale,
+        edge_factor: a.edge_factor,
+        seed: a.seed,
+        urls: a.urls,
+    };
+    let started = std::time::Instant::now();
+    let bar = (!a.quiet && io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "generating {bar:30} {human_pos}/{human_len} edges {per_sec} ETA {eta}",
+            )
+            .expect("valid template"),
+        );
+        bar
+    });
+    let out = pool(a.threads)?.install(|| {
+        crate::generate::generate(&options, &a.output, &mut |done, total| {
+            if let Some(bar) = &bar {
+                bar.set_length(total);
+                bar.set_position(done);
+            }
+        })
+    })?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if !a.quiet {
+        writeln!(
+            stderr,
+            "crawlrank: {} edges over {} node ids, {} written to {} in {:.1} s",
+            out.edges,
+            out.nodes,
+            human_bytes(out.bytes),
+            a.output.display(),
+            started.elapsed().as_secs_f64()
+        )?;
+    }
     Ok(())
 }
 

@@ -211,14 +211,15 @@ fn attr<'a>(key: &'a str, escaped: Cow<'a, str>) -> Attribute<'a> {
     }
 }
 
-/// Writes `selection` and its induced edges as GEXF into `out`.
+/// Writes `selection` and its induced edges as GEXF into `out`, streaming: the edges are
+/// counted in one parallel pass over the shards and written in a second one, never held.
+/// Returns the writer and the number of edges written.
 pub fn write_gexf<W: Write>(
     out: W,
     ranked: &Ranked<'_>,
     selection: &Selection,
-    edges: &[InducedEdge],
     options: &GexfOptions,
-) -> std::io::Result<W> {
+) -> std::io::Result<(W, usize)> {
     let mut xml = Writer::new_with_indent(out, b' ', 2);
     xml.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     let mut root = BytesStart::new("gexf");
@@ -327,23 +328,30 @@ pub fn write_gexf<W: Write>(
     }
     xml.write_event(Event::End(BytesEnd::new("nodes")))?;
 
+    let positions = selection.positions(ranked.ranks.len());
+    let edge_count = selection.count_induced_edges(ranked, &positions);
     let mut edges_start = BytesStart::new("edges");
-    edges_start.push_attribute(("count", integer.format(edges.len())));
+    edges_start.push_attribute(("count", integer.format(edge_count)));
     xml.write_event(Event::Start(edges_start))?;
-    for (i, e) in edges.iter().enumerate() {
+    let mut written = 0usize;
+    let mut ids = [itoa::Buffer::new(), itoa::Buffer::new(), itoa::Buffer::new()];
+    selection.visit_induced_edges(ranked, &positions, |e: InducedEdge| -> std::io::Result<()> {
+        let [id, source, target] = &mut ids;
         let mut edge = BytesStart::new("edge");
-        edge.push_attribute(("id", i.to_string().as_str()));
-        edge.push_attribute(("source", e.source.to_string().as_str()));
-        edge.push_attribute(("target", e.target.to_string().as_str()));
+        edge.push_attribute(("id", id.format(written)));
+        edge.push_attribute(("source", source.format(e.source)));
+        edge.push_attribute(("target", target.format(e.target)));
         edge.push_attribute(("weight", number.format(e.weight)));
-        xml.write_event(Event::Empty(edge))?;
-    }
+        written += 1;
+        xml.write_event(Event::Empty(edge))
+    })?;
+    debug_assert_eq!(written, edge_count);
     xml.write_event(Event::End(BytesEnd::new("edges")))?;
     xml.write_event(Event::End(BytesEnd::new("graph")))?;
     xml.write_event(Event::End(BytesEnd::new("gexf")))?;
     let mut out = xml.into_inner();
     out.write_all(b"\n")?;
-    Ok(out)
+    Ok((out, written))
 }
 
 /// How the nodes of a GEXF export are chosen.
@@ -397,7 +405,6 @@ impl GexfExport {
         } else {
             selection
         };
-        let edges = selection.induced_edges(ranked);
         let path = dir.join(&self.path);
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
@@ -407,26 +414,29 @@ impl GexfExport {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let partial = path.with_file_name(format!(".{file_name}.partial-{}", std::process::id()));
-        let result = (|| -> std::io::Result<()> {
+        let result = (|| -> std::io::Result<usize> {
             let file = BufWriter::with_capacity(1 << 16, File::create(&partial)?);
-            if file_name.ends_with(".gz") {
+            let edges = if file_name.ends_with(".gz") {
                 let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
-                write_gexf(gz, ranked, &selection, &edges, &self.options)?
-                    .finish()?
-                    .flush()?;
+                let (gz, edges) = write_gexf(gz, ranked, &selection, &self.options)?;
+                gz.finish()?.flush()?;
+                edges
             } else {
-                write_gexf(file, ranked, &selection, &edges, &self.options)?.flush()?;
-            }
-            std::fs::rename(&partial, &path)
+                let (mut file, edges) = write_gexf(file, ranked, &selection, &self.options)?;
+                file.flush()?;
+                edges
+            };
+            std::fs::rename(&partial, &path)?;
+            Ok(edges)
         })();
-        if let Err(e) = result {
+        let edges = result.map_err(|e| {
             let _ = std::fs::remove_file(&partial);
-            return Err(Error::io(&path, e));
-        }
+            Error::io(&path, e)
+        })?;
         Ok(GexfReport {
             path: path.display().to_string(),
             nodes: selection.nodes.len(),
-            edges: edges.len(),
+            edges,
         })
     }
 }

@@ -111,40 +111,82 @@ impl Selection {
         Selection { nodes }
     }
 
-    /// The edges whose both ends are selected, in one pass over the shards (shard order, then
-    /// destination, then source). Parallel edges become one edge whose weight is their count
-    /// (or summed weights).
-    pub fn induced_edges(&self, ranked: &Ranked<'_>) -> Vec<InducedEdge> {
-        let mut position = vec![u32::MAX; ranked.ranks.len()];
+    /// Each node's position in the selection, or `u32::MAX` when it is not selected.
+    pub fn positions(&self, nodes: usize) -> Vec<u32> {
+        let mut position = vec![u32::MAX; nodes];
         for (i, &v) in self.nodes.iter().enumerate() {
             position[v as usize] = i as u32;
         }
-        let per_shard: Vec<Vec<InducedEdge>> = ranked
+        position
+    }
+
+    /// The number of edges [`visit_induced_edges`](Self::visit_induced_edges) will visit,
+    /// counted in parallel.
+    pub fn count_induced_edges(&self, ranked: &Ranked<'_>, positions: &[u32]) -> usize {
+        ranked
             .graph
             .shards
             .par_iter()
-            .map(|shard| {
-                let mut edges: Vec<InducedEdge> = Vec::new();
-                for (s, t, w) in shard.edges_iter() {
-                    let (source, target) = (position[s as usize], position[t as usize]);
-                    if source == u32::MAX || target == u32::MAX {
-                        continue;
-                    }
-                    match edges.last_mut() {
-                        // Parallel edges are adjacent in storage order.
-                        Some(last) if last.source == source && last.target == target => last.weight += w,
-                        _ => edges.push(InducedEdge {
-                            source,
-                            target,
-                            weight: w,
-                        }),
-                    }
-                }
-                edges
-            })
-            .collect();
-        per_shard.into_iter().flatten().collect()
+            .map(|shard| induced_in_shard(shard, positions).count())
+            .sum()
     }
+
+    /// Calls `visit` for every edge whose both ends are selected, in one streaming pass over
+    /// the shards (shard order, then destination, then source). Parallel edges become one
+    /// edge whose weight is their count (or their summed weights). Nothing is collected.
+    pub fn visit_induced_edges<E>(
+        &self,
+        ranked: &Ranked<'_>,
+        positions: &[u32],
+        mut visit: impl FnMut(InducedEdge) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for shard in &ranked.graph.shards {
+            for edge in induced_in_shard(shard, positions) {
+                visit(edge)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The induced edges as a list (for small selections and tests).
+    pub fn induced_edges(&self, ranked: &Ranked<'_>) -> Vec<InducedEdge> {
+        let positions = self.positions(ranked.ranks.len());
+        let mut edges = Vec::new();
+        self.visit_induced_edges(ranked, &positions, |e| -> Result<(), ()> {
+            edges.push(e);
+            Ok(())
+        })
+        .expect("collecting cannot fail");
+        edges
+    }
+}
+
+/// The induced edges of one shard, parallel edges merged (they are adjacent in storage).
+fn induced_in_shard<'a>(
+    shard: &'a crate::graph::Shard,
+    positions: &'a [u32],
+) -> impl Iterator<Item = InducedEdge> + 'a {
+    let mut inside = shard.edges_iter().filter_map(move |(s, t, w)| {
+        let (source, target) = (positions[s as usize], positions[t as usize]);
+        (source != u32::MAX && target != u32::MAX).then_some(InducedEdge {
+            source,
+            target,
+            weight: w,
+        })
+    });
+    let mut pending = inside.next();
+    std::iter::from_fn(move || {
+        let mut current = pending.take()?;
+        for next in inside.by_ref() {
+            if next.source == current.source && next.target == current.target {
+                current.weight += next.weight;
+            } else {
+                pending = Some(next);
+                break;
+            }
+        }
+        Some(current)
+    })
 }
 
 /// Reads an explicit node list (one id per line, `#` comments) into dense ids.
