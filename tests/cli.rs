@@ -413,3 +413,114 @@ fn broken_pipe_on_stdout_is_not_an_error() {
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 }
+
+/// The GEXF text without its `<description>` line (which names the command).
+fn gexf_body(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("<description>"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn export_gexf_rewrites_what_rank_wrote_without_ranking_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("crawl.tsv");
+    std::fs::copy(data("urls.tsv"), &input).unwrap();
+    let first = dir.path().join("ranked.gexf");
+    let out = rank_ok(
+        dir.path(),
+        "r",
+        &[
+            input.to_str().unwrap(),
+            "--gexf",
+            first.to_str().unwrap(),
+            "--gexf-top",
+            "3",
+        ],
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["outputs"]["gexf"]["nodes"], 3);
+    let again = dir.path().join("again.gexf");
+    let args = [
+        "export",
+        "gexf",
+        out.to_str().unwrap(),
+        "-o",
+        again.to_str().unwrap(),
+        "--top",
+        "3",
+        "-q",
+    ];
+    let (code, _, err) = cli(&args);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(gexf_body(&again), gexf_body(&first));
+
+    // The input moved: a clear error, then the new place given after the folder works.
+    let moved = dir.path().join("moved.tsv");
+    std::fs::rename(&input, &moved).unwrap();
+    let (code, _, err) = cli(&args);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("crawl.tsv: the ranked edge list is no longer there"),
+        "{err}"
+    );
+    let mut with_input = args.to_vec();
+    with_input.insert(3, moved.to_str().unwrap());
+    let (code, _, err) = cli(&with_input);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(gexf_body(&again), gexf_body(&first));
+
+    // A different graph is refused rather than exported with wrong ranks.
+    let other = dir.path().join("other.tsv");
+    std::fs::write(&other, "http://x.example/\thttp://y.example/\n").unwrap();
+    let mut wrong = args.to_vec();
+    wrong.insert(3, other.to_str().unwrap());
+    let (code, _, err) = cli(&wrong);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("this node is not in the graph read now; is this the ranked graph?"),
+        "{err}"
+    );
+}
+
+#[test]
+fn export_gexf_refuses_an_incomplete_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = rank_ok(dir.path(), "r", &[&data("urls.tsv")]);
+    std::fs::remove_file(out.join("ranks/_SUCCESS")).unwrap();
+    let (code, _, err) = cli(&["export", "gexf", out.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("not a complete crawlrank result (no ranks/_SUCCESS)"),
+        "{err}"
+    );
+    assert!(!out.join("top.gexf").exists());
+}
+
+#[test]
+fn generate_then_rank_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let graph = dir.path().join("g.tsv.gz");
+    let (code, _, err) = cli(&[
+        "generate",
+        "rmat",
+        "--scale",
+        "10",
+        "--seed",
+        "3",
+        "-o",
+        graph.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let out = rank_ok(dir.path(), "r", &[graph.to_str().unwrap()]);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["graph"]["edges_read"], 16 * 1024);
+    assert!(summary["graph"]["nodes"].as_u64().unwrap() <= 1024);
+    assert_eq!(summary["inputs"][0]["compression"], "gzip");
+}
