@@ -27,6 +27,7 @@
 //! ```
 
 pub mod algo;
+pub mod analysis;
 pub mod cli;
 pub mod engine;
 pub mod error;
@@ -37,8 +38,10 @@ pub mod input;
 pub mod memory;
 pub mod output;
 pub mod partition;
+pub mod plot;
 pub mod progress;
 pub mod rank;
+pub mod report;
 pub mod stats;
 
 pub use error::{Error, Result};

@@ -103,6 +103,8 @@ pub struct RankJob {
     pub top: usize,
     /// A GEXF export of the top of the ranking, written before the results are committed.
     pub gexf: Option<GexfExport>,
+    /// Draw the charts (and `report.html`) in this format.
+    pub plots: Option<crate::plot::PlotFormat>,
     /// The command line, for the summary.
     pub command: Vec<String>,
 }
@@ -119,6 +121,7 @@ impl RankJob {
             compression: OutputCompression::Gzip,
             top: 100,
             gexf: None,
+            plots: None,
             command: Vec::new(),
         }
     }
@@ -189,7 +192,7 @@ pub fn run(job: &RankJob, progress: &dyn Progress) -> Result<RankOutcome> {
     let write_seconds = started.elapsed().as_secs_f64();
 
     let summary = Summary {
-        crawlrank_version: env!("CARGO_PKG_VERSION"),
+        crawlrank_version: env!("CARGO_PKG_VERSION").to_string(),
         command: job.command.clone(),
         inputs: files.clone(),
         graph: graph.stats.clone(),
@@ -207,12 +210,8 @@ pub fn run(job: &RankJob, progress: &dyn Progress) -> Result<RankOutcome> {
             shards: graph.partition.shards(),
             shards_by_default: job.load.build.shards.is_none(),
             threads: rayon::current_num_threads(),
-            precision: "f64",
-            teleport: if personalization.is_some() {
-                "personalized"
-            } else {
-                "uniform"
-            },
+            precision: "f64".to_string(),
+            teleport: if personalization.is_some() { "personalized" } else { "uniform" }.to_string(),
         },
         load: LoadRecord {
             ids: job.load.ids,
@@ -246,8 +245,13 @@ pub fn run(job: &RankJob, progress: &dyn Progress) -> Result<RankOutcome> {
             top_rows: top.len(),
             gexf,
         },
+        distributions: crate::analysis::Distributions::compute(&result.ranks, &graph.in_degree, &graph.out_degree),
     };
     summary.write(staging.path())?;
+    if let Some(format) = job.plots {
+        crate::plot::draw_all(&crate::plot::ChartData::new(&summary, &top), staging.path(), format)?;
+        crate::report::write(&summary, &top, staging.path())?;
+    }
     staging.commit()?;
     progress.event(Event::Finished(Phase::Write, started.elapsed().as_secs_f64()));
     Ok(RankOutcome { summary, top })

@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::graph::{NodeTable, ShardedGraph};
 
 /// Where the rank of dangling nodes goes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Dangling {
     /// Like teleportation: uniformly, or to the personalization nodes (networkx's default).

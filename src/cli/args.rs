@@ -30,6 +30,9 @@ pub enum Command {
     /// Export a finished ranking to other tools, without ranking again.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Redraw the charts and report.html of a finished run, without ranking again.
+    #[command(after_help = PLOT_EXAMPLES)]
+    Plot(PlotArgs),
     /// Generate a synthetic graph for benchmarks.
     #[command(subcommand)]
     Generate(GenerateCommand),
@@ -75,6 +78,25 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// No progress bar or closing summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+const PLOT_EXAMPLES: &str = "\
+Examples:
+  crawlrank plot output/crawl                      PNG charts in output/crawl/plots, report.html
+  crawlrank plot output/crawl --plot-format svg    SVG charts";
+
+/// `crawlrank plot`.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// A result folder written by `crawlrank rank`.
+    #[arg(value_name = "DIR")]
+    pub result: PathBuf,
+    /// Chart format.
+    #[arg(long, value_enum, default_value_t = crate::plot::PlotFormat::Png)]
+    pub plot_format: crate::plot::PlotFormat,
+    /// No closing summary.
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -231,6 +253,13 @@ pub struct RankArgs {
     /// Also write the subgraph induced by the top of the ranking as GEXF (gzip if .gz).
     #[arg(long, value_name = "FILE")]
     pub gexf: Option<PathBuf>,
+    /// Draw the charts into DIR/plots and write DIR/report.html [default: on for the
+    /// bundled sample, off otherwise].
+    #[arg(long)]
+    pub plots: bool,
+    /// Chart format.
+    #[arg(long, value_enum, default_value_t = crate::plot::PlotFormat::Png)]
+    pub plot_format: crate::plot::PlotFormat,
     /// Nodes in the GEXF file.
     #[arg(long, value_name = "K", default_value_t = 1000, requires = "gexf")]
     pub gexf_top: usize,

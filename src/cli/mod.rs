@@ -22,8 +22,8 @@ use crate::output::TopRow;
 use crate::output::{GexfExport, GexfOptions, SelectBy};
 use crate::rank::{self, LoadOptions, RankJob};
 use args::{
-    Cli, Command, ExportCommand, ExportGexfArgs, GenerateArgs, GenerateCommand, GexfStyleArgs, InputArgs, RankArgs,
-    StatsArgs,
+    Cli, Command, ExportCommand, ExportGexfArgs, GenerateArgs, GenerateCommand, GexfStyleArgs, InputArgs, PlotArgs,
+    RankArgs, StatsArgs,
 };
 use progress::{Bars, human_bytes};
 
@@ -60,6 +60,7 @@ where
         Command::Rank(a) => rank_command(a, command, stdout, stderr),
         Command::Stats(a) => stats_command(a, stdout),
         Command::Export(ExportCommand::Gexf(a)) => export_gexf_command(a, command, stderr),
+        Command::Plot(a) => plot_command(a, stderr),
         Command::Generate(GenerateCommand::Rmat(a)) => generate_command(crate::generate::Model::GRAPH500, a, stderr),
         Command::Generate(GenerateCommand::Uniform(a)) => generate_command(crate::generate::Model::Uniform, a, stderr),
     };
@@ -195,6 +196,7 @@ fn rank_command(
         output: output.clone(),
         compression: a.compress,
         top: a.top,
+        plots: (a.plots || a.inputs.is_empty()).then_some(a.plot_format),
         gexf: a.gexf.clone().map(|path| GexfExport {
             path,
             select: SelectBy::Top(a.gexf_top),
@@ -274,6 +276,26 @@ fn generate_command(model: crate::generate::Model, a: GenerateArgs, stderr: &mut
             a.output.display(),
             started.elapsed().as_secs_f64()
         )?;
+    }
+    Ok(())
+}
+
+fn plot_command(a: PlotArgs, stderr: &mut dyn Write) -> Result<(), Failure> {
+    let dir = &a.result;
+    if !dir.join("ranks").join(crate::output::SUCCESS).is_file() {
+        return Err(Error::Input(format!(
+            "{}: not a complete crawlrank result (no ranks/_SUCCESS); run `crawlrank rank ... -o {}` first",
+            dir.display(),
+            dir.display()
+        ))
+        .into());
+    }
+    let summary = crate::output::Summary::read(dir)?;
+    let top = crate::output::read_top(&dir.join("top.tsv"))?;
+    let files = crate::plot::draw_all(&crate::plot::ChartData::new(&summary, &top), dir, a.plot_format)?;
+    let report = crate::report::write(&summary, &top, dir)?;
+    if !a.quiet {
+        writeln!(stderr, "crawlrank: {} charts in {}, report in {}", files.len(), dir.join("plots").display(), report.display())?;
     }
     Ok(())
 }

@@ -60,7 +60,7 @@ pub struct StopRule {
 }
 
 /// What one round did.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IterationReport {
     /// One-based round number.
     pub iteration: usize,

@@ -24,7 +24,7 @@ pub enum IdMode {
 }
 
 /// Which kind of ids a graph ended up with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum IdKind {
     /// Unsigned 64-bit integers.

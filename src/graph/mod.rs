@@ -19,7 +19,7 @@ pub use shard::{Run, Shard};
 use crate::partition::Partition;
 
 /// Counts that describe a built graph (they go to `summary.json`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct GraphStats {
     /// Distinct nodes.
     pub nodes: u64,

@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 use serde::Serialize;
 
 /// How an input stream is compressed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
     /// RFC 1952 gzip, possibly several members one after the other (as `cat a.gz b.gz`).

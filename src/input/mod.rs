@@ -124,12 +124,12 @@ fn folder_files(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// What was read from one input file.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct FileReport {
     /// The file's name as given.
     pub path: String,
     /// Where it came from: `file`, `stdin` or `bundled`.
-    pub source: &'static str,
+    pub source: String,
     /// The file's absolute path, so that a later `export` can read it again.
     pub absolute_path: Option<String>,
     /// The compression found from its first bytes.
@@ -198,7 +198,8 @@ pub fn read_inputs<S: EdgeSink>(
                 InputFile::Path(_) => "file",
                 InputFile::Stdin => "stdin",
                 InputFile::Bundled { .. } => "bundled",
-            },
+            }
+            .to_string(),
             absolute_path: match file {
                 InputFile::Path(p) => std::fs::canonicalize(p).ok().map(|p| p.display().to_string()),
                 _ => None,

@@ -186,7 +186,7 @@ pub struct ParseOptions {
 }
 
 /// What one file held.
-#[derive(Clone, Debug, Default, serde::Serialize)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct TextStats {
     /// Lines read, including comments and blank lines.
     pub lines: u64,

@@ -382,7 +382,7 @@ pub struct GexfExport {
 }
 
 /// What a GEXF export wrote.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct GexfReport {
     /// The file.
     pub path: String,

@@ -19,7 +19,7 @@ pub use gexf::{ColorBy, GexfExport, GexfOptions, GexfReport, GexfVersion, Layout
 pub use parts::{OutputCompression, PartFiles};
 pub use subgraph::{InducedEdge, Selection};
 pub use summary::Summary;
-pub use top::{TopRow, TopTable, top_nodes};
+pub use top::{TopRow, TopTable, read_top, top_nodes};
 
 use crate::error::{Error, Result};
 use crate::graph::{NodeTable, ShardedGraph};
@@ -42,7 +42,7 @@ pub trait Exporter: Sync {
 }
 
 /// Entries of a result folder that belong to one run, replaced together.
-const RESULT_ENTRIES: &[&str] = &["ranks", "top.tsv", "summary.json"];
+const RESULT_ENTRIES: &[&str] = &["ranks", "top.tsv", "summary.json", "plots", "report.html"];
 /// The marker written last.
 pub const SUCCESS: &str = "_SUCCESS";
 

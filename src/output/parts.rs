@@ -14,7 +14,7 @@ use super::{Exporter, Ranked};
 use crate::error::{Error, Result};
 
 /// How part files are compressed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum OutputCompression {
     /// gzip (`.gz`), fast level; what every tool reads.

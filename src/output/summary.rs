@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::OutputCompression;
 use crate::algo::Dangling;
@@ -13,7 +13,7 @@ use crate::graph::{GraphStats, IdKind};
 use crate::input::FileReport;
 
 /// The run's parameters.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Parameters {
     /// α.
     pub damping: f64,
@@ -38,13 +38,13 @@ pub struct Parameters {
     /// Worker threads (speed only).
     pub threads: usize,
     /// Floating-point precision of ranks and sums.
-    pub precision: &'static str,
+    pub precision: String,
     /// Teleport distribution.
-    pub teleport: &'static str,
+    pub teleport: String,
 }
 
 /// How the input was read, so that a later `export` reads the same graph.
-#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LoadRecord {
     /// `--ids`.
     pub ids: crate::graph::IdMode,
@@ -63,7 +63,7 @@ pub struct LoadRecord {
 }
 
 /// Seconds per phase.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Phases {
     /// Reading and parsing the input.
     pub read: f64,
@@ -78,7 +78,7 @@ pub struct Phases {
 }
 
 /// Where the results are.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Outputs {
     /// The ranks folder (Spark layout).
     pub ranks: String,
@@ -95,10 +95,10 @@ pub struct Outputs {
 }
 
 /// The content of `summary.json`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Summary {
     /// crawlrank's version.
-    pub crawlrank_version: &'static str,
+    pub crawlrank_version: String,
     /// The command line as typed.
     pub command: Vec<String>,
     /// One entry per input file.
@@ -133,9 +133,20 @@ pub struct Summary {
     pub graph_bytes: u64,
     /// Result files.
     pub outputs: Outputs,
+    /// Rank and degree distributions, for plots.
+    pub distributions: crate::analysis::Distributions,
 }
 
 impl Summary {
+    /// Reads `summary.json` from `dir`.
+    pub fn read(dir: &Path) -> Result<Summary> {
+        let path = dir.join("summary.json");
+        let text = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        serde_json::from_slice(&text).map_err(|e| {
+            Error::Input(format!("{}: not a summary this version of crawlrank can read ({e})", path.display()))
+        })
+    }
+
     /// Writes `summary.json` into `dir`.
     pub fn write(&self, dir: &Path) -> Result<()> {
         let path = dir.join("summary.json");

@@ -80,3 +80,28 @@ impl Exporter for TopTable {
         out.flush().map_err(io)
     }
 }
+
+/// Reads a `top.tsv` written by [`TopTable`].
+pub fn read_top(path: &Path) -> Result<Vec<TopRow>> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let mut rows = Vec::new();
+    for (index, line) in text.lines().enumerate().skip(1) {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let bad = || Error::parse(&name, index as u64 + 1, "expected position, id, pagerank, in_degree, out_degree", line.as_bytes());
+        // The id may itself contain tabs only if the input was comma-separated: take the
+        // numbers from both ends.
+        if fields.len() < 5 {
+            return Err(bad());
+        }
+        let n = fields.len();
+        rows.push(TopRow {
+            position: fields[0].parse().map_err(|_| bad())?,
+            id: fields[1..n - 3].join("\t"),
+            pagerank: fields[n - 3].parse().map_err(|_| bad())?,
+            in_degree: fields[n - 2].parse().map_err(|_| bad())?,
+            out_degree: fields[n - 1].parse().map_err(|_| bad())?,
+        });
+    }
+    Ok(rows)
+}

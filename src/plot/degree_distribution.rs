@@ -1,0 +1,62 @@
+//! `degree_distribution`: in- and out-degree densities in bins of powers of two, log-log.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{ChartData, SANS, log_range, log_tick};
+use crate::analysis::DegreeHistogram;
+
+fn points(h: &DegreeHistogram) -> Vec<(f64, f64)> {
+    h.bins.iter().map(|b| (((b.low as f64) * (b.high as f64)).sqrt(), b.density)).collect()
+}
+
+pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData<'_>) -> Result<(), String> {
+    let d = &data.summary.distributions;
+    let series = [
+        ("in-degree", points(&d.in_degree), d.in_degree.zero, RGBColor(31, 119, 180)),
+        ("out-degree", points(&d.out_degree), d.out_degree.zero, RGBColor(255, 127, 14)),
+    ];
+    let all = || series.iter().flat_map(|s| s.1.iter());
+    let (x_high, y_low, y_high) = all().fold((1.0f64, f64::INFINITY, 0f64), |(x, lo, hi), p| {
+        (x.max(p.0), lo.min(p.1), hi.max(p.1))
+    });
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let mut chart = ChartBuilder::on(root)
+        .caption(format!("Degree distributions: {}", data.input), (SANS, 28))
+        .margin(20)
+        .x_label_area_size(55)
+        .y_label_area_size(80)
+        .build_cartesian_2d(log_range(1.0, x_high * 2.0).log_scale(), log_range(y_low, y_high).log_scale())
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc("degree (log scale; bins 1, 2–3, 4–7, …)")
+        .y_desc("fraction of nodes per unit of degree (log scale)")
+        .x_label_formatter(&log_tick)
+        .y_label_formatter(&log_tick)
+        .label_style((SANS, 17))
+        .axis_desc_style((SANS, 19))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(e)?;
+    for (name, points, zero, color) in &series {
+        let color = *color;
+        let label = if *zero > 0 { format!("{name} ({zero} nodes with 0 not shown)") } else { name.to_string() };
+        chart
+            .draw_series(LineSeries::new(points.iter().copied(), color.stroke_width(2)))
+            .map_err(e)?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
+        chart
+            .draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))
+            .map_err(e)?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font((SANS, 17))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .draw()
+        .map_err(e)
+}

@@ -1,0 +1,272 @@
+//! Charts of a finished run, drawn with plotters from `summary.json` (and the top rows): the
+//! library computes every series ([`crate::analysis`]); these modules only draw.
+//!
+//! One file per chart. Fonts are compiled in (Ubuntu Light for text, Hack for ids, from the
+//! `epaint_default_fonts` crate) and rendered with ab_glyph, so charts look the same on a
+//! machine without any font package.
+
+mod convergence;
+mod degree_distribution;
+mod phases;
+mod rank_distribution;
+mod top_nodes;
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::output::{Summary, TopRow};
+
+/// Image file format of the charts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlotFormat {
+    /// PNG bitmaps.
+    #[default]
+    Png,
+    /// SVG vector drawings (text as text).
+    Svg,
+}
+
+impl PlotFormat {
+    /// File name extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            PlotFormat::Png => "png",
+            PlotFormat::Svg => "svg",
+        }
+    }
+}
+
+/// The charts, in the order the report shows them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Chart {
+    /// L1 change per iteration, tolerance and error bound.
+    Convergence,
+    /// CCDF of PageRank with the power-law fit.
+    RankDistribution,
+    /// In- and out-degree distributions.
+    DegreeDistribution,
+    /// Seconds per phase.
+    Phases,
+    /// The 25 best-ranked nodes.
+    TopNodes,
+}
+
+impl Chart {
+    /// Every chart.
+    pub const ALL: [Chart; 5] =
+        [Chart::Convergence, Chart::RankDistribution, Chart::DegreeDistribution, Chart::Phases, Chart::TopNodes];
+
+    /// File stem, e.g. `convergence`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Chart::Convergence => "convergence",
+            Chart::RankDistribution => "rank_distribution",
+            Chart::DegreeDistribution => "degree_distribution",
+            Chart::Phases => "phases",
+            Chart::TopNodes => "top_nodes",
+        }
+    }
+
+    /// A sentence saying what the chart shows.
+    pub fn caption(self) -> &'static str {
+        match self {
+            Chart::Convergence => "Did it converge, and how fast: the L1 change of the ranks at every iteration, with the stopping tolerance and the error bound it implies.",
+            Chart::RankDistribution => "How skewed the ranks are: the fraction of nodes whose PageRank is at least x, on log-log axes, with a power-law fit of the tail.",
+            Chart::DegreeDistribution => "How skewed the links are: in- and out-degree distributions in bins of powers of two, on log-log axes.",
+            Chart::Phases => "Where the time went: seconds spent reading, partitioning, iterating and writing.",
+            Chart::TopNodes => "The 25 best-ranked nodes and their PageRank.",
+        }
+    }
+
+    /// Pixel size.
+    pub fn size(self) -> (u32, u32) {
+        match self {
+            Chart::TopNodes => (1100, 860),
+            Chart::Phases => (1000, 420),
+            _ => (1000, 620),
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(self, root: &DrawingArea<DB, Shift>, data: &ChartData<'_>) -> Result<(), String> {
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        match self {
+            Chart::Convergence => convergence::draw(root, data),
+            Chart::RankDistribution => rank_distribution::draw(root, data),
+            Chart::DegreeDistribution => degree_distribution::draw(root, data),
+            Chart::Phases => phases::draw(root, data),
+            Chart::TopNodes => top_nodes::draw(root, data),
+        }?;
+        root.present().map_err(|e| e.to_string())
+    }
+}
+
+/// What the charts are drawn from.
+pub struct ChartData<'a> {
+    /// The run.
+    pub summary: &'a Summary,
+    /// Its best-ranked nodes, best first.
+    pub top: &'a [TopRow],
+    /// A short name of the input, for titles.
+    pub input: String,
+}
+
+impl<'a> ChartData<'a> {
+    /// Chart data for a run; titles name its first input.
+    pub fn new(summary: &'a Summary, top: &'a [TopRow]) -> Self {
+        let input = match summary.inputs.as_slice() {
+            [] => "no input".to_string(),
+            [one] => file_name(&one.path),
+            [first, rest @ ..] => format!("{} and {} more", file_name(&first.path), rest.len()),
+        };
+        ChartData { summary, top, input }
+    }
+}
+
+fn file_name(path: &str) -> String {
+    Path::new(path).file_name().map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Text font family (Ubuntu Light).
+pub(crate) const SANS: &str = "sans-serif";
+/// Id font family (Hack, monospace).
+pub(crate) const MONO: &str = "monospace";
+
+fn register_fonts() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // Both fonts are known-good TrueType files compiled into the binary.
+        let _ = plotters::style::register_font(SANS, FontStyle::Normal, epaint_default_fonts::UBUNTU_LIGHT);
+        let _ = plotters::style::register_font(MONO, FontStyle::Normal, epaint_default_fonts::HACK_REGULAR);
+    });
+}
+
+/// Draws one chart into a file.
+pub fn draw_file(chart: Chart, data: &ChartData<'_>, path: &Path, format: PlotFormat) -> Result<()> {
+    register_fonts();
+    let failed = |e: String| Error::Input(format!("{}: drawing the {} chart failed: {e}", path.display(), chart.name()));
+    match format {
+        PlotFormat::Png => chart.draw(&BitMapBackend::new(path, chart.size()).into_drawing_area(), data),
+        PlotFormat::Svg => chart.draw(&SVGBackend::new(path, chart.size()).into_drawing_area(), data),
+    }
+    .map_err(failed)
+}
+
+/// Draws one chart as SVG text (for embedding in the report).
+pub fn draw_svg(chart: Chart, data: &ChartData<'_>) -> Result<String> {
+    register_fonts();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, chart.size()).into_drawing_area();
+        chart
+            .draw(&root, data)
+            .map_err(|e| Error::Input(format!("drawing the {} chart failed: {e}", chart.name())))?;
+    }
+    Ok(svg)
+}
+
+/// Draws every chart into `dir/plots/<name>.<ext>`; returns the files.
+pub fn draw_all(data: &ChartData<'_>, dir: &Path, format: PlotFormat) -> Result<Vec<PathBuf>> {
+    let folder = dir.join("plots");
+    std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
+    Chart::ALL
+        .iter()
+        .map(|&chart| {
+            let path = folder.join(format!("{}.{}", chart.name(), format.extension()));
+            draw_file(chart, data, &path, format)?;
+            Ok(path)
+        })
+        .collect()
+}
+
+/// Formats a positive number for a log axis: `1e-6`, `3e-4`, `0.01`, `10`, `2e4`.
+pub(crate) fn log_tick(v: &f64) -> String {
+    if *v >= 0.01 && *v < 10_000.0 {
+        let s = format!("{v:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        let s = format!("{v:.0e}");
+        s.replace("e0", "").replace("e-0", "e-")
+    }
+}
+
+/// Formats a tick of a linear axis with the digits it needs: `0`, `0.005`, `0.015`, `2.5e-5`.
+pub(crate) fn linear_tick(v: &f64) -> String {
+    if *v == 0.0 {
+        "0".to_string()
+    } else if v.abs() >= 1e-3 {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        let s = format!("{v:.1e}");
+        s.replace(".0e", "e")
+    }
+}
+
+/// A log axis range around `[low, high]` (both > 0), padded by whole powers of ten.
+pub(crate) fn log_range(low: f64, high: f64) -> std::ops::Range<f64> {
+    // Half a decade of room on each side, so that nothing sits on the frame.
+    let low = if low > 0.0 { low / 2.0 } else { 1e-18 };
+    let high = if high * 2.0 > low { high * 2.0 } else { low * 10.0 };
+    10f64.powf(low.log10().floor())..10f64.powf(high.log10().ceil())
+}
+
+/// Shortens an id to `max` characters by cutting out the middle; a URL keeps its scheme and
+/// host whole, and the cut falls in the path.
+pub fn shorten_label(label: &str, max: usize) -> String {
+    let chars: Vec<char> = label.chars().collect();
+    if chars.len() <= max {
+        return label.to_string();
+    }
+    let host_end = label.find("://").map(|s| {
+        let after = s + 3;
+        label[after..].find(['/', '?', '#']).map_or(label.len(), |i| after + i)
+    });
+    match host_end {
+        Some(end) => {
+            let host_chars = label[..end].chars().count();
+            let room = max.saturating_sub(host_chars + 1);
+            let tail = (room * 2 / 3).max(6.min(chars.len() - host_chars));
+            let head = room.saturating_sub(tail);
+            let start: String = chars[..host_chars + head].iter().collect();
+            let end: String = chars[chars.len() - tail..].iter().collect();
+            format!("{start}…{end}")
+        }
+        None => crate::cli::shorten(label, max),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_shortened_in_the_path_never_in_the_host() {
+        let url = "https://www.example.org/a/very/long/path/to/some/page-with-a-long-name.html";
+        let short = shorten_label(url, 40);
+        assert_eq!(short.chars().count(), 40, "{short}");
+        assert!(short.starts_with("https://www.example.org/"), "{short}");
+        assert!(short.ends_with("long-name.html"), "{short}");
+        let long_host = format!("https://{}.example.org/page", "x".repeat(60));
+        let short = shorten_label(&long_host, 30);
+        assert!(short.starts_with(&format!("https://{}.example.org", "x".repeat(60))), "{short}");
+        assert_eq!(shorten_label("short", 10), "short");
+        assert_eq!(shorten_label("1234567890123", 7), "123…123");
+    }
+
+    #[test]
+    fn log_ticks_read_well() {
+        assert_eq!(log_tick(&1e-6), "1e-6");
+        assert_eq!(log_tick(&0.1), "0.1");
+        assert_eq!(log_tick(&100.0), "100");
+        assert_eq!(log_tick(&1e5), "1e5");
+        assert_eq!(log_range(3e-7, 0.02), 1e-7..0.1);
+        assert_eq!(log_range(1e-10, 1.0), 1e-11..10.0);
+        assert_eq!(linear_tick(&0.015), "0.015");
+        assert_eq!(linear_tick(&0.0), "0");
+        assert_eq!(linear_tick(&2.5e-5), "2.5e-5");
+    }
+}

@@ -1,0 +1,66 @@
+//! `rank_distribution`: the fraction of nodes with PageRank at least x, log-log, with the
+//! power-law fit of the tail.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{ChartData, SANS, log_range, log_tick};
+
+pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData<'_>) -> Result<(), String> {
+    let d = &data.summary.distributions;
+    let points = &d.rank_ccdf;
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let (x_low, x_high) = points.iter().fold((f64::INFINITY, 0f64), |(lo, hi), p| (lo.min(p[0]), hi.max(p[0])));
+    let y_low = points.iter().map(|p| p[1]).fold(1.0, f64::min);
+    let mut chart = ChartBuilder::on(root)
+        .caption(format!("PageRank distribution: {}", data.input), (SANS, 28))
+        .margin(20)
+        .x_label_area_size(55)
+        .y_label_area_size(80)
+        .build_cartesian_2d(log_range(x_low, x_high).log_scale(), log_range(y_low, 1.0).log_scale())
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc("PageRank x (log scale)")
+        .y_desc("fraction of nodes with rank ≥ x (log scale)")
+        .x_label_formatter(&log_tick)
+        .y_label_formatter(&log_tick)
+        .label_style((SANS, 17))
+        .axis_desc_style((SANS, 19))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(e)?;
+    let blue = RGBColor(31, 119, 180);
+    let nodes = data.summary.graph.nodes;
+    chart
+        .draw_series(points.iter().map(|p| Circle::new((p[0], p[1]), 3, blue.filled())))
+        .map_err(e)?
+        .label(format!("{nodes} nodes{}", zero_note(d.zero_rank_nodes)))
+        .legend(move |(x, y)| Circle::new((x + 12, y), 4, blue.filled()));
+    if let Some(fit) = &d.rank_power_law {
+        let line = [fit.x_min, x_high].map(|x| (x, fit.tail_fraction * (x / fit.x_min).powf(fit.ccdf_slope)));
+        chart
+            .draw_series(LineSeries::new(line, RED.stroke_width(3)))
+            .map_err(e)?
+            .label(format!(
+                "power-law fit: slope {:.2} (α = {:.2}) for rank ≥ {}, top {:.1}% of nodes",
+                fit.ccdf_slope,
+                fit.alpha,
+                log_tick(&fit.x_min),
+                100.0 * fit.tail_fraction
+            ))
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], RED.stroke_width(3)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerLeft)
+        .label_font((SANS, 17))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .draw()
+        .map_err(e)
+}
+
+fn zero_note(zero: u64) -> String {
+    if zero == 0 { String::new() } else { format!(" ({zero} with rank 0 not shown)") }
+}
