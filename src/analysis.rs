@@ -243,6 +243,9 @@ mod tests {
         assert_eq!(d.in_degree.zero, 1);
         let d = Distributions::compute(&[0.0, 0.5, 0.5], &[], &[]);
         assert_eq!(d.zero_rank_nodes, 1);
-        assert_eq!(Distributions::compute(&[], &[], &[]), Distributions { ..Default::default() });
+        assert_eq!(
+            Distributions::compute(&[], &[], &[]),
+            Distributions { ..Default::default() }
+        );
     }
 }

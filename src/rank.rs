@@ -211,7 +211,12 @@ pub fn run(job: &RankJob, progress: &dyn Progress) -> Result<RankOutcome> {
             shards_by_default: job.load.build.shards.is_none(),
             threads: rayon::current_num_threads(),
             precision: "f64".to_string(),
-            teleport: if personalization.is_some() { "personalized" } else { "uniform" }.to_string(),
+            teleport: if personalization.is_some() {
+                "personalized"
+            } else {
+                "uniform"
+            }
+            .to_string(),
         },
         load: LoadRecord {
             ids: job.load.ids,

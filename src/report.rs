@@ -16,7 +16,11 @@ fn esc(text: &str) -> String {
 }
 
 fn seconds(s: f64) -> String {
-    if s < 1.0 { format!("{:.0} ms", s * 1000.0) } else { format!("{s:.2} s") }
+    if s < 1.0 {
+        format!("{:.0} ms", s * 1000.0)
+    } else {
+        format!("{s:.2} s")
+    }
 }
 
 /// Builds the page.
@@ -73,7 +77,9 @@ footer {{ margin-top: 3em; color: #777; font-size: 0.9em; }}
     );
 
     let _ = writeln!(w, "<div class=\"grid\"><div><h2>Key numbers</h2><table>");
-    let peak = summary.peak_rss_bytes.map_or("unknown".to_string(), |b| format!("{:.1} MiB", b as f64 / 1048576.0));
+    let peak = summary
+        .peak_rss_bytes
+        .map_or("unknown".to_string(), |b| format!("{:.1} MiB", b as f64 / 1048576.0));
     let rows: Vec<(&str, String)> = vec![
         ("nodes", g.nodes.to_string()),
         ("edges", g.edges.to_string()),
@@ -103,12 +109,26 @@ footer {{ margin-top: 3em; color: #777; font-size: 0.9em; }}
         ("tolerance (L1)", format!("{:e}", p.tolerance)),
         ("iteration limit", p.max_iterations.to_string()),
         ("teleport", p.teleport.clone()),
-        ("personalization", p.personalization.clone().unwrap_or_else(|| "none".to_string())),
+        (
+            "personalization",
+            p.personalization.clone().unwrap_or_else(|| "none".to_string()),
+        ),
         ("dangling mass", format!("{:?}", p.dangling).to_lowercase()),
         ("weighted", p.weighted.to_string()),
         ("parallel edges kept", p.multi.to_string()),
         ("ids", format!("{:?}", summary.ids).to_lowercase()),
-        ("shards", format!("{}{}", p.shards, if p.shards_by_default { " (default for this size)" } else { "" })),
+        (
+            "shards",
+            format!(
+                "{}{}",
+                p.shards,
+                if p.shards_by_default {
+                    " (default for this size)"
+                } else {
+                    ""
+                }
+            ),
+        ),
         ("threads", p.threads.to_string()),
         ("precision", p.precision.clone()),
         ("crawlrank", summary.crawlrank_version.clone()),
@@ -116,13 +136,21 @@ footer {{ margin-top: 3em; color: #777; font-size: 0.9em; }}
     for (k, v) in params {
         let _ = writeln!(w, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(&v));
     }
-    let _ = writeln!(w, "</table><p>Command: <code>{}</code></p></div></div>", esc(&summary.command.join(" ")));
+    let _ = writeln!(
+        w,
+        "</table><p>Command: <code>{}</code></p></div></div>",
+        esc(&summary.command.join(" "))
+    );
 
     let _ = writeln!(w, "<h2>Charts</h2>");
     for chart in Chart::ALL {
         let svg = draw_svg(chart, &data)?;
         let svg = svg.trim_start_matches(|c| c != '<');
-        let svg = if svg.starts_with("<?xml") { &svg[svg.find("?>").map_or(0, |i| i + 2)..] } else { svg };
+        let svg = if svg.starts_with("<?xml") {
+            &svg[svg.find("?>").map_or(0, |i| i + 2)..]
+        } else {
+            svg
+        };
         let _ = writeln!(
             w,
             "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>",

@@ -295,7 +295,13 @@ fn plot_command(a: PlotArgs, stderr: &mut dyn Write) -> Result<(), Failure> {
     let files = crate::plot::draw_all(&crate::plot::ChartData::new(&summary, &top), dir, a.plot_format)?;
     let report = crate::report::write(&summary, &top, dir)?;
     if !a.quiet {
-        writeln!(stderr, "crawlrank: {} charts in {}, report in {}", files.len(), dir.join("plots").display(), report.display())?;
+        writeln!(
+            stderr,
+            "crawlrank: {} charts in {}, report in {}",
+            files.len(),
+            dir.join("plots").display(),
+            report.display()
+        )?;
     }
     Ok(())
 }

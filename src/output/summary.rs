@@ -143,7 +143,10 @@ impl Summary {
         let path = dir.join("summary.json");
         let text = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
         serde_json::from_slice(&text).map_err(|e| {
-            Error::Input(format!("{}: not a summary this version of crawlrank can read ({e})", path.display()))
+            Error::Input(format!(
+                "{}: not a summary this version of crawlrank can read ({e})",
+                path.display()
+            ))
         })
     }
 

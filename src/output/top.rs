@@ -88,7 +88,14 @@ pub fn read_top(path: &Path) -> Result<Vec<TopRow>> {
     let mut rows = Vec::new();
     for (index, line) in text.lines().enumerate().skip(1) {
         let fields: Vec<&str> = line.split('\t').collect();
-        let bad = || Error::parse(&name, index as u64 + 1, "expected position, id, pagerank, in_degree, out_degree", line.as_bytes());
+        let bad = || {
+            Error::parse(
+                &name,
+                index as u64 + 1,
+                "expected position, id, pagerank, in_degree, out_degree",
+                line.as_bytes(),
+            )
+        };
         // The id may itself contain tabs only if the input was comma-separated: take the
         // numbers from both ends.
         if fields.len() < 5 {

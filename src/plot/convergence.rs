@@ -12,10 +12,21 @@ const FLOOR: f64 = 1e-18;
 pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData<'_>) -> Result<(), String> {
     let s = data.summary;
     let damping = s.parameters.damping;
-    let changes: Vec<(f64, f64)> = s.iterations.iter().map(|r| (r.iteration as f64, r.change.max(FLOOR))).collect();
-    let bounds: Vec<(f64, f64)> = changes.iter().map(|&(i, c)| (i, (damping / (1.0 - damping) * c).max(FLOOR))).collect();
+    let changes: Vec<(f64, f64)> = s
+        .iterations
+        .iter()
+        .map(|r| (r.iteration as f64, r.change.max(FLOOR)))
+        .collect();
+    let bounds: Vec<(f64, f64)> = changes
+        .iter()
+        .map(|&(i, c)| (i, (damping / (1.0 - damping) * c).max(FLOOR)))
+        .collect();
     let tolerance = s.parameters.tolerance;
-    let low = changes.iter().map(|p| p.1).chain((tolerance > 0.0).then_some(tolerance)).fold(f64::INFINITY, f64::min);
+    let low = changes
+        .iter()
+        .map(|p| p.1)
+        .chain((tolerance > 0.0).then_some(tolerance))
+        .fold(f64::INFINITY, f64::min);
     let high = bounds.iter().map(|p| p.1).fold(FLOOR, f64::max);
     let last = changes.len().max(1) as f64;
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
@@ -57,13 +68,21 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
             .map_err(e)?;
     }
     chart
-        .draw_series(DashedLineSeries::new(bounds.iter().copied(), 8, 5, orange.stroke_width(2)))
+        .draw_series(DashedLineSeries::new(
+            bounds.iter().copied(),
+            8,
+            5,
+            orange.stroke_width(2),
+        ))
         .map_err(e)?
         .label(format!("error bound α/(1 − α) × L1 change (α = {damping})"))
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], orange.stroke_width(2)));
     if tolerance > 0.0 {
         chart
-            .draw_series(LineSeries::new([(0.5, tolerance), (last + 0.5, tolerance)], RED.stroke_width(2)))
+            .draw_series(LineSeries::new(
+                [(0.5, tolerance), (last + 0.5, tolerance)],
+                RED.stroke_width(2),
+            ))
             .map_err(e)?
             .label(format!("tolerance {tolerance:e}"))
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], RED.stroke_width(2)));

@@ -7,14 +7,27 @@ use super::{ChartData, SANS, log_range, log_tick};
 use crate::analysis::DegreeHistogram;
 
 fn points(h: &DegreeHistogram) -> Vec<(f64, f64)> {
-    h.bins.iter().map(|b| (((b.low as f64) * (b.high as f64)).sqrt(), b.density)).collect()
+    h.bins
+        .iter()
+        .map(|b| (((b.low as f64) * (b.high as f64)).sqrt(), b.density))
+        .collect()
 }
 
 pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData<'_>) -> Result<(), String> {
     let d = &data.summary.distributions;
     let series = [
-        ("in-degree", points(&d.in_degree), d.in_degree.zero, RGBColor(31, 119, 180)),
-        ("out-degree", points(&d.out_degree), d.out_degree.zero, RGBColor(255, 127, 14)),
+        (
+            "in-degree",
+            points(&d.in_degree),
+            d.in_degree.zero,
+            RGBColor(31, 119, 180),
+        ),
+        (
+            "out-degree",
+            points(&d.out_degree),
+            d.out_degree.zero,
+            RGBColor(255, 127, 14),
+        ),
     ];
     let all = || series.iter().flat_map(|s| s.1.iter());
     let (x_high, y_low, y_high) = all().fold((1.0f64, f64::INFINITY, 0f64), |(x, lo, hi), p| {
@@ -26,7 +39,10 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
         .margin(20)
         .x_label_area_size(55)
         .y_label_area_size(80)
-        .build_cartesian_2d(log_range(1.0, x_high * 2.0).log_scale(), log_range(y_low, y_high).log_scale())
+        .build_cartesian_2d(
+            log_range(1.0, x_high * 2.0).log_scale(),
+            log_range(y_low, y_high).log_scale(),
+        )
         .map_err(e)?;
     chart
         .configure_mesh()
@@ -41,7 +57,11 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
         .map_err(e)?;
     for (name, points, zero, color) in &series {
         let color = *color;
-        let label = if *zero > 0 { format!("{name} ({zero} nodes with 0 not shown)") } else { name.to_string() };
+        let label = if *zero > 0 {
+            format!("{name} ({zero} nodes with 0 not shown)")
+        } else {
+            name.to_string()
+        };
         chart
             .draw_series(LineSeries::new(points.iter().copied(), color.stroke_width(2)))
             .map_err(e)?

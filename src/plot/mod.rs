@@ -57,8 +57,13 @@ pub enum Chart {
 
 impl Chart {
     /// Every chart.
-    pub const ALL: [Chart; 5] =
-        [Chart::Convergence, Chart::RankDistribution, Chart::DegreeDistribution, Chart::Phases, Chart::TopNodes];
+    pub const ALL: [Chart; 5] = [
+        Chart::Convergence,
+        Chart::RankDistribution,
+        Chart::DegreeDistribution,
+        Chart::Phases,
+        Chart::TopNodes,
+    ];
 
     /// File stem, e.g. `convergence`.
     pub fn name(self) -> &'static str {
@@ -74,9 +79,15 @@ impl Chart {
     /// A sentence saying what the chart shows.
     pub fn caption(self) -> &'static str {
         match self {
-            Chart::Convergence => "Did it converge, and how fast: the L1 change of the ranks at every iteration, with the stopping tolerance and the error bound it implies.",
-            Chart::RankDistribution => "How skewed the ranks are: the fraction of nodes whose PageRank is at least x, on log-log axes, with a power-law fit of the tail.",
-            Chart::DegreeDistribution => "How skewed the links are: in- and out-degree distributions in bins of powers of two, on log-log axes.",
+            Chart::Convergence => {
+                "Did it converge, and how fast: the L1 change of the ranks at every iteration, with the stopping tolerance and the error bound it implies."
+            }
+            Chart::RankDistribution => {
+                "How skewed the ranks are: the fraction of nodes whose PageRank is at least x, on log-log axes, with a power-law fit of the tail."
+            }
+            Chart::DegreeDistribution => {
+                "How skewed the links are: in- and out-degree distributions in bins of powers of two, on log-log axes."
+            }
             Chart::Phases => "Where the time went: seconds spent reading, partitioning, iterating and writing.",
             Chart::TopNodes => "The 25 best-ranked nodes and their PageRank.",
         }
@@ -127,7 +138,9 @@ impl<'a> ChartData<'a> {
 }
 
 fn file_name(path: &str) -> String {
-    Path::new(path).file_name().map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
+    Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 /// Text font family (Ubuntu Light).
@@ -147,7 +160,13 @@ fn register_fonts() {
 /// Draws one chart into a file.
 pub fn draw_file(chart: Chart, data: &ChartData<'_>, path: &Path, format: PlotFormat) -> Result<()> {
     register_fonts();
-    let failed = |e: String| Error::Input(format!("{}: drawing the {} chart failed: {e}", path.display(), chart.name()));
+    let failed = |e: String| {
+        Error::Input(format!(
+            "{}: drawing the {} chart failed: {e}",
+            path.display(),
+            chart.name()
+        ))
+    };
     match format {
         PlotFormat::Png => chart.draw(&BitMapBackend::new(path, chart.size()).into_drawing_area(), data),
         PlotFormat::Svg => chart.draw(&SVGBackend::new(path, chart.size()).into_drawing_area(), data),
@@ -252,7 +271,10 @@ mod tests {
         assert!(short.ends_with("-name.html"), "{short}");
         let long_host = format!("https://{}.example.org/page", "x".repeat(60));
         let short = shorten_label(&long_host, 30);
-        assert!(short.starts_with(&format!("https://{}.example.org", "x".repeat(60))), "{short}");
+        assert!(
+            short.starts_with(&format!("https://{}.example.org", "x".repeat(60))),
+            "{short}"
+        );
         assert_eq!(shorten_label("short", 10), "short");
         assert_eq!(shorten_label("1234567890123", 7), "123…123");
     }

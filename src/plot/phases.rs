@@ -8,11 +8,19 @@ use super::{ChartData, SANS};
 pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData<'_>) -> Result<(), String> {
     let p = &data.summary.phases;
     // Bottom to top, so that reading is at the top.
-    let phases = [("write", p.write), ("iterate", p.iterate), ("partition", p.partition), ("read", p.read)];
+    let phases = [
+        ("write", p.write),
+        ("iterate", p.iterate),
+        ("partition", p.partition),
+        ("read", p.read),
+    ];
     let longest = phases.iter().map(|x| x.1).fold(0.0, f64::max).max(1e-3);
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let mut chart = ChartBuilder::on(root)
-        .caption(format!("Time per phase: {} ({:.3} s in all)", data.input, p.total), (SANS, 28))
+        .caption(
+            format!("Time per phase: {} ({:.3} s in all)", data.input, p.total),
+            (SANS, 28),
+        )
         .margin(20)
         .x_label_area_size(55)
         .y_label_area_size(110)
@@ -45,7 +53,11 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
         .map_err(e)?;
     chart
         .draw_series(phases.iter().enumerate().map(|(i, &(_, seconds))| {
-            let text = if seconds < 1.0 { format!(" {:.1} ms", seconds * 1000.0) } else { format!(" {seconds:.2} s") };
+            let text = if seconds < 1.0 {
+                format!(" {:.1} ms", seconds * 1000.0)
+            } else {
+                format!(" {seconds:.2} s")
+            };
             Text::new(text, (seconds, SegmentValue::CenterOf(i)), (SANS, 18).into_font())
         }))
         .map_err(e)?;

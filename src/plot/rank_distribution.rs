@@ -10,7 +10,9 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
     let d = &data.summary.distributions;
     let points = &d.rank_ccdf;
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let (x_low, x_high) = points.iter().fold((f64::INFINITY, 0f64), |(lo, hi), p| (lo.min(p[0]), hi.max(p[0])));
+    let (x_low, x_high) = points
+        .iter()
+        .fold((f64::INFINITY, 0f64), |(lo, hi), p| (lo.min(p[0]), hi.max(p[0])));
     let y_low = points.iter().map(|p| p[1]).fold(1.0, f64::min);
     let mut chart = ChartBuilder::on(root)
         .caption(format!("PageRank distribution: {}", data.input), (SANS, 28))
@@ -35,7 +37,11 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
     chart
         .draw_series(points.iter().map(|p| Circle::new((p[0], p[1]), 3, blue.filled())))
         .map_err(e)?
-        .label(format!("{nodes} nodes{}", zero_note(d.zero_rank_nodes)))
+        .label(format!(
+            "{nodes} node{}{}",
+            if nodes == 1 { "" } else { "s" },
+            zero_note(d.zero_rank_nodes)
+        ))
         .legend(move |(x, y)| Circle::new((x + 12, y), 4, blue.filled()));
     if let Some(fit) = &d.rank_power_law {
         let line = [fit.x_min, x_high].map(|x| (x, fit.tail_fraction * (x / fit.x_min).powf(fit.ccdf_slope)));
@@ -62,5 +68,9 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
 }
 
 fn zero_note(zero: u64) -> String {
-    if zero == 0 { String::new() } else { format!(" ({zero} with rank 0 not shown)") }
+    if zero == 0 {
+        String::new()
+    } else {
+        format!(" ({zero} with rank 0 not shown)")
+    }
 }

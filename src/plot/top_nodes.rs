@@ -14,13 +14,23 @@ const LABEL: usize = 56;
 pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData<'_>) -> Result<(), String> {
     // Bottom to top: the best node is drawn last, at the top.
     let rows: Vec<_> = data.top.iter().take(ROWS).rev().collect();
-    let labels: Vec<String> = rows.iter().map(|r| format!("{:>2}. {}", r.position, shorten_label(&r.id, LABEL))).collect();
-    let best = rows.iter().map(|r| r.pagerank).fold(0.0, f64::max).max(f64::MIN_POSITIVE);
+    let labels: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{:>2}. {}", r.position, shorten_label(&r.id, LABEL)))
+        .collect();
+    let best = rows
+        .iter()
+        .map(|r| r.pagerank)
+        .fold(0.0, f64::max)
+        .max(f64::MIN_POSITIVE);
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     // Hack at 15 px is about 9 px a character.
     let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u32 * 9 + 24;
     let mut chart = ChartBuilder::on(root)
-        .caption(format!("Top {} nodes by PageRank: {}", rows.len(), data.input), (SANS, 28))
+        .caption(
+            format!("Top {} nodes by PageRank: {}", rows.len(), data.input),
+            (SANS, 28),
+        )
         .margin(20)
         .x_label_area_size(55)
         .y_label_area_size(label_width.max(80))
@@ -55,7 +65,11 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
         .map_err(e)?;
     chart
         .draw_series(rows.iter().enumerate().map(|(i, r)| {
-            Text::new(format!(" {:.3e}", r.pagerank), (r.pagerank, SegmentValue::CenterOf(i)), (SANS, 15).into_font())
+            Text::new(
+                format!(" {:.3e}", r.pagerank),
+                (r.pagerank, SegmentValue::CenterOf(i)),
+                (SANS, 15).into_font(),
+            )
         }))
         .map_err(e)?;
     Ok(())
