@@ -224,7 +224,7 @@ pub struct RankArgs {
     /// Without any, the bundled sample crawl graphs/web-sample.tsv.gz is ranked.
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<String>,
-    /// Result folder [default: output/<name of the first input>].
+    /// Result folder [default: `output/NAME`, NAME from the first input].
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
     #[command(flatten)]

@@ -1,7 +1,7 @@
 //! The graph as the engine sees it: dense `u32` node ids, out- and in-degrees, and the edges
-//! split into source-range [`Shard`]s by the [`Partition`](crate::partition::Partition).
+//! split into source-range [`Shard`]s by the [`Partition`].
 //!
-//! [`collect`] turns parsed edges into dense ids; [`build`] sorts, deduplicates and shards
+//! [`collect`] turns parsed edges into dense ids; [`build()`] sorts, deduplicates and shards
 //! them; [`ids`] maps dense ids back to the user's.
 
 pub mod build;
