@@ -3,7 +3,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanBytes, HumanCount, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::progress::{Event, Phase, Progress};
 
@@ -11,6 +11,7 @@ use crate::progress::{Event, Phase, Progress};
 pub struct Bars {
     visible: bool,
     bar: Mutex<Option<ProgressBar>>,
+    read_started: Mutex<Option<std::time::Instant>>,
 }
 
 impl Bars {
@@ -19,6 +20,7 @@ impl Bars {
         Bars {
             visible,
             bar: Mutex::new(None),
+            read_started: Mutex::new(None),
         }
     }
 
@@ -48,7 +50,10 @@ impl Progress for Bars {
             return;
         }
         match event {
-            Event::Started(Phase::Read) => self.replace(None),
+            Event::Started(Phase::Read) => {
+                *self.read_started.lock().expect("progress lock") = Some(std::time::Instant::now());
+                self.replace(None)
+            }
             Event::Read {
                 bytes,
                 total_bytes,
@@ -63,7 +68,13 @@ impl Progress for Bars {
                     None => self.new_bar(None, "reading   {spinner} {bytes} {bytes_per_sec} {msg}"),
                 });
                 bar.set_position(bytes);
-                bar.set_message(format!("{edges} edges"));
+                let started = *self
+                    .read_started
+                    .lock()
+                    .expect("progress lock")
+                    .get_or_insert_with(std::time::Instant::now);
+                let rate = edges as f64 / started.elapsed().as_secs_f64().max(1e-3);
+                bar.set_message(format!("{} edges, {}/s", HumanCount(edges), HumanCount(rate as u64)));
             }
             Event::Started(Phase::Partition) => {
                 self.replace(Some(self.new_bar(None, "sharding  {spinner} {elapsed}")));
