@@ -17,8 +17,14 @@ use std::ops::Range;
 pub const EDGES_PER_SHARD: u64 = 1 << 21;
 /// The largest default shard count.
 pub const MAX_DEFAULT_SHARDS: usize = 1024;
-/// Destination ids per block: 64 Ki partial sums of 8 bytes, 512 KiB, about an L2 cache.
-pub const DESTINATION_BLOCK: u32 = 1 << 16;
+/// log2 of [`BLOCK`].
+pub const BLOCK_BITS: u32 = 15;
+/// Node ids per block: 32 Ki values of 8 bytes, 256 KiB; a destination block's partial sums
+/// and a source block's messages fit together in a 1 MiB L2 cache. At most 2^16, since cells
+/// store 16-bit offsets.
+pub const BLOCK: u32 = 1 << BLOCK_BITS;
+/// Destination ids reduced by one task.
+pub const DESTINATION_BLOCK: u32 = BLOCK;
 
 /// The default number of shards for a graph with `edges` edges: one per
 /// [`EDGES_PER_SHARD`] edges, at least 1 and at most [`MAX_DEFAULT_SHARDS`].

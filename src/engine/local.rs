@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::{IterationReport, Outcome, StopRule, VertexProgram};
 use crate::graph::ShardedGraph;
-use crate::partition::{DESTINATION_BLOCK, destination_blocks};
+use crate::partition::{BLOCK, BLOCK_BITS, DESTINATION_BLOCK};
 
 /// Node chunk of the map step.
 const MAP_CHUNK: usize = 1 << 14;
@@ -79,34 +79,42 @@ impl LocalExecutor {
             }
         });
         let messages: &[P::Message] = messages;
-        // combine, reduce by destination block, apply
-        let weighted = graph.out_weight.is_some();
+        // combine within each shard, reduce by destination block in shard order, apply
         let changes: Vec<f64> = next
             .par_chunks_mut(DESTINATION_BLOCK as usize)
-            .zip(destination_blocks(graph.nodes()).collect::<Vec<_>>())
-            .map(|(out, block)| {
+            .enumerate()
+            .map(|(b, out)| {
+                let block_start = b * DESTINATION_BLOCK as usize;
                 let mut reduced = vec![program.identity(); out.len()];
+                let mut partial = vec![program.identity(); out.len()];
+                let mut first = true;
                 for shard in &graph.shards {
-                    for r in shard.runs_in(block.clone()) {
-                        let run = shard.run(r);
-                        let mut partial = program.identity();
-                        if weighted {
-                            let weights = run.weights.expect("weighted shards carry weights");
-                            for (&u, &w) in run.sources.iter().zip(weights) {
-                                partial = program.combine(partial, program.weigh(messages[u as usize], w));
-                            }
-                        } else {
-                            for &u in run.sources {
-                                partial = program.combine(partial, messages[u as usize]);
-                            }
-                        }
-                        let slot = &mut reduced[(run.destination - block.start) as usize];
-                        *slot = program.combine(*slot, partial);
+                    let mut cells = shard.cells_into(b as u32).peekable();
+                    if cells.peek().is_none() {
+                        continue; // this shard's partial is the identity: nothing to add
                     }
+                    // The first shard with edges here accumulates straight into `reduced`,
+                    // which holds the identity: the same arithmetic as identity ⊕ partial.
+                    let target = if first { &mut reduced } else { &mut partial };
+                    if !first {
+                        target.fill(program.identity());
+                    }
+                    for (start, cell) in cells {
+                        let (edges, weights) = shard.cell_edges(start, cell);
+                        let source_start = (cell.source_block as usize) << BLOCK_BITS;
+                        let sources = &messages[source_start..(source_start + BLOCK as usize).min(messages.len())];
+                        combine_cell(program, target, sources, edges, weights);
+                    }
+                    if !first {
+                        for (r, p) in reduced.iter_mut().zip(&partial) {
+                            *r = program.combine(*r, *p);
+                        }
+                    }
+                    first = false;
                 }
                 let mut change = 0.0;
                 for (i, (new, sum)) in out.iter_mut().zip(reduced).enumerate() {
-                    let v = block.start as usize + i;
+                    let v = block_start + i;
                     *new = program.apply(&round, v as u32, states[v], sum);
                     change += program.change(states[v], *new);
                 }
@@ -114,5 +122,32 @@ impl LocalExecutor {
             })
             .collect();
         changes.iter().sum()
+    }
+}
+
+/// Folds one cell's edges into the partial sums of its destination block: for every edge,
+/// `partial[destination] ⊕= message[source]` (weighed when the graph is weighted). The
+/// engine's hot loop: both arrays are block-sized and stay in cache.
+#[inline]
+fn combine_cell<P: VertexProgram>(
+    program: &P,
+    partial: &mut [P::Message],
+    sources: &[P::Message],
+    edges: &[u32],
+    weights: Option<&[f64]>,
+) {
+    match weights {
+        None => {
+            for &e in edges {
+                let (s, d) = ((e >> 16) as usize, (e & 0xFFFF) as usize);
+                partial[d] = program.combine(partial[d], sources[s]);
+            }
+        }
+        Some(weights) => {
+            for (&e, &w) in edges.iter().zip(weights) {
+                let (s, d) = ((e >> 16) as usize, (e & 0xFFFF) as usize);
+                partial[d] = program.combine(partial[d], program.weigh(sources[s], w));
+            }
+        }
     }
 }

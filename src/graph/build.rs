@@ -6,7 +6,8 @@
 
 use rayon::prelude::*;
 
-use super::collect::{pack, unpack};
+use super::collect::unpack;
+use super::shard::storage_key;
 use super::{GraphStats, Shard, ShardedGraph};
 use crate::partition::{Partition, default_shard_count};
 
@@ -123,10 +124,10 @@ fn split_into_shards(partition: &Partition, mut keys: Vec<u64>, weights: Option<
                 .map(|(slice, (source_range, _))| {
                     for k in slice.iter_mut() {
                         let (s, t) = unpack(*k);
-                        *k = pack(t, s);
+                        *k = storage_key(s, t);
                     }
                     slice.par_sort_unstable();
-                    Shard::from_sorted(source_range, slice.iter().map(|&k| unpack(k)), None)
+                    Shard::from_storage_keys(source_range, slice, None)
                 })
                 .collect()
         }
@@ -139,11 +140,12 @@ fn split_into_shards(partition: &Partition, mut keys: Vec<u64>, weights: Option<
                 .map(|(slice, (source_range, _))| {
                     for p in slice.iter_mut() {
                         let (s, t) = unpack(p.0);
-                        p.0 = pack(t, s);
+                        p.0 = storage_key(s, t);
                     }
                     slice.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
                     let w = slice.iter().map(|p| p.1).collect();
-                    Shard::from_sorted(source_range, slice.iter().map(|p| unpack(p.0)), Some(w))
+                    let keys: Vec<u64> = slice.iter().map(|p| p.0).collect();
+                    Shard::from_storage_keys(source_range, &keys, Some(w))
                 })
                 .collect()
         }
@@ -164,6 +166,7 @@ fn cut<'a, T>(mut items: &'a mut [T], starts: &[usize]) -> Vec<&'a mut [T]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::collect::pack;
 
     fn keys(edges: &[(u32, u32)]) -> Vec<u64> {
         edges.iter().map(|&(s, t)| pack(s, t)).collect()

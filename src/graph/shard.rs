@@ -1,119 +1,137 @@
-//! A shard: the edges whose source lies in one source range, grouped by destination.
+//! A shard: the edges whose source lies in one source range, cut into cache-sized cells.
 //!
-//! Inside a shard the edges are sorted by (destination, source). Each distinct destination
-//! has one *run* of sources; the engine combines a run into one partial sum (the shard's
-//! combiner) before adding it to the destination's total, so that the arithmetic is the same
-//! whether the partial is added locally or sent to another worker.
+//! Node ids are grouped into blocks of [`BLOCK`] consecutive ids. A shard's edges are stored
+//! cell by cell, a cell being the edges from one source block into one destination block,
+//! ordered by (destination block, source block); inside a cell, edges are ordered by
+//! (destination, source) and stored as two 16-bit offsets into their blocks, 4 bytes an edge.
+//! While the engine reduces one destination block, the partial sums of that block and the
+//! messages of one source block are all it touches: both stay in the L2 cache.
 //!
-//! Memory: 4 bytes an edge for the sources (plus 8 for weights when weighted) and 8 bytes a
-//! run (its destination and where it ends).
+//! For any destination, a shard's edges into it appear in ascending source order, so the
+//! shard's partial sum is added in the same order whatever the block size.
 
 use std::ops::Range;
 
-/// The edges of one source range, grouped by destination.
+use crate::partition::{BLOCK, BLOCK_BITS};
+
+/// The edges of one (source block, destination block) pair inside a shard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cell {
+    /// Destination block number.
+    pub destination_block: u32,
+    /// Source block number.
+    pub source_block: u32,
+    /// End of the cell's edges in the shard's edge array.
+    pub end: u64,
+}
+
+/// The edges of one source range, in cells.
 #[derive(Clone, Debug, Default)]
 pub struct Shard {
     /// The source ids this shard owns.
     pub source_range: Range<u32>,
-    /// Distinct destinations, ascending.
-    destinations: Vec<u32>,
-    /// `run_ends[i]`: end of destination `i`'s run in `sources`.
-    run_ends: Vec<u32>,
-    /// The sources of every edge, run after run, ascending within a run.
-    sources: Vec<u32>,
-    /// Edge weights, aligned with `sources`.
+    /// Non-empty cells, ordered by (destination block, source block).
+    cells: Vec<Cell>,
+    /// `source offset << 16 | destination offset`, cell after cell.
+    edges: Vec<u32>,
+    /// Edge weights, aligned with `edges`.
     weights: Option<Vec<f64>>,
 }
 
-/// One destination's run inside a shard.
-#[derive(Clone, Copy, Debug)]
-pub struct Run<'a> {
-    /// The destination.
-    pub destination: u32,
-    /// The sources of the edges into it, ascending (repeated with `--multi`).
-    pub sources: &'a [u32],
-    /// Their weights, when weighted.
-    pub weights: Option<&'a [f64]>,
+/// The sort key that puts edges in storage order: destination block, source block,
+/// destination, source.
+#[inline]
+pub fn storage_key(source: u32, destination: u32) -> u64 {
+    let (sb, so) = ((source >> BLOCK_BITS) as u64, (source & (BLOCK - 1)) as u64);
+    let (db, dof) = ((destination >> BLOCK_BITS) as u64, (destination & (BLOCK - 1)) as u64);
+    let block_bits = 32 - BLOCK_BITS;
+    (((db << block_bits | sb) << BLOCK_BITS | dof) << BLOCK_BITS) | so
+}
+
+/// The (source, destination) of a [`storage_key`].
+#[inline]
+pub fn from_storage_key(key: u64) -> (u32, u32) {
+    let mask = (BLOCK - 1) as u64;
+    let so = key & mask;
+    let dof = (key >> BLOCK_BITS) & mask;
+    let sb = (key >> (2 * BLOCK_BITS)) & ((1u64 << (32 - BLOCK_BITS)) - 1);
+    let db = key >> (2 * BLOCK_BITS + 32 - BLOCK_BITS);
+    (((sb << BLOCK_BITS) | so) as u32, ((db << BLOCK_BITS) | dof) as u32)
 }
 
 impl Shard {
-    /// Builds a shard from edges given as (destination, source) pairs sorted by destination
-    /// then source, with aligned weights.
-    pub fn from_sorted(
-        source_range: Range<u32>,
-        edges: impl ExactSizeIterator<Item = (u32, u32)>,
-        weights: Option<Vec<f64>>,
-    ) -> Shard {
-        let mut shard = Shard {
-            source_range,
-            sources: Vec::with_capacity(edges.len()),
-            weights,
-            ..Shard::default()
-        };
-        for (destination, source) in edges {
-            debug_assert!(shard.source_range.contains(&source));
-            if shard.destinations.last() != Some(&destination) {
-                if !shard.destinations.is_empty() {
-                    shard.run_ends.push(shard.sources.len() as u32);
-                }
-                shard.destinations.push(destination);
+    /// Builds a shard from [`storage_key`]s in ascending order, with aligned weights.
+    pub fn from_storage_keys(source_range: Range<u32>, keys: &[u64], weights: Option<Vec<f64>>) -> Shard {
+        let mut cells: Vec<Cell> = Vec::new();
+        let mut edges = Vec::with_capacity(keys.len());
+        for &key in keys {
+            let (s, d) = from_storage_key(key);
+            debug_assert!(source_range.contains(&s));
+            let (sb, db) = (s >> BLOCK_BITS, d >> BLOCK_BITS);
+            match cells.last_mut() {
+                Some(c) if c.destination_block == db && c.source_block == sb => c.end += 1,
+                _ => cells.push(Cell {
+                    destination_block: db,
+                    source_block: sb,
+                    end: edges.len() as u64 + 1,
+                }),
             }
-            shard.sources.push(source);
+            edges.push(((s & (BLOCK - 1)) << 16) | (d & (BLOCK - 1)));
         }
-        if !shard.destinations.is_empty() {
-            shard.run_ends.push(shard.sources.len() as u32);
+        if let Some(w) = &weights {
+            assert_eq!(w.len(), edges.len(), "one weight per edge");
         }
-        shard.destinations.shrink_to_fit();
-        shard.run_ends.shrink_to_fit();
-        if let Some(w) = &shard.weights {
-            assert_eq!(w.len(), shard.sources.len(), "one weight per edge");
+        cells.shrink_to_fit();
+        Shard {
+            source_range,
+            cells,
+            edges,
+            weights,
         }
-        shard
     }
 
     /// Number of edges.
     pub fn edges(&self) -> usize {
-        self.sources.len()
+        self.edges.len()
     }
 
-    /// Number of runs (distinct destinations).
-    pub fn runs(&self) -> usize {
-        self.destinations.len()
+    /// Number of non-empty cells.
+    pub fn cell_count(&self) -> usize {
+        self.cells.len()
     }
 
     /// Bytes held by the shard's arrays.
     pub fn heap_bytes(&self) -> usize {
-        (self.destinations.capacity() + self.run_ends.capacity() + self.sources.capacity()) * 4
+        self.cells.capacity() * std::mem::size_of::<Cell>()
+            + self.edges.capacity() * 4
             + self.weights.as_ref().map_or(0, |w| w.capacity() * 8)
     }
 
-    /// The indices of the runs whose destination lies in `block`.
-    pub fn runs_in(&self, block: Range<u32>) -> Range<usize> {
-        let start = self.destinations.partition_point(|&d| d < block.start);
-        let end = start + self.destinations[start..].partition_point(|&d| d < block.end);
-        start..end
+    /// The cells whose destinations lie in destination block `block`, with where each
+    /// starts, in source-block order.
+    pub fn cells_into(&self, block: u32) -> impl Iterator<Item = (usize, Cell)> + '_ {
+        let first = self.cells.partition_point(|c| c.destination_block < block);
+        let last = first + self.cells[first..].partition_point(|c| c.destination_block == block);
+        (first..last).map(move |i| (if i == 0 { 0 } else { self.cells[i - 1].end as usize }, self.cells[i]))
     }
 
-    /// Run number `i`.
+    /// The packed edges and weights of a cell that starts at `start`.
     #[inline]
-    pub fn run(&self, i: usize) -> Run<'_> {
-        let start = if i == 0 { 0 } else { self.run_ends[i - 1] as usize };
-        let end = self.run_ends[i] as usize;
-        Run {
-            destination: self.destinations[i],
-            sources: &self.sources[start..end],
-            weights: self.weights.as_ref().map(|w| &w[start..end]),
-        }
+    pub fn cell_edges(&self, start: usize, cell: Cell) -> (&[u32], Option<&[f64]>) {
+        let range = start..cell.end as usize;
+        (&self.edges[range.clone()], self.weights.as_ref().map(|w| &w[range]))
     }
 
     /// Every edge as (source, destination, weight), in storage order.
     pub fn edges_iter(&self) -> impl Iterator<Item = (u32, u32, f64)> + '_ {
-        (0..self.runs()).flat_map(move |i| {
-            let run = self.run(i);
-            run.sources
+        self.cells.iter().enumerate().flat_map(move |(i, &cell)| {
+            let start = if i == 0 { 0 } else { self.cells[i - 1].end as usize };
+            let (edges, weights) = self.cell_edges(start, cell);
+            let (sb, db) = (cell.source_block << BLOCK_BITS, cell.destination_block << BLOCK_BITS);
+            edges
                 .iter()
                 .enumerate()
-                .map(move |(j, &s)| (s, run.destination, run.weights.map_or(1.0, |w| w[j])))
+                .map(move |(j, &e)| (sb | (e >> 16), db | (e & 0xFFFF), weights.map_or(1.0, |w| w[j])))
         })
     }
 }
@@ -123,16 +141,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn runs_group_sources_by_destination() {
-        let edges = vec![(1, 10), (1, 11), (4, 10), (9, 12)];
-        let shard = Shard::from_sorted(10..13, edges.into_iter(), None);
-        assert_eq!((shard.edges(), shard.runs()), (4, 3));
-        assert_eq!(shard.run(0).sources, &[10, 11]);
-        assert_eq!(shard.run(2).destination, 9);
-        assert_eq!(shard.runs_in(2..9), 1..2);
-        assert_eq!(shard.runs_in(0..100), 0..3);
-        assert_eq!(shard.runs_in(10..20), 3..3);
+    fn storage_keys_round_trip_and_order_by_cell() {
+        for (s, d) in [(0, 0), (1, BLOCK + 2), (u32::MAX, 7), (BLOCK * 3 + 5, u32::MAX)] {
+            assert_eq!(from_storage_key(storage_key(s, d)), (s, d));
+        }
+        // Destination block first, then source block, then destination, then source.
+        assert!(storage_key(BLOCK * 5, 1) < storage_key(0, BLOCK));
+        assert!(storage_key(1, 2) < storage_key(0, 3));
+        assert!(storage_key(0, 2) < storage_key(1, 2));
+    }
+
+    #[test]
+    fn cells_hold_their_edges_in_storage_order() {
+        let mut pairs = vec![(10, 1), (11, 1), (10, 4), (12, BLOCK + 9), (BLOCK + 3, 4)];
+        let mut keys: Vec<u64> = pairs.iter().map(|&(s, d)| storage_key(s, d)).collect();
+        keys.sort_unstable();
+        let shard = Shard::from_storage_keys(10..BLOCK + 4, &keys, None);
+        assert_eq!(shard.edges(), 5);
+        assert_eq!(shard.cell_count(), 3); // (block 0 <- block 0), (0 <- 1), (1 <- 0)
         let listed: Vec<_> = shard.edges_iter().map(|(s, d, _)| (s, d)).collect();
-        assert_eq!(listed, vec![(10, 1), (11, 1), (10, 4), (12, 9)]);
+        pairs.sort_by_key(|&(s, d)| storage_key(s, d));
+        assert_eq!(listed, pairs);
+        let into_first: Vec<u32> = shard.cells_into(0).map(|(_, c)| c.source_block).collect();
+        assert_eq!(into_first, vec![0, 1]);
+        assert_eq!(shard.cells_into(1).count(), 1);
+        assert_eq!(shard.cells_into(2).count(), 0);
     }
 }
