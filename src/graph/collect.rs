@@ -142,6 +142,14 @@ impl EdgeCollector {
     }
 }
 
+/// The message for a node id that is not an unsigned 64-bit integer in `--ids int`.
+pub fn not_an_integer(bad: &[u8]) -> String {
+    format!(
+        "node id {} is not an unsigned 64-bit integer (--ids int); use --ids string for text ids",
+        crate::error::quote(bad)
+    )
+}
+
 fn too_many() -> String {
     format!(
         "more than {} distinct nodes; crawlrank numbers nodes with 32 bits",
@@ -150,6 +158,36 @@ fn too_many() -> String {
 }
 
 impl EdgeSink for EdgeCollector {
+    fn integer_batches(&self) -> Option<bool> {
+        match (&self.edges, self.mode) {
+            (_, IdMode::String) | (Edges::Text { .. }, _) => None,
+            (_, mode) => Some(mode == IdMode::Int),
+        }
+    }
+
+    fn integer_edges(&mut self, pairs: &[(u64, u64)], weights: &[f64]) {
+        if let Edges::Empty = self.edges {
+            self.edges = Edges::Narrow(Vec::new());
+        }
+        if let Edges::Narrow(keys) = &mut self.edges {
+            let fits = pairs.iter().all(|&(s, t)| s <= LOW && t <= LOW);
+            if fits {
+                keys.extend(pairs.iter().map(|&(s, t)| (s << 32) | t));
+            } else {
+                let mut wide: Vec<(u64, u64)> = keys.iter().map(|&k| (k >> 32, k & LOW)).collect();
+                wide.extend_from_slice(pairs);
+                self.edges = Edges::Wide(wide);
+            }
+        } else if let Edges::Wide(wide) = &mut self.edges {
+            wide.extend_from_slice(pairs);
+        } else {
+            unreachable!("integer batches are only offered before strings appear");
+        }
+        if let Some(w) = &mut self.weights {
+            w.extend_from_slice(weights);
+        }
+    }
+
     #[inline]
     fn edge(&mut self, source: &[u8], target: &[u8], weight: Option<f64>) -> Result<(), String> {
         loop {
@@ -180,10 +218,7 @@ impl EdgeSink for EdgeCollector {
                     }
                     _ if self.mode == IdMode::Int => {
                         let bad = if parse_u64(source).is_none() { source } else { target };
-                        return Err(format!(
-                            "node id {} is not an unsigned 64-bit integer (--ids int); use --ids string for text ids",
-                            crate::error::quote(bad)
-                        ));
+                        return Err(not_an_integer(bad));
                     }
                     _ => self.switch_to_strings()?,
                 },

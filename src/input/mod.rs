@@ -5,6 +5,7 @@
 //! [`read_inputs`] streams all of them, in that order, into one [`EdgeSink`].
 
 pub mod compression;
+pub mod parallel;
 pub mod text;
 
 use std::fs::File;
@@ -188,7 +189,12 @@ pub fn read_inputs<S: EdgeSink>(
                 edges: edges_before + edges,
             });
         };
-        let text = text::read_edges(&name, reader, options, sink, &mut report_progress)?;
+        let text = match sink.integer_batches() {
+            Some(strict) if !options.header => {
+                parallel::read_edges_parallel(&name, reader, options, strict, sink, &mut report_progress)?
+            }
+            _ => text::read_edges(&name, reader, options, sink, &mut report_progress)?,
+        };
         let bytes = count.load(Ordering::Relaxed);
         bytes_before += bytes;
         edges_before += text.edges;

@@ -198,11 +198,44 @@ pub struct TextStats {
     pub separator: Option<Separator>,
 }
 
-/// Receives the edges of a text edge list, one call per edge line.
+/// Receives the edges of a text edge list, one call per edge line, or in batches of integer
+/// ids on the parallel fast path.
 pub trait EdgeSink {
     /// Takes one edge. An `Err` is a message about this line (for example an id that is not
     /// an integer in integer mode); the reader adds file, line and text.
     fn edge(&mut self, source: &[u8], target: &[u8], weight: Option<f64>) -> Result<(), String>;
+
+    /// Whether integer ids may be handed over in batches: `None` if not, `Some(true)` if a
+    /// non-integer id is an error, `Some(false)` if it switches the sink to string ids
+    /// (then the reader goes on line by line with [`edge`](Self::edge)).
+    fn integer_batches(&self) -> Option<bool> {
+        None
+    }
+
+    /// Takes a batch of edges with integer ids, in input order, with their weights when the
+    /// sink keeps weights. Only called after [`integer_batches`](Self::integer_batches)
+    /// said yes.
+    fn integer_edges(&mut self, pairs: &[(u64, u64)], weights: &[f64]) {
+        let _ = (pairs, weights);
+        unreachable!("integer_edges called on a sink that takes no integer batches");
+    }
+}
+
+/// The weight of a split line: parsed and checked with `--weighted`; otherwise, if present,
+/// it must still be a number (a third column of words is a mistake) and is ignored.
+pub fn line_weight(fields: &EdgeFields<'_>, options: &ParseOptions) -> Result<Option<f64>, String> {
+    match (fields.weight, options.weighted) {
+        (Some(text), true) => Ok(Some(parse_weight(text)?)),
+        (None, true) => Err("--weighted needs a weight on every line (source target weight)".to_string()),
+        (Some(text), false) => {
+            std::str::from_utf8(text)
+                .ok()
+                .and_then(|s| s.parse::<f64>().ok())
+                .ok_or_else(|| "the third field (weight) is not a number".to_string())?;
+            Ok(None)
+        }
+        (None, false) => Ok(None),
+    }
 }
 
 /// Reads every edge line of `reader` into `sink`.
@@ -211,18 +244,31 @@ pub trait EdgeSink {
 /// edges read so far in this file (for progress reports).
 pub fn read_edges<R: BufRead, S: EdgeSink>(
     name: &str,
-    mut reader: R,
+    reader: R,
     options: &ParseOptions,
     sink: &mut S,
     on_lines: &mut dyn FnMut(u64),
 ) -> Result<TextStats> {
-    let mut stats = TextStats {
+    let stats = TextStats {
         separator: options.separator,
         ..TextStats::default()
     };
+    read_edges_from(name, reader, options, options.header, stats, sink, on_lines)
+}
+
+/// [`read_edges`] that goes on from `stats` (lines already read, separator found), as the
+/// parallel reader does when it hands the rest of a file over.
+pub(crate) fn read_edges_from<R: BufRead, S: EdgeSink>(
+    name: &str,
+    mut reader: R,
+    options: &ParseOptions,
+    mut header_pending: bool,
+    mut stats: TextStats,
+    sink: &mut S,
+    on_lines: &mut dyn FnMut(u64),
+) -> Result<TextStats> {
     let mut buffer = Vec::with_capacity(256);
     let mut scratch = Vec::new();
-    let mut header_pending = options.header;
     loop {
         buffer.clear();
         let read = reader
@@ -250,24 +296,8 @@ pub fn read_edges<R: BufRead, S: EdgeSink>(
             continue;
         }
         let separator = *stats.separator.get_or_insert_with(|| Separator::detect(content));
-        let outcome = split_fields(content, separator, &mut scratch).and_then(|fields| {
-            let weight = match (fields.weight, options.weighted) {
-                (Some(text), true) => Some(parse_weight(text)?),
-                (None, true) => {
-                    return Err("--weighted needs a weight on every line (source target weight)".to_string());
-                }
-                (Some(text), false) => {
-                    // Not used, but still a number: a third column of words is a mistake.
-                    std::str::from_utf8(text)
-                        .ok()
-                        .and_then(|s| s.parse::<f64>().ok())
-                        .ok_or_else(|| "the third field (weight) is not a number".to_string())?;
-                    None
-                }
-                (None, false) => None,
-            };
-            sink.edge(fields.source, fields.target, weight)
-        });
+        let outcome = split_fields(content, separator, &mut scratch)
+            .and_then(|fields| sink.edge(fields.source, fields.target, line_weight(&fields, options)?));
         match outcome {
             Ok(()) => stats.edges += 1,
             Err(_) if options.skip_bad_lines => stats.bad_lines += 1,
@@ -276,7 +306,7 @@ pub fn read_edges<R: BufRead, S: EdgeSink>(
     }
 }
 
-fn read_error(name: &str, lines: u64, e: std::io::Error) -> Error {
+pub(crate) fn read_error(name: &str, lines: u64, e: std::io::Error) -> Error {
     let what = match e.kind() {
         std::io::ErrorKind::UnexpectedEof => "the compressed stream is truncated",
         std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput => "the compressed stream is corrupt",
