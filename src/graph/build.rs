@@ -1,15 +1,20 @@
-//! From dense edges to a [`ShardedGraph`]: sort, collapse duplicates, count degrees, split by
-//! source range and group each shard's edges by destination.
+//! From dense edges to a [`ShardedGraph`]: one sort into storage order, collapse duplicates,
+//! count degrees, then deal the edges out to their shards.
 //!
-//! Peak memory is the 8-byte keys plus the 4-byte shard arrays being filled (12 bytes an
-//! edge unweighted); the keys are sorted in place, shard by shard.
+//! Storage order (destination block, source block, destination, source; see
+//! [`storage_key`]) is a total order on edges, so one parallel sort of the 8-byte keys both
+//! brings duplicates together and leaves every shard's edges in the order the shard stores
+//! them: a stable pass then deals them out. Peak memory is the keys plus the 4-byte shard
+//! arrays being filled, 12 bytes an edge unweighted.
+
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use rayon::prelude::*;
 
 use super::collect::unpack;
-use super::shard::storage_key;
+use super::shard::{Cell, from_storage_key, storage_key};
 use super::{GraphStats, Shard, ShardedGraph};
-use crate::partition::{Partition, default_shard_count};
+use crate::partition::{BLOCK, BLOCK_BITS, Partition, default_shard_count};
 
 /// How to turn edges into a graph.
 #[derive(Clone, Debug, Default)]
@@ -28,6 +33,10 @@ pub struct BuildOptions {
 /// when networkx adds the same edge twice to a `DiGraph`.
 pub fn build(mut keys: Vec<u64>, weights: Option<Vec<f64>>, nodes: u32, options: &BuildOptions) -> ShardedGraph {
     let edges_read = keys.len() as u64;
+    keys.par_iter_mut().for_each(|k| {
+        let (s, t) = unpack(*k);
+        *k = storage_key(s, t);
+    });
     let weights = match weights {
         None => {
             keys.par_sort_unstable();
@@ -38,11 +47,10 @@ pub fn build(mut keys: Vec<u64>, weights: Option<Vec<f64>>, nodes: u32, options:
         }
         Some(weights) => {
             let mut pairs: Vec<(u64, f64)> = keys.into_iter().zip(weights).collect();
-            if options.multi {
-                pairs.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
-            } else {
-                // Stable, so that among equal keys the input order stays and the last wins.
-                pairs.par_sort_by_key(|p| p.0);
+            // Stable, so that equal keys keep their input order: the last weight wins, and
+            // parallel edges (with --multi) are summed in input order.
+            pairs.par_sort_by_key(|p| p.0);
+            if !options.multi {
                 let mut kept = 0;
                 for i in 0..pairs.len() {
                     if i + 1 < pairs.len() && pairs[i + 1].0 == pairs[i].0 {
@@ -53,25 +61,30 @@ pub fn build(mut keys: Vec<u64>, weights: Option<Vec<f64>>, nodes: u32, options:
                 }
                 pairs.truncate(kept);
             }
-            let (k, w): (Vec<u64>, Vec<f64>) = pairs.into_iter().unzip();
+            let (k, w): (Vec<u64>, Vec<f64>) = pairs.into_par_iter().unzip();
             keys = k;
             Some(w)
         }
     };
 
-    let mut out_degree = vec![0u32; nodes as usize];
-    let mut in_degree = vec![0u32; nodes as usize];
-    let mut self_loops = 0u64;
-    for &k in &keys {
-        let (s, t) = unpack(k);
-        out_degree[s as usize] += 1;
-        in_degree[t as usize] += 1;
-        self_loops += (s == t) as u64;
-    }
+    let out_degree: Vec<AtomicU32> = (0..nodes).map(|_| AtomicU32::new(0)).collect();
+    let in_degree: Vec<AtomicU32> = (0..nodes).map(|_| AtomicU32::new(0)).collect();
+    let self_loops: u64 = keys
+        .par_iter()
+        .map(|&k| {
+            let (s, t) = from_storage_key(k);
+            out_degree[s as usize].fetch_add(1, Ordering::Relaxed);
+            in_degree[t as usize].fetch_add(1, Ordering::Relaxed);
+            (s == t) as u64
+        })
+        .sum();
+    let out_degree: Vec<u32> = out_degree.into_iter().map(AtomicU32::into_inner).collect();
+    let in_degree: Vec<u32> = in_degree.into_iter().map(AtomicU32::into_inner).collect();
     let out_weight = weights.as_ref().map(|w| {
         let mut sums = vec![0f64; nodes as usize];
+        // Sequential, in storage order: the sums do not depend on the thread count.
         for (&k, &w) in keys.iter().zip(w) {
-            sums[unpack(k).0 as usize] += w;
+            sums[from_storage_key(k).0 as usize] += w;
         }
         sums
     });
@@ -81,7 +94,8 @@ pub fn build(mut keys: Vec<u64>, weights: Option<Vec<f64>>, nodes: u32, options:
         &out_degree,
         options.shards.unwrap_or_else(|| default_shard_count(edges)),
     );
-    let shards = split_into_shards(&partition, keys, weights);
+    let shards = deal_out(&partition, &keys, weights);
+    drop(keys);
 
     let mut graph = ShardedGraph {
         partition,
@@ -105,62 +119,133 @@ pub fn build(mut keys: Vec<u64>, weights: Option<Vec<f64>>, nodes: u32, options:
     graph
 }
 
-/// Cuts keys sorted by source into the partition's shards, each regrouped by destination.
-fn split_into_shards(partition: &Partition, mut keys: Vec<u64>, weights: Option<Vec<f64>>) -> Vec<Shard> {
-    let starts: Vec<usize> = partition
-        .bounds()
-        .iter()
-        .map(|&b| keys.partition_point(|&k| unpack(k).0 < b))
+/// Deals keys in storage order out to the shards of their sources; each shard receives its
+/// edges in storage order.
+///
+/// In parallel: the keys are cut into pieces at destination-block boundaries (a cell never
+/// spans two pieces), each piece counts its edges per shard, every shard's arrays are
+/// allocated once at their final size, and each piece fills its own slice of them.
+fn deal_out(partition: &Partition, keys: &[u64], weights: Option<Vec<f64>>) -> Vec<Shard> {
+    let shards = partition.shards();
+    let shard_of = |key: u64| partition.shard_of(from_storage_key(key).0);
+    let pieces = pieces_at_block_boundaries(keys, 4 * rayon::current_num_threads().max(1));
+    let counts: Vec<Vec<usize>> = pieces
+        .par_iter()
+        .map(|r| {
+            let mut count = vec![0usize; shards];
+            for &k in &keys[r.clone()] {
+                count[shard_of(k)] += 1;
+            }
+            count
+        })
         .collect();
-    let ranges: Vec<_> = (0..partition.shards())
-        .map(|s| (partition.range(s), starts[s]..starts[s + 1]))
-        .collect();
-    match weights {
-        None => {
-            let slices = cut(&mut keys, &starts);
-            slices
-                .into_par_iter()
-                .zip(ranges)
-                .map(|(slice, (source_range, _))| {
-                    for k in slice.iter_mut() {
-                        let (s, t) = unpack(*k);
-                        *k = storage_key(s, t);
-                    }
-                    slice.par_sort_unstable();
-                    Shard::from_storage_keys(source_range, slice, None)
-                })
-                .collect()
-        }
-        Some(weights) => {
-            let mut pairs: Vec<(u64, f64)> = keys.into_iter().zip(weights).collect();
-            let slices = cut(&mut pairs, &starts);
-            slices
-                .into_par_iter()
-                .zip(ranges)
-                .map(|(slice, (source_range, _))| {
-                    for p in slice.iter_mut() {
-                        let (s, t) = unpack(p.0);
-                        p.0 = storage_key(s, t);
-                    }
-                    slice.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
-                    let w = slice.iter().map(|p| p.1).collect();
-                    let keys: Vec<u64> = slice.iter().map(|p| p.0).collect();
-                    Shard::from_storage_keys(source_range, &keys, Some(w))
-                })
-                .collect()
+    let totals: Vec<usize> = (0..shards).map(|s| counts.iter().map(|c| c[s]).sum()).collect();
+    let mut edges: Vec<Vec<u32>> = totals.iter().map(|&t| vec![0u32; t]).collect();
+    let mut shard_weights: Vec<Vec<f64>> = match &weights {
+        Some(_) => totals.iter().map(|&t| vec![0f64; t]).collect(),
+        None => Vec::new(),
+    };
+    // slices[piece][shard]: where the piece writes that shard's edges (and weights).
+    let mut edge_slices: Vec<Vec<&mut [u32]>> = (0..pieces.len()).map(|_| Vec::with_capacity(shards)).collect();
+    let mut weight_slices: Vec<Vec<&mut [f64]>> = (0..pieces.len()).map(|_| Vec::new()).collect();
+    for (s, shard_edges) in edges.iter_mut().enumerate() {
+        let mut rest = shard_edges.as_mut_slice();
+        for (p, count) in counts.iter().enumerate() {
+            let (mine, tail) = rest.split_at_mut(count[s]);
+            edge_slices[p].push(mine);
+            rest = tail;
         }
     }
+    for (s, shard_w) in shard_weights.iter_mut().enumerate() {
+        let mut rest = shard_w.as_mut_slice();
+        for (p, count) in counts.iter().enumerate() {
+            let (mine, tail) = rest.split_at_mut(count[s]);
+            weight_slices[p].push(mine);
+            rest = tail;
+        }
+    }
+    let mut offsets = vec![0usize; shards];
+    let starts: Vec<Vec<usize>> = counts
+        .iter()
+        .map(|count| {
+            let here = offsets.clone();
+            for (o, c) in offsets.iter_mut().zip(count) {
+                *o += c;
+            }
+            here
+        })
+        .collect();
+    let cells: Vec<Vec<Vec<Cell>>> = pieces
+        .into_par_iter()
+        .zip(edge_slices)
+        .zip(weight_slices)
+        .zip(starts)
+        .map(|(((range, mut out), mut out_weights), start)| {
+            let mut cells: Vec<Vec<Cell>> = vec![Vec::new(); shards];
+            let mut filled = vec![0usize; shards];
+            for i in range {
+                let key = keys[i];
+                let (src, dst) = from_storage_key(key);
+                let s = partition.shard_of(src);
+                let (sb, db) = (src >> BLOCK_BITS, dst >> BLOCK_BITS);
+                let end = (start[s] + filled[s] + 1) as u64;
+                match cells[s].last_mut() {
+                    Some(c) if c.destination_block == db && c.source_block == sb => c.end = end,
+                    _ => cells[s].push(Cell {
+                        destination_block: db,
+                        source_block: sb,
+                        end,
+                    }),
+                }
+                out[s][filled[s]] = ((src & (BLOCK - 1)) << 16) | (dst & (BLOCK - 1));
+                if let Some(w) = &weights {
+                    out_weights[s][filled[s]] = w[i];
+                }
+                filled[s] += 1;
+            }
+            cells
+        })
+        .collect();
+    let mut shard_weights = shard_weights.into_iter();
+    edges
+        .into_iter()
+        .enumerate()
+        .map(|(s, shard_edges)| {
+            let shard_cells: Vec<Cell> = cells.iter().flat_map(|piece| piece[s].iter().copied()).collect();
+            Shard::from_parts(
+                partition.range(s),
+                shard_cells,
+                shard_edges,
+                weights.as_ref().and_then(|_| shard_weights.next()),
+            )
+        })
+        .collect()
 }
 
-/// Splits `items` at `starts` (first 0, last the length) into mutable pieces.
-fn cut<'a, T>(mut items: &'a mut [T], starts: &[usize]) -> Vec<&'a mut [T]> {
-    let mut pieces = Vec::with_capacity(starts.len() - 1);
-    for w in starts.windows(2) {
-        let (piece, rest) = items.split_at_mut(w[1] - w[0]);
-        pieces.push(piece);
-        items = rest;
+/// Cuts `keys` (in storage order) into about `pieces` ranges, each ending where the
+/// destination block changes.
+fn pieces_at_block_boundaries(keys: &[u64], pieces: usize) -> Vec<std::ops::Range<usize>> {
+    let block_of = |k: u64| from_storage_key(k).1 >> BLOCK_BITS;
+    let mut ranges = Vec::with_capacity(pieces);
+    let mut start = 0;
+    for p in 1..=pieces {
+        let target = keys.len() * p / pieces;
+        if target <= start {
+            continue;
+        }
+        let end = if target >= keys.len() {
+            keys.len()
+        } else {
+            let block = block_of(keys[target - 1]);
+            target + keys[target..].partition_point(|&k| block_of(k) == block)
+        };
+        ranges.push(start..end);
+        start = end;
+        if start == keys.len() {
+            break;
+        }
     }
-    pieces
+    ranges
 }
 
 #[cfg(test)]
@@ -237,6 +322,52 @@ mod tests {
                 assert!(shard.edges_iter().all(|(s, _, _)| shard.source_range.contains(&s)));
             }
             assert_eq!(all_edges(&g), reference, "{shards} shards");
+        }
+    }
+
+    #[test]
+    fn dealing_across_many_blocks_is_the_same_for_any_thread_count() {
+        let n = 5 * crate::partition::BLOCK + 17;
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as u32
+        };
+        let edges: Vec<(u32, u32)> = (0..60_000).map(|_| (next() % n, next() % n)).collect();
+        let weights: Vec<f64> = (0..edges.len()).map(|i| (i % 7) as f64 + 0.5).collect();
+        let mut expected: Vec<(u32, u32)> = edges.clone();
+        expected.sort_unstable();
+        expected.dedup();
+        for shards in [1, 3, 7] {
+            for weighted in [false, true] {
+                let mut listings = Vec::new();
+                for threads in [1, 4] {
+                    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+                    let g = pool.install(|| {
+                        build(
+                            keys(&edges),
+                            weighted.then(|| weights.clone()),
+                            n,
+                            &BuildOptions {
+                                multi: false,
+                                shards: Some(shards),
+                            },
+                        )
+                    });
+                    let listing: Vec<Vec<(u32, u32, f64)>> =
+                        g.shards.iter().map(|s| s.edges_iter().collect()).collect();
+                    for (shard, list) in g.shards.iter().zip(&listing) {
+                        assert!(list.iter().all(|e| shard.source_range.contains(&e.0)));
+                    }
+                    let mut all: Vec<(u32, u32)> = listing.iter().flatten().map(|e| (e.0, e.1)).collect();
+                    all.sort_unstable();
+                    assert_eq!(all, expected, "{shards} shards, weighted {weighted}, {threads} threads");
+                    listings.push(listing);
+                }
+                assert_eq!(listings[0], listings[1], "storage does not depend on the thread count");
+            }
         }
     }
 }

@@ -236,18 +236,21 @@ fn remap_narrow(keys: &mut [u64]) -> Vec<u64> {
     let max = keys.par_iter().map(|&k| (k >> 32).max(k & LOW)).max().unwrap_or(0) as usize;
     if max <= 2 * keys.len() + (1 << 20) {
         // Dense enough: a lookup table no larger than the edges themselves.
+        let seen: Vec<std::sync::atomic::AtomicBool> =
+            (0..=max).map(|_| std::sync::atomic::AtomicBool::new(false)).collect();
+        keys.par_iter().for_each(|&k| {
+            seen[(k >> 32) as usize].store(true, std::sync::atomic::Ordering::Relaxed);
+            seen[(k & LOW) as usize].store(true, std::sync::atomic::Ordering::Relaxed);
+        });
         let mut dense = vec![u32::MAX; max + 1];
-        for &k in keys.iter() {
-            dense[(k >> 32) as usize] = 0;
-            dense[(k & LOW) as usize] = 0;
-        }
         let mut table = Vec::new();
         for (raw, slot) in dense.iter_mut().enumerate() {
-            if *slot == 0 {
+            if seen[raw].load(std::sync::atomic::Ordering::Relaxed) {
                 *slot = table.len() as u32;
                 table.push(raw as u64);
             }
         }
+        drop(seen);
         keys.par_iter_mut()
             .for_each(|k| *k = pack(dense[(*k >> 32) as usize], dense[(*k & LOW) as usize]));
         table

@@ -14,7 +14,7 @@ use serde::Serialize;
 pub use build::{BuildOptions, build};
 pub use collect::{DenseEdges, EdgeCollector};
 pub use ids::{IdKind, IdMode, NodeTable};
-pub use shard::{Cell, Shard};
+pub use shard::{Cell, Shard, ShardBuilder};
 
 use crate::partition::Partition;
 

@@ -59,35 +59,80 @@ pub fn from_storage_key(key: u64) -> (u32, u32) {
     (((sb << BLOCK_BITS) | so) as u32, ((db << BLOCK_BITS) | dof) as u32)
 }
 
-impl Shard {
-    /// Builds a shard from [`storage_key`]s in ascending order, with aligned weights.
-    pub fn from_storage_keys(source_range: Range<u32>, keys: &[u64], weights: Option<Vec<f64>>) -> Shard {
-        let mut cells: Vec<Cell> = Vec::new();
-        let mut edges = Vec::with_capacity(keys.len());
-        for &key in keys {
-            let (s, d) = from_storage_key(key);
-            debug_assert!(source_range.contains(&s));
-            let (sb, db) = (s >> BLOCK_BITS, d >> BLOCK_BITS);
-            match cells.last_mut() {
-                Some(c) if c.destination_block == db && c.source_block == sb => c.end += 1,
-                _ => cells.push(Cell {
-                    destination_block: db,
-                    source_block: sb,
-                    end: edges.len() as u64 + 1,
-                }),
-            }
-            edges.push(((s & (BLOCK - 1)) << 16) | (d & (BLOCK - 1)));
+/// Fills a shard edge by edge, in storage order.
+#[derive(Debug)]
+pub struct ShardBuilder {
+    shard: Shard,
+}
+
+impl ShardBuilder {
+    /// An empty shard for `source_range`.
+    pub fn new(source_range: Range<u32>) -> Self {
+        ShardBuilder {
+            shard: Shard {
+                source_range,
+                ..Shard::default()
+            },
         }
+    }
+
+    /// Appends the edge with this [`storage_key`]; keys must come in ascending order.
+    #[inline]
+    pub fn push(&mut self, key: u64) {
+        let (s, d) = from_storage_key(key);
+        debug_assert!(self.shard.source_range.contains(&s));
+        let (sb, db) = (s >> BLOCK_BITS, d >> BLOCK_BITS);
+        let shard = &mut self.shard;
+        match shard.cells.last_mut() {
+            Some(c) if c.destination_block == db && c.source_block == sb => c.end += 1,
+            _ => shard.cells.push(Cell {
+                destination_block: db,
+                source_block: sb,
+                end: shard.edges.len() as u64 + 1,
+            }),
+        }
+        shard.edges.push(((s & (BLOCK - 1)) << 16) | (d & (BLOCK - 1)));
+    }
+
+    /// The shard, with one weight per edge when weighted.
+    pub fn finish(mut self, weights: Option<Vec<f64>>) -> Shard {
+        if let Some(w) = &weights {
+            assert_eq!(w.len(), self.shard.edges.len(), "one weight per edge");
+        }
+        self.shard.weights = weights;
+        self.shard.cells.shrink_to_fit();
+        self.shard.edges.shrink_to_fit();
+        self.shard
+    }
+}
+
+impl Shard {
+    /// A shard from its arrays: cells in storage order with their ends, packed edges, and
+    /// one weight per edge when weighted.
+    pub fn from_parts(source_range: Range<u32>, cells: Vec<Cell>, edges: Vec<u32>, weights: Option<Vec<f64>>) -> Shard {
+        assert_eq!(
+            cells.last().map_or(0, |c| c.end as usize),
+            edges.len(),
+            "cells cover the edges"
+        );
         if let Some(w) = &weights {
             assert_eq!(w.len(), edges.len(), "one weight per edge");
         }
-        cells.shrink_to_fit();
         Shard {
             source_range,
             cells,
             edges,
             weights,
         }
+    }
+
+    /// Builds a shard from [`storage_key`]s in ascending order, with aligned weights.
+    pub fn from_storage_keys(source_range: Range<u32>, keys: &[u64], weights: Option<Vec<f64>>) -> Shard {
+        let mut builder = ShardBuilder::new(source_range);
+        for &key in keys {
+            builder.push(key);
+        }
+        builder.finish(weights)
     }
 
     /// Number of edges.
