@@ -7,26 +7,40 @@
 
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use crawlrank::algo::{PageRank, PageRankConfig};
 use crawlrank::engine::LocalExecutor;
 use crawlrank::generate::{GenerateOptions, Model, generate};
 use crawlrank::graph::{BuildOptions, EdgeCollector, IdMode, NodeTable, ShardedGraph, build};
 use crawlrank::input::{ParseOptions, parallel::read_edges_parallel, text::read_edges};
 use crawlrank::output::{Exporter, OutputCompression, PartFiles, Ranked};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 /// An R-MAT edge list as text.
 fn rmat_text(scale: u32, urls: bool) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("g.tsv");
-    let options = GenerateOptions { model: Model::GRAPH500, scale, edge_factor: 16, seed: 1, urls };
+    let options = GenerateOptions {
+        model: Model::GRAPH500,
+        scale,
+        edge_factor: 16,
+        seed: 1,
+        urls,
+    };
     generate(&options, &path, &mut |_, _| {}).unwrap();
     std::fs::read(&path).unwrap()
 }
 
 fn load(text: &[u8]) -> (NodeTable, ShardedGraph) {
     let mut collector = EdgeCollector::new(IdMode::Auto, false);
-    read_edges_parallel("bench", text, &ParseOptions::default(), false, &mut collector, &mut |_| {}).unwrap();
+    read_edges_parallel(
+        "bench",
+        text,
+        &ParseOptions::default(),
+        false,
+        &mut collector,
+        &mut |_| {},
+    )
+    .unwrap();
     let dense = collector.finish().unwrap();
     let n = dense.nodes.len() as u32;
     let graph = build(dense.keys, None, n, &BuildOptions::default());
@@ -42,9 +56,15 @@ fn parsing(c: &mut Criterion) {
     group.bench_function("integer edge list (parallel)", |b| {
         b.iter(|| {
             let mut collector = EdgeCollector::new(IdMode::Auto, false);
-            let stats =
-                read_edges_parallel("bench", &ints[..], &ParseOptions::default(), false, &mut collector, &mut |_| {})
-                    .unwrap();
+            let stats = read_edges_parallel(
+                "bench",
+                &ints[..],
+                &ParseOptions::default(),
+                false,
+                &mut collector,
+                &mut |_| {},
+            )
+            .unwrap();
             assert_eq!(stats.edges, 16 << 18);
             black_box(collector.len())
         })
@@ -53,7 +73,14 @@ fn parsing(c: &mut Criterion) {
     group.bench_function("URL edge list", |b| {
         b.iter(|| {
             let mut collector = EdgeCollector::new(IdMode::Auto, false);
-            let stats = read_edges("bench", &urls[..], &ParseOptions::default(), &mut collector, &mut |_| {}).unwrap();
+            let stats = read_edges(
+                "bench",
+                &urls[..],
+                &ParseOptions::default(),
+                &mut collector,
+                &mut |_| {},
+            )
+            .unwrap();
             assert_eq!(stats.edges, 16 << 16);
             black_box(collector.len())
         })
@@ -64,7 +91,15 @@ fn parsing(c: &mut Criterion) {
 fn building(c: &mut Criterion) {
     let text = rmat_text(18, false);
     let mut collector = EdgeCollector::new(IdMode::Auto, false);
-    read_edges_parallel("bench", &text[..], &ParseOptions::default(), false, &mut collector, &mut |_| {}).unwrap();
+    read_edges_parallel(
+        "bench",
+        &text[..],
+        &ParseOptions::default(),
+        false,
+        &mut collector,
+        &mut |_| {},
+    )
+    .unwrap();
     let dense = collector.finish().unwrap();
     let n = dense.nodes.len() as u32;
     let mut group = c.benchmark_group("build");
@@ -104,14 +139,22 @@ fn iteration(c: &mut Criterion) {
 fn writing(c: &mut Criterion) {
     let (nodes, graph) = load(&rmat_text(18, false));
     let ranks = vec![1.0 / graph.nodes() as f64; graph.nodes() as usize];
-    let ranked = Ranked { graph: &graph, nodes: &nodes, ranks: &ranks };
+    let ranked = Ranked {
+        graph: &graph,
+        nodes: &nodes,
+        ranks: &ranks,
+    };
     let dir = tempfile::tempdir().unwrap();
     let mut group = c.benchmark_group("write");
     group.sample_size(10);
     group.throughput(Throughput::Elements(ranks.len() as u64));
     group.bench_function("gzip part files", |b| {
         b.iter(|| {
-            PartFiles { compression: OutputCompression::Gzip }.export(&ranked, dir.path()).unwrap();
+            PartFiles {
+                compression: OutputCompression::Gzip,
+            }
+            .export(&ranked, dir.path())
+            .unwrap();
             assert!(dir.path().join("ranks/part-00000.gz").metadata().unwrap().len() > 1000);
         })
     });

@@ -10,7 +10,9 @@ use serde_json::Value;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (inputs, out) = args.split_at(args.len().saturating_sub(1));
-    let out = out.first().ok_or("usage: compare_chart RESULTS.json [MORE.json ...] OUT.png")?;
+    let out = out
+        .first()
+        .ok_or("usage: compare_chart RESULTS.json [MORE.json ...] OUT.png")?;
     // (label, phase, ratio) for every peer and phase with a number.
     let mut bars: Vec<(String, &str, f64)> = Vec::new();
     for input in inputs {
@@ -19,11 +21,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .file_stem()
             .map_or("graph".into(), |s| s.to_string_lossy().into_owned());
         let rows = v["rows"].as_array().ok_or("no rows")?;
-        let base = rows.iter().find(|r| r["tool"] == "crawlrank").ok_or("no crawlrank row")?;
+        let base = rows
+            .iter()
+            .find(|r| r["tool"] == "crawlrank")
+            .ok_or("no crawlrank row")?;
         for row in rows.iter().filter(|r| r["tool"] != "crawlrank") {
-            for (phase, key) in [("read + build", "build"), ("per iteration", "per_iteration"), ("end to end", "total")] {
+            for (phase, key) in [
+                ("read + build", "build"),
+                ("per iteration", "per_iteration"),
+                ("end to end", "total"),
+            ] {
                 if let (Some(x), Some(b)) = (row[key].as_f64(), base[key].as_f64()) {
-                    bars.push((format!("{} · {graph}", row["tool"].as_str().unwrap_or("?")), phase, x / b));
+                    bars.push((
+                        format!("{} · {graph}", row["tool"].as_str().unwrap_or("?")),
+                        phase,
+                        x / b,
+                    ));
                 }
             }
         }
@@ -42,7 +55,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     root.fill(&WHITE)?;
     let high = bars.iter().map(|b| b.2).fold(1.0, f64::max) * 3.0;
     let mut chart = ChartBuilder::on(&root)
-        .caption("How many times longer than crawlrank (same machine, same run, 2 threads)", ("sans-serif", 24))
+        .caption(
+            "How many times longer than crawlrank (same machine, same run, 2 threads)",
+            ("sans-serif", 24),
+        )
         .margin(20)
         .x_label_area_size(50)
         .y_label_area_size(260)
@@ -64,13 +80,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .draw_series(bars.iter().filter(|b| b.1 == *phase).map(|b| {
                 let row = labels.len() - 1 - labels.iter().position(|l| *l == b.0).unwrap_or(0);
                 let y = row * 4 + 2 - p;
-                Rectangle::new([(0.3, SegmentValue::Exact(y)), (b.2, SegmentValue::Exact(y + 1))], color.filled())
+                Rectangle::new(
+                    [(0.3, SegmentValue::Exact(y)), (b.2, SegmentValue::Exact(y + 1))],
+                    color.filled(),
+                )
             }))?
             .label(*phase)
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], color.filled()));
         chart.draw_series(bars.iter().filter(|b| b.1 == *phase).map(|b| {
             let row = labels.len() - 1 - labels.iter().position(|l| *l == b.0).unwrap_or(0);
-            Text::new(format!(" {:.1}×", b.2), (b.2, SegmentValue::CenterOf(row * 4 + 2 - p)), ("sans-serif", 14))
+            Text::new(
+                format!(" {:.1}×", b.2),
+                (b.2, SegmentValue::CenterOf(row * 4 + 2 - p)),
+                ("sans-serif", 14),
+            )
         }))?;
     }
     chart
