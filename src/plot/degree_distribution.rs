@@ -71,12 +71,5 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
             .draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))
             .map_err(e)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((SANS, 17))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .draw()
-        .map_err(e)
+    super::draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
 }

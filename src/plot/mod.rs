@@ -201,6 +201,25 @@ pub fn draw_all(data: &ChartData<'_>, dir: &Path, format: PlotFormat) -> Result<
         .collect()
 }
 
+/// Draws the series legend the same way on every chart.
+pub(crate) fn draw_legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    CT: plotters::coord::CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((SANS, 17))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
 /// Formats a positive number for a log axis: `1e-6`, `3e-4`, `0.01`, `10`, `2e4`.
 pub(crate) fn log_tick(v: &f64) -> String {
     if *v >= 0.01 && *v < 10_000.0 {
