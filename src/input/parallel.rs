@@ -57,6 +57,13 @@ fn parse_chunk(chunk: &[u8], separator: Separator, options: &ParseOptions, stric
             out.lines += 1;
             continue;
         }
+        if !options.weighted
+            && let Some(pair) = two_integers(content, separator)
+        {
+            out.lines += 1;
+            out.pairs.push(pair);
+            continue;
+        }
         if separator == Separator::Comma && content.contains(&b'"') {
             out.stop = Some(Stop::Handover(line_start, out.lines));
             return out;
@@ -99,6 +106,45 @@ fn parse_chunk(chunk: &[u8], separator: Separator, options: &ParseOptions, stric
         }
     }
     out
+}
+
+/// The common line, `digits SEP digits`, read straight from its bytes: `Some` only when the
+/// general path would read exactly these two integer ids and no weight; anything else
+/// (a third field, text, overflow, other blanks) returns `None` and takes the general path.
+#[inline]
+fn two_integers(line: &[u8], separator: Separator) -> Option<(u64, u64)> {
+    #[inline]
+    fn number(bytes: &[u8], at: &mut usize) -> Option<u64> {
+        let start = *at;
+        let mut value: u64 = 0;
+        while let Some(&b) = bytes.get(*at) {
+            let digit = b.wrapping_sub(b'0');
+            if digit > 9 {
+                break;
+            }
+            value = value.checked_mul(10)?.checked_add(digit as u64)?;
+            *at += 1;
+        }
+        (*at > start).then_some(value)
+    }
+    let mut at = 0;
+    let source = number(line, &mut at)?;
+    match separator {
+        Separator::Tab if line.get(at) == Some(&b'\t') => at += 1,
+        Separator::Space if matches!(line.get(at), Some(b' ' | b'\t')) => {
+            while matches!(line.get(at), Some(b' ' | b'\t')) {
+                at += 1;
+            }
+        }
+        _ => return None,
+    }
+    let target = number(line, &mut at)?;
+    let rest = &line[at..];
+    let clean = match separator {
+        Separator::Tab => rest.iter().all(|&b| b == b' '),
+        _ => rest.iter().all(|&b| b == b' ' || b == b'\t'),
+    };
+    clean.then_some((source, target))
 }
 
 /// Cuts `region` (whole lines) into chunks of about `chunk` bytes at line ends.
@@ -356,6 +402,36 @@ mod tests {
         let (a, b) = (a.finish().unwrap(), b.finish().unwrap());
         assert_eq!(a.keys, b.keys);
         assert_eq!(a.weights, b.weights);
+    }
+
+    #[test]
+    fn the_two_integer_shortcut_only_takes_what_the_general_path_would() {
+        assert_eq!(two_integers(b"12\t34", Separator::Tab), Some((12, 34)));
+        assert_eq!(two_integers(b"12  34 \t", Separator::Space), Some((12, 34)));
+        assert_eq!(
+            two_integers(b"12\t34\t", Separator::Tab),
+            None,
+            "an empty third field is an error"
+        );
+        assert_eq!(two_integers(b"12\t34 5", Separator::Tab), None);
+        assert_eq!(two_integers(b"12 34 5", Separator::Space), None, "a weight column");
+        assert_eq!(two_integers(b"12 x", Separator::Space), None);
+        assert_eq!(
+            two_integers(b"99999999999999999999 1", Separator::Space),
+            None,
+            "overflow"
+        );
+        assert_eq!(two_integers(b"1,2", Separator::Comma), None);
+        let mut scratch = Vec::new();
+        for line in [&b"7\t8"[..], b"7 8", b"  7   8  "] {
+            let separator = Separator::detect(line.trim_ascii_start());
+            let general = split_fields(line.trim_ascii_start(), separator, &mut scratch).unwrap();
+            let fast = two_integers(line.trim_ascii_start(), separator).unwrap();
+            assert_eq!(
+                (parse_u64(general.source), parse_u64(general.target)),
+                (Some(fast.0), Some(fast.1))
+            );
+        }
     }
 
     #[test]
