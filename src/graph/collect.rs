@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use super::ids::{IdMode, Interner, NodeTable, parse_u64};
 use crate::error::{Error, Result};
 use crate::input::EdgeSink;
+use crate::input::text::IntegerBatch;
 
 const LOW: u64 = u32::MAX as u64;
 
@@ -165,23 +166,22 @@ impl EdgeSink for EdgeCollector {
         }
     }
 
-    fn integer_edges(&mut self, pairs: &[(u64, u64)], weights: &[f64]) {
+    fn integer_edges(&mut self, batch: IntegerBatch<'_>, weights: &[f64]) {
         if let Edges::Empty = self.edges {
             self.edges = Edges::Narrow(Vec::new());
         }
-        if let Edges::Narrow(keys) = &mut self.edges {
-            let fits = pairs.iter().all(|&(s, t)| s <= LOW && t <= LOW);
-            if fits {
-                keys.extend(pairs.iter().map(|&(s, t)| (s << 32) | t));
-            } else {
+        match (&mut self.edges, batch) {
+            (Edges::Narrow(keys), IntegerBatch::Packed(packed)) => keys.extend_from_slice(packed),
+            (Edges::Narrow(keys), IntegerBatch::Pairs(pairs)) => {
                 let mut wide: Vec<(u64, u64)> = keys.iter().map(|&k| (k >> 32, k & LOW)).collect();
                 wide.extend_from_slice(pairs);
                 self.edges = Edges::Wide(wide);
             }
-        } else if let Edges::Wide(wide) = &mut self.edges {
-            wide.extend_from_slice(pairs);
-        } else {
-            unreachable!("integer batches are only offered before strings appear");
+            (Edges::Wide(wide), IntegerBatch::Packed(packed)) => {
+                wide.extend(packed.iter().map(|&k| (k >> 32, k & LOW)));
+            }
+            (Edges::Wide(wide), IntegerBatch::Pairs(pairs)) => wide.extend_from_slice(pairs),
+            _ => unreachable!("integer batches are only offered before strings appear"),
         }
         if let Some(w) = &mut self.weights {
             w.extend_from_slice(weights);

@@ -12,7 +12,7 @@ use std::io::{BufRead, Cursor, Read};
 use rayon::prelude::*;
 
 use super::text::{
-    EdgeSink, ParseOptions, Separator, TextStats, line_weight, read_edges_from, read_error, split_fields,
+    EdgeSink, IntegerBatch, ParseOptions, Separator, TextStats, line_weight, read_edges_from, read_error, split_fields,
 };
 use crate::error::{Error, Result};
 use crate::graph::ids::parse_u64;
@@ -33,15 +33,45 @@ enum Stop {
 #[derive(Default)]
 struct Parsed {
     lines: u64,
+    /// Edges packed as `source << 32 | target` while every id fits in 32 bits.
+    packed: Vec<u64>,
+    /// All edges, once an id needed 64 bits (then `packed` is empty).
     pairs: Vec<(u64, u64)>,
     weights: Vec<f64>,
     bad: u64,
     stop: Option<Stop>,
 }
 
+impl Parsed {
+    #[inline]
+    fn push(&mut self, (s, t): (u64, u64)) {
+        const LOW: u64 = u32::MAX as u64;
+        if self.pairs.is_empty() && s <= LOW && t <= LOW {
+            self.packed.push((s << 32) | t);
+        } else {
+            if self.pairs.is_empty() {
+                self.pairs = self.packed.drain(..).map(|k| (k >> 32, k & LOW)).collect();
+            }
+            self.pairs.push((s, t));
+        }
+    }
+
+    fn edges(&self) -> usize {
+        self.packed.len() + self.pairs.len()
+    }
+
+    fn batch(&self) -> IntegerBatch<'_> {
+        if self.pairs.is_empty() {
+            IntegerBatch::Packed(&self.packed)
+        } else {
+            IntegerBatch::Pairs(&self.pairs)
+        }
+    }
+}
+
 fn parse_chunk(chunk: &[u8], separator: Separator, options: &ParseOptions, strict: bool) -> Parsed {
     let mut out = Parsed {
-        pairs: Vec::with_capacity(chunk.len() / 16),
+        packed: Vec::with_capacity(chunk.len() / 12),
         ..Parsed::default()
     };
     let mut scratch = Vec::new();
@@ -61,7 +91,7 @@ fn parse_chunk(chunk: &[u8], separator: Separator, options: &ParseOptions, stric
             && let Some(pair) = two_integers(content, separator)
         {
             out.lines += 1;
-            out.pairs.push(pair);
+            out.push(pair);
             continue;
         }
         if separator == Separator::Comma && content.contains(&b'"') {
@@ -86,7 +116,7 @@ fn parse_chunk(chunk: &[u8], separator: Separator, options: &ParseOptions, stric
         match parsed {
             Ok(Some((s, t, weight))) => {
                 out.lines += 1;
-                out.pairs.push((s, t));
+                out.push((s, t));
                 if let Some(w) = weight {
                     out.weights.push(w);
                 }
@@ -257,8 +287,8 @@ fn read_in_chunks<R: BufRead, S: EdgeSink>(
             .map(|&(a, b)| parse_chunk(&region[a..b], separator, options, strict))
             .collect();
         for ((chunk_start, _), chunk) in bounds.iter().zip(parsed) {
-            sink.integer_edges(&chunk.pairs, &chunk.weights);
-            stats.edges += chunk.pairs.len() as u64;
+            sink.integer_edges(chunk.batch(), &chunk.weights);
+            stats.edges += chunk.edges() as u64;
             stats.bad_lines += chunk.bad;
             match chunk.stop {
                 None => stats.lines += chunk.lines,

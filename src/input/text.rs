@@ -215,10 +215,19 @@ pub trait EdgeSink {
     /// Takes a batch of edges with integer ids, in input order, with their weights when the
     /// sink keeps weights. Only called after [`integer_batches`](Self::integer_batches)
     /// said yes.
-    fn integer_edges(&mut self, pairs: &[(u64, u64)], weights: &[f64]) {
-        let _ = (pairs, weights);
+    fn integer_edges(&mut self, batch: IntegerBatch<'_>, weights: &[f64]) {
+        let _ = (batch, weights);
         unreachable!("integer_edges called on a sink that takes no integer batches");
     }
+}
+
+/// Edges with integer ids, as the parallel reader hands them over.
+#[derive(Clone, Copy, Debug)]
+pub enum IntegerBatch<'a> {
+    /// Every id fits in 32 bits: `source << 32 | target`.
+    Packed(&'a [u64]),
+    /// Some id needs 64 bits.
+    Pairs(&'a [(u64, u64)]),
 }
 
 /// The weight of a split line: parsed and checked with `--weighted`; otherwise, if present,
