@@ -14,7 +14,7 @@
 use std::ops::Range;
 
 /// Edges per shard the default shard count aims at.
-pub const EDGES_PER_SHARD: u64 = 1 << 21;
+pub const EDGES_PER_SHARD: u64 = 1 << 24;
 /// The largest default shard count.
 pub const MAX_DEFAULT_SHARDS: usize = 1024;
 /// log2 of [`BLOCK`].
@@ -146,8 +146,9 @@ mod tests {
     #[test]
     fn default_count_depends_on_size_only() {
         assert_eq!(default_shard_count(0), 1);
-        assert_eq!(default_shard_count(3_216_152), 2);
-        assert_eq!(default_shard_count(65_200_000), 32);
+        assert_eq!(default_shard_count(3_216_152), 1);
+        assert_eq!(default_shard_count(65_200_000), 4);
+        assert_eq!(default_shard_count(1_070_000_000), 64);
         assert_eq!(default_shard_count(u64::MAX / 2), MAX_DEFAULT_SHARDS);
     }
 

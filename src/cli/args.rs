@@ -205,7 +205,7 @@ pub struct InputArgs {
     /// Skip malformed lines (counted in the summary) instead of stopping at the first.
     #[arg(long)]
     pub skip_bad_lines: bool,
-    /// Number of shards [default: one per 2 Mi edges, from the graph's size only].
+    /// Number of shards [default: one per 16 Mi edges, from the graph's size only].
     #[arg(long, value_name = "N")]
     pub shards: Option<usize>,
     /// Worker threads [default: all cores]. Changes speed, never results.

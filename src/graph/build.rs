@@ -183,6 +183,7 @@ fn deal_out(partition: &Partition, keys: &[u64], weights: Option<Vec<f64>>) -> V
         .map(|(((range, mut out), mut out_weights), start)| {
             let mut cells: Vec<Vec<Cell>> = vec![Vec::new(); shards];
             let mut filled = vec![0usize; shards];
+            let mut last_destination = vec![0u32; shards];
             for i in range {
                 let key = keys[i];
                 let (src, dst) = from_storage_key(key);
@@ -190,13 +191,18 @@ fn deal_out(partition: &Partition, keys: &[u64], weights: Option<Vec<f64>>) -> V
                 let (sb, db) = (src >> BLOCK_BITS, dst >> BLOCK_BITS);
                 let end = (start[s] + filled[s] + 1) as u64;
                 match cells[s].last_mut() {
-                    Some(c) if c.destination_block == db && c.source_block == sb => c.end = end,
+                    Some(c) if c.destination_block == db && c.source_block == sb => {
+                        c.end = end;
+                        c.runs += u32::from(dst != last_destination[s]);
+                    }
                     _ => cells[s].push(Cell {
                         destination_block: db,
                         source_block: sb,
                         end,
+                        runs: 1,
                     }),
                 }
+                last_destination[s] = dst;
                 out[s][filled[s]] = ((src & (BLOCK - 1)) << 16) | (dst & (BLOCK - 1));
                 if let Some(w) = &weights {
                     out_weights[s][filled[s]] = w[i];

@@ -23,6 +23,8 @@ pub struct Cell {
     pub source_block: u32,
     /// End of the cell's edges in the shard's edge array.
     pub end: u64,
+    /// Distinct destinations among the cell's edges (runs of edges into one destination).
+    pub runs: u32,
 }
 
 /// The edges of one source range, in cells.
@@ -63,6 +65,7 @@ pub fn from_storage_key(key: u64) -> (u32, u32) {
 #[derive(Debug)]
 pub struct ShardBuilder {
     shard: Shard,
+    last_destination: u32,
 }
 
 impl ShardBuilder {
@@ -73,6 +76,7 @@ impl ShardBuilder {
                 source_range,
                 ..Shard::default()
             },
+            last_destination: 0,
         }
     }
 
@@ -84,13 +88,18 @@ impl ShardBuilder {
         let (sb, db) = (s >> BLOCK_BITS, d >> BLOCK_BITS);
         let shard = &mut self.shard;
         match shard.cells.last_mut() {
-            Some(c) if c.destination_block == db && c.source_block == sb => c.end += 1,
+            Some(c) if c.destination_block == db && c.source_block == sb => {
+                c.end += 1;
+                c.runs += u32::from(d != self.last_destination);
+            }
             _ => shard.cells.push(Cell {
                 destination_block: db,
                 source_block: sb,
                 end: shard.edges.len() as u64 + 1,
+                runs: 1,
             }),
         }
+        self.last_destination = d;
         shard.edges.push(((s & (BLOCK - 1)) << 16) | (d & (BLOCK - 1)));
     }
 
