@@ -3,7 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{ChartData, SANS, log_range, log_tick};
+use super::{ChartData, log_range};
 use crate::analysis::DegreeHistogram;
 
 fn points(h: &DegreeHistogram) -> Vec<(f64, f64)> {
@@ -34,27 +34,15 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
         (x.max(p.0), lo.min(p.1), hi.max(p.1))
     });
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let mut chart = ChartBuilder::on(root)
-        .caption(format!("Degree distributions: {}", data.input), (SANS, 28))
-        .margin(20)
-        .x_label_area_size(55)
-        .y_label_area_size(80)
-        .build_cartesian_2d(
-            log_range(1.0, x_high * 2.0).log_scale(),
-            log_range(y_low, y_high).log_scale(),
-        )
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_desc("degree (log scale; bins 1, 2–3, 4–7, …)")
-        .y_desc("fraction of nodes per unit of degree (log scale)")
-        .x_label_formatter(&log_tick)
-        .y_label_formatter(&log_tick)
-        .label_style((SANS, 17))
-        .axis_desc_style((SANS, 19))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(e)?;
+    let mut chart = super::log_log_chart(
+        root,
+        format!("Degree distributions: {}", data.input),
+        (log_range(1.0, x_high * 2.0), log_range(y_low, y_high)),
+        (
+            "degree (log scale; bins 1, 2–3, 4–7, …)",
+            "fraction of nodes per unit of degree (log scale)",
+        ),
+    )?;
     for (name, points, zero, color) in &series {
         let color = *color;
         let label = if *zero > 0 {

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 use plotters::coord::Shift;
+use plotters::coord::combinators::LogCoord;
 use plotters::prelude::*;
 
 use crate::error::{Error, Result};
@@ -199,6 +200,35 @@ pub fn draw_all(data: &ChartData<'_>, dir: &Path, format: PlotFormat) -> Result<
             Ok(path)
         })
         .collect()
+}
+
+/// A log-log chart with the house margins, axis titles and tick labels.
+pub(crate) fn log_log_chart<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: String,
+    (x, y): (std::ops::Range<f64>, std::ops::Range<f64>),
+    (x_desc, y_desc): (&str, &str),
+) -> Result<ChartContext<'a, DB, Cartesian2d<LogCoord<f64>, LogCoord<f64>>>, String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (SANS, 28))
+        .margin(20)
+        .x_label_area_size(55)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x.log_scale(), y.log_scale())
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_label_formatter(&log_tick)
+        .y_label_formatter(&log_tick)
+        .label_style((SANS, 17))
+        .axis_desc_style((SANS, 19))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(e)?;
+    Ok(chart)
 }
 
 /// Draws the series legend the same way on every chart.

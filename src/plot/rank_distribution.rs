@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{ChartData, SANS, log_range, log_tick};
+use super::{ChartData, log_range, log_tick};
 
 pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData<'_>) -> Result<(), String> {
     let d = &data.summary.distributions;
@@ -14,24 +14,12 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
         .iter()
         .fold((f64::INFINITY, 0f64), |(lo, hi), p| (lo.min(p[0]), hi.max(p[0])));
     let y_low = points.iter().map(|p| p[1]).fold(1.0, f64::min);
-    let mut chart = ChartBuilder::on(root)
-        .caption(format!("PageRank distribution: {}", data.input), (SANS, 28))
-        .margin(20)
-        .x_label_area_size(55)
-        .y_label_area_size(80)
-        .build_cartesian_2d(log_range(x_low, x_high).log_scale(), log_range(y_low, 1.0).log_scale())
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_desc("PageRank x (log scale)")
-        .y_desc("fraction of nodes with rank ≥ x (log scale)")
-        .x_label_formatter(&log_tick)
-        .y_label_formatter(&log_tick)
-        .label_style((SANS, 17))
-        .axis_desc_style((SANS, 19))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(e)?;
+    let mut chart = super::log_log_chart(
+        root,
+        format!("PageRank distribution: {}", data.input),
+        (log_range(x_low, x_high), log_range(y_low, 1.0)),
+        ("PageRank x (log scale)", "fraction of nodes with rank ≥ x (log scale)"),
+    )?;
     let blue = RGBColor(31, 119, 180);
     let nodes = data.summary.graph.nodes;
     chart
