@@ -202,13 +202,16 @@ pub fn draw_all(data: &ChartData<'_>, dir: &Path, format: PlotFormat) -> Result<
         .collect()
 }
 
+/// A chart with logarithmic x and y axes.
+pub(crate) type LogLogChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<LogCoord<f64>, LogCoord<f64>>>;
+
 /// A log-log chart with the house margins, axis titles and tick labels.
 pub(crate) fn log_log_chart<'a, DB: DrawingBackend>(
     root: &'a DrawingArea<DB, Shift>,
     title: String,
     (x, y): (std::ops::Range<f64>, std::ops::Range<f64>),
     (x_desc, y_desc): (&str, &str),
-) -> Result<ChartContext<'a, DB, Cartesian2d<LogCoord<f64>, LogCoord<f64>>>, String> {
+) -> Result<LogLogChart<'a, DB>, String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let mut chart = ChartBuilder::on(root)
         .caption(title, (SANS, 28))
