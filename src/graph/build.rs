@@ -27,7 +27,7 @@ pub struct BuildOptions {
 }
 
 /// Builds the sharded graph of `nodes` nodes from packed edge keys (see
-/// [`pack`]) and optional weights, in input order.
+/// [`pack`](super::collect::pack)) and optional weights, in input order.
 ///
 /// Duplicates collapse unless `multi`; with weights, the last occurrence's weight wins, as
 /// when networkx adds the same edge twice to a `DiGraph`.
