@@ -10,7 +10,7 @@ use std::hint::black_box;
 use crawlrank::algo::{PageRank, PageRankConfig};
 use crawlrank::engine::LocalExecutor;
 use crawlrank::generate::{GenerateOptions, Model, generate};
-use crawlrank::graph::{BuildOptions, EdgeCollector, IdMode, NodeTable, ShardedGraph, build};
+use crawlrank::graph::{BuildOptions, DenseEdges, EdgeCollector, IdMode, NodeTable, ShardedGraph, build};
 use crawlrank::input::{ParseOptions, parallel::read_edges_parallel, text::read_edges};
 use crawlrank::output::{Exporter, OutputCompression, PartFiles, Ranked};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -30,7 +30,8 @@ fn rmat_text(scale: u32, urls: bool) -> Vec<u8> {
     std::fs::read(&path).unwrap()
 }
 
-fn load(text: &[u8]) -> (NodeTable, ShardedGraph) {
+/// Integer edges with dense ids, read the way `crawlrank rank` reads them.
+fn dense_edges(text: &[u8]) -> DenseEdges {
     let mut collector = EdgeCollector::new(IdMode::Auto, false);
     read_edges_parallel(
         "bench",
@@ -41,7 +42,11 @@ fn load(text: &[u8]) -> (NodeTable, ShardedGraph) {
         &mut |_| {},
     )
     .unwrap();
-    let dense = collector.finish().unwrap();
+    collector.finish().unwrap()
+}
+
+fn load(text: &[u8]) -> (NodeTable, ShardedGraph) {
+    let dense = dense_edges(text);
     let n = dense.nodes.len() as u32;
     let graph = build(dense.keys, None, n, &BuildOptions::default());
     (dense.nodes, graph)
@@ -89,18 +94,7 @@ fn parsing(c: &mut Criterion) {
 }
 
 fn building(c: &mut Criterion) {
-    let text = rmat_text(18, false);
-    let mut collector = EdgeCollector::new(IdMode::Auto, false);
-    read_edges_parallel(
-        "bench",
-        &text[..],
-        &ParseOptions::default(),
-        false,
-        &mut collector,
-        &mut |_| {},
-    )
-    .unwrap();
-    let dense = collector.finish().unwrap();
+    let dense = dense_edges(&rmat_text(18, false));
     let n = dense.nodes.len() as u32;
     let mut group = c.benchmark_group("build");
     group.sample_size(10);

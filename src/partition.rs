@@ -66,12 +66,6 @@ impl Partition {
         Partition { bounds }
     }
 
-    /// A partition from explicit bounds (first 0, last the node count, non-decreasing).
-    pub fn from_bounds(bounds: Vec<u32>) -> Partition {
-        assert!(bounds.len() >= 2 && bounds[0] == 0 && bounds.windows(2).all(|w| w[0] <= w[1]));
-        Partition { bounds }
-    }
-
     /// Number of shards.
     pub fn shards(&self) -> usize {
         self.bounds.len() - 1
@@ -98,17 +92,6 @@ impl Partition {
     pub fn bounds(&self) -> &[u32] {
         &self.bounds
     }
-}
-
-/// The destination blocks of a graph with `nodes` nodes, in order.
-pub fn destination_blocks(nodes: u32) -> impl Iterator<Item = Range<u32>> {
-    (0..nodes.div_ceil(DESTINATION_BLOCK)).map(move |b| b * DESTINATION_BLOCK..((b + 1) * DESTINATION_BLOCK).min(nodes))
-}
-
-/// The block that reduces contributions to `destination`.
-#[inline]
-pub fn destination_block_of(destination: u32) -> usize {
-    (destination / DESTINATION_BLOCK) as usize
 }
 
 #[cfg(test)]
@@ -150,14 +133,5 @@ mod tests {
         assert_eq!(default_shard_count(65_200_000), 4);
         assert_eq!(default_shard_count(1_070_000_000), 64);
         assert_eq!(default_shard_count(u64::MAX / 2), MAX_DEFAULT_SHARDS);
-    }
-
-    #[test]
-    fn blocks_tile_the_destinations() {
-        let blocks: Vec<_> = destination_blocks(DESTINATION_BLOCK * 2 + 3).collect();
-        assert_eq!(blocks.len(), 3);
-        assert_eq!(blocks[2], DESTINATION_BLOCK * 2..DESTINATION_BLOCK * 2 + 3);
-        assert_eq!(destination_block_of(DESTINATION_BLOCK * 2 + 1), 2);
-        assert_eq!(destination_blocks(0).count(), 0);
     }
 }

@@ -12,9 +12,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use rayon::prelude::*;
 
 use super::collect::unpack;
-use super::shard::{Cell, from_storage_key, storage_key};
+use super::shard::{Cell, append_edge, from_storage_key, storage_key};
 use super::{GraphStats, Shard, ShardedGraph};
-use crate::partition::{BLOCK, BLOCK_BITS, Partition, default_shard_count};
+use crate::partition::{BLOCK_BITS, Partition, default_shard_count};
 
 /// How to turn edges into a graph.
 #[derive(Clone, Debug, Default)]
@@ -188,22 +188,8 @@ fn deal_out(partition: &Partition, keys: &[u64], weights: Option<Vec<f64>>) -> V
                 let key = keys[i];
                 let (src, dst) = from_storage_key(key);
                 let s = partition.shard_of(src);
-                let (sb, db) = (src >> BLOCK_BITS, dst >> BLOCK_BITS);
                 let end = (start[s] + filled[s] + 1) as u64;
-                match cells[s].last_mut() {
-                    Some(c) if c.destination_block == db && c.source_block == sb => {
-                        c.end = end;
-                        c.runs += u32::from(dst != last_destination[s]);
-                    }
-                    _ => cells[s].push(Cell {
-                        destination_block: db,
-                        source_block: sb,
-                        end,
-                        runs: 1,
-                    }),
-                }
-                last_destination[s] = dst;
-                out[s][filled[s]] = ((src & (BLOCK - 1)) << 16) | (dst & (BLOCK - 1));
+                out[s][filled[s]] = append_edge(&mut cells[s], &mut last_destination[s], src, dst, end);
                 if let Some(w) = &weights {
                     out_weights[s][filled[s]] = w[i];
                 }

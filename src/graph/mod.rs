@@ -14,7 +14,7 @@ use serde::Serialize;
 pub use build::{BuildOptions, build};
 pub use collect::{DenseEdges, EdgeCollector};
 pub use ids::{IdKind, IdMode, NodeTable};
-pub use shard::{Cell, Shard, ShardBuilder};
+pub use shard::{Cell, Shard};
 
 use crate::partition::Partition;
 

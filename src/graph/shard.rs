@@ -61,58 +61,27 @@ pub fn from_storage_key(key: u64) -> (u32, u32) {
     (((sb << BLOCK_BITS) | so) as u32, ((db << BLOCK_BITS) | dof) as u32)
 }
 
-/// Fills a shard edge by edge, in storage order.
-#[derive(Debug)]
-pub struct ShardBuilder {
-    shard: Shard,
-    last_destination: u32,
-}
-
-impl ShardBuilder {
-    /// An empty shard for `source_range`.
-    pub fn new(source_range: Range<u32>) -> Self {
-        ShardBuilder {
-            shard: Shard {
-                source_range,
-                ..Shard::default()
-            },
-            last_destination: 0,
+/// Appends one edge, given in storage order, to a shard's cells: extends the last cell or
+/// opens a new one, counts the runs, and returns the packed edge for the edge array. `end` is
+/// the edge's end position in the shard's edge array; `last_destination` the destination of
+/// the edge appended before it (the caller keeps it per shard).
+#[inline]
+pub fn append_edge(cells: &mut Vec<Cell>, last_destination: &mut u32, source: u32, destination: u32, end: u64) -> u32 {
+    let (sb, db) = (source >> BLOCK_BITS, destination >> BLOCK_BITS);
+    match cells.last_mut() {
+        Some(c) if c.destination_block == db && c.source_block == sb => {
+            c.end = end;
+            c.runs += u32::from(destination != *last_destination);
         }
+        _ => cells.push(Cell {
+            destination_block: db,
+            source_block: sb,
+            end,
+            runs: 1,
+        }),
     }
-
-    /// Appends the edge with this [`storage_key`]; keys must come in ascending order.
-    #[inline]
-    pub fn push(&mut self, key: u64) {
-        let (s, d) = from_storage_key(key);
-        debug_assert!(self.shard.source_range.contains(&s));
-        let (sb, db) = (s >> BLOCK_BITS, d >> BLOCK_BITS);
-        let shard = &mut self.shard;
-        match shard.cells.last_mut() {
-            Some(c) if c.destination_block == db && c.source_block == sb => {
-                c.end += 1;
-                c.runs += u32::from(d != self.last_destination);
-            }
-            _ => shard.cells.push(Cell {
-                destination_block: db,
-                source_block: sb,
-                end: shard.edges.len() as u64 + 1,
-                runs: 1,
-            }),
-        }
-        self.last_destination = d;
-        shard.edges.push(((s & (BLOCK - 1)) << 16) | (d & (BLOCK - 1)));
-    }
-
-    /// The shard, with one weight per edge when weighted.
-    pub fn finish(mut self, weights: Option<Vec<f64>>) -> Shard {
-        if let Some(w) = &weights {
-            assert_eq!(w.len(), self.shard.edges.len(), "one weight per edge");
-        }
-        self.shard.weights = weights;
-        self.shard.cells.shrink_to_fit();
-        self.shard.edges.shrink_to_fit();
-        self.shard
-    }
+    *last_destination = destination;
+    ((source & (BLOCK - 1)) << 16) | (destination & (BLOCK - 1))
 }
 
 impl Shard {
@@ -135,13 +104,16 @@ impl Shard {
         }
     }
 
-    /// Builds a shard from [`storage_key`]s in ascending order, with aligned weights.
+    /// Builds a shard from [`storage_key`]s in ascending order (tests build small shards by
+    /// hand; graphs are built by [`build`](crate::graph::build())).
+    #[cfg(test)]
     pub fn from_storage_keys(source_range: Range<u32>, keys: &[u64], weights: Option<Vec<f64>>) -> Shard {
-        let mut builder = ShardBuilder::new(source_range);
+        let (mut cells, mut last, mut edges) = (Vec::new(), 0, Vec::with_capacity(keys.len()));
         for &key in keys {
-            builder.push(key);
+            let (s, d) = from_storage_key(key);
+            edges.push(append_edge(&mut cells, &mut last, s, d, edges.len() as u64 + 1));
         }
-        builder.finish(weights)
+        Shard::from_parts(source_range, cells, edges, weights)
     }
 
     /// Number of edges.

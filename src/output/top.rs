@@ -27,18 +27,8 @@ pub struct TopRow {
 /// integer id, or the lexicographically smaller string).
 pub fn top_nodes(ranked: &Ranked<'_>, k: usize) -> Vec<TopRow> {
     let ranks = ranked.ranks;
-    let mut order: Vec<u32> = (0..ranks.len() as u32).collect();
-    let better = |a: &u32, b: &u32| ranks[*b as usize].total_cmp(&ranks[*a as usize]).then(a.cmp(b));
-    let k = k.min(order.len());
-    if k == 0 {
-        return Vec::new();
-    }
-    if k < order.len() {
-        order.select_nth_unstable_by(k - 1, better);
-        order.truncate(k);
-    }
-    order.sort_unstable_by(better);
-    order
+    super::Selection::top(ranked, k)
+        .nodes
         .into_iter()
         .enumerate()
         .map(|(i, v)| TopRow {
