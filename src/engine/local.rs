@@ -132,7 +132,7 @@ impl LocalExecutor {
 /// Edges into one destination are consecutive (a cell is ordered by destination). When the
 /// runs are long (crawls in a locality-preserving order), a run's sum is kept in a register
 /// and stored once: a load and a store per edge would wait on each other. When they are
-/// short (random graphs; fewer than four edges a destination on average in the cell), the
+/// short (random graphs; fewer than eight edges a destination on average in the cell), the
 /// plain loop avoids a badly predicted branch. The additions
 /// happen in the same order either way, so the results are identical.
 #[inline]
@@ -162,7 +162,7 @@ fn fold_cell<P: VertexProgram>(
     runs: u32,
     message: impl Fn(usize, u32) -> P::Message,
 ) {
-    if edges.len() < 4 * runs as usize {
+    if edges.len() < 8 * runs as usize {
         for (i, &e) in edges.iter().enumerate() {
             let d = (e & 0xFFFF) as usize;
             partial[d] = program.combine(partial[d], message(i, e));
