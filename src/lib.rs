@@ -29,6 +29,7 @@
 pub mod algo;
 pub mod analysis;
 pub mod cli;
+pub mod distributed;
 pub mod engine;
 pub mod error;
 pub mod export;

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::algo::{PageRankConfig, pagerank, read_personalization};
+use crate::algo::{PageRankConfig, PageRankResult, pagerank, read_personalization};
 use crate::error::{Error, Result};
 use crate::graph::{BuildOptions, EdgeCollector, IdMode, NodeTable, ShardedGraph, build};
 use crate::input::{FileReport, InputFile, ParseOptions, read_inputs};
@@ -191,67 +191,26 @@ pub fn run(job: &RankJob, progress: &dyn Progress) -> Result<RankOutcome> {
     };
     let write_seconds = started.elapsed().as_secs_f64();
 
-    let summary = Summary {
-        crawlrank_version: env!("CARGO_PKG_VERSION").to_string(),
-        command: job.command.clone(),
-        inputs: files.clone(),
-        graph: graph.stats.clone(),
-        ids: nodes.kind(),
-        bad_lines_skipped: files.iter().map(|f| f.text.bad_lines).sum(),
-        parameters: Parameters {
-            damping: job.pagerank.damping,
-            tolerance: job.pagerank.tolerance,
-            max_iterations: job.pagerank.max_iterations,
-            dangling: job.pagerank.dangling,
-            weighted: graph.stats.weighted,
-            multi: graph.stats.multi,
-            personalization: job.personalize.as_ref().map(|p| p.display().to_string()),
+    let summary = summarize(
+        job,
+        graph,
+        &result,
+        &RunFacts {
+            files,
             personalization_nodes: personalization.as_ref().map_or(0, Vec::len),
-            shards: graph.partition.shards(),
-            shards_by_default: job.load.build.shards.is_none(),
+            ids: nodes.kind(),
             threads: rayon::current_num_threads(),
-            precision: "f64".to_string(),
-            teleport: if personalization.is_some() {
-                "personalized"
-            } else {
-                "uniform"
-            }
-            .to_string(),
-        },
-        load: LoadRecord {
-            ids: job.load.ids,
-            separator: job.load.parse.separator,
-            header: job.load.parse.header,
-            skip_bad_lines: job.load.parse.skip_bad_lines,
-            weighted: job.load.parse.weighted,
-            multi: job.load.build.multi,
-            shards: graph.partition.shards(),
-        },
-        iterations_run: result.iterations.len(),
-        iterations: result.iterations.clone(),
-        converged: result.converged,
-        residual: result.residual,
-        error_bound: result.error_bound,
-        rank_sum: result.ranks.iter().sum(),
-        phases: Phases {
-            read: loaded.read_seconds,
-            partition: loaded.partition_seconds,
-            iterate: iterate_seconds,
-            write: write_seconds,
-            total: job_started.elapsed().as_secs_f64(),
-        },
-        peak_rss_bytes: crate::memory::peak_rss_bytes(),
-        graph_bytes: graph.heap_bytes() as u64,
-        outputs: Outputs {
-            ranks: "ranks".to_string(),
-            compression: job.compression,
-            part_files: graph.partition.shards(),
-            top: "top.tsv".to_string(),
             top_rows: top.len(),
             gexf,
+            phases: Phases {
+                read: loaded.read_seconds,
+                partition: loaded.partition_seconds,
+                iterate: iterate_seconds,
+                write: write_seconds,
+                total: job_started.elapsed().as_secs_f64(),
+            },
         },
-        distributions: crate::analysis::Distributions::compute(&result.ranks, &graph.in_degree, &graph.out_degree),
-    };
+    );
     summary.write(staging.path())?;
     if let Some(format) = job.plots {
         crate::plot::draw_all(&crate::plot::ChartData::new(&summary, &top), staging.path(), format)?;
@@ -286,4 +245,82 @@ fn describe_run(job: &RankJob, graph: &ShardedGraph, export: &GexfExport) -> Str
         if export.neighbors { " with neighbours" } else { "" },
         job.command.join(" ")
     )
+}
+
+/// What a run measured besides the ranks, for its summary.
+pub(crate) struct RunFacts<'a> {
+    /// What each input held.
+    pub files: &'a [FileReport],
+    /// Nodes in the personalization file.
+    pub personalization_nodes: usize,
+    /// The kind of ids.
+    pub ids: crate::graph::IdKind,
+    /// Threads that computed.
+    pub threads: usize,
+    /// Rows in `top.tsv`.
+    pub top_rows: usize,
+    /// The GEXF export, when there was one.
+    pub gexf: Option<crate::output::GexfReport>,
+    /// Seconds per phase.
+    pub phases: Phases,
+}
+
+/// The content of `summary.json` for a finished ranking.
+pub(crate) fn summarize(job: &RankJob, graph: &ShardedGraph, result: &PageRankResult, facts: &RunFacts<'_>) -> Summary {
+    Summary {
+        crawlrank_version: env!("CARGO_PKG_VERSION").to_string(),
+        command: job.command.clone(),
+        inputs: facts.files.to_vec(),
+        graph: graph.stats.clone(),
+        ids: facts.ids,
+        bad_lines_skipped: facts.files.iter().map(|f| f.text.bad_lines).sum(),
+        parameters: Parameters {
+            damping: job.pagerank.damping,
+            tolerance: job.pagerank.tolerance,
+            max_iterations: job.pagerank.max_iterations,
+            dangling: job.pagerank.dangling,
+            weighted: graph.stats.weighted,
+            multi: graph.stats.multi,
+            personalization: job.personalize.as_ref().map(|p| p.display().to_string()),
+            personalization_nodes: facts.personalization_nodes,
+            shards: graph.partition.shards(),
+            shards_by_default: job.load.build.shards.is_none(),
+            threads: facts.threads,
+            precision: "f64".to_string(),
+            teleport: if job.personalize.is_some() {
+                "personalized"
+            } else {
+                "uniform"
+            }
+            .to_string(),
+        },
+        load: LoadRecord {
+            ids: job.load.ids,
+            separator: job.load.parse.separator,
+            header: job.load.parse.header,
+            skip_bad_lines: job.load.parse.skip_bad_lines,
+            weighted: job.load.parse.weighted,
+            multi: job.load.build.multi,
+            shards: graph.partition.shards(),
+        },
+        iterations_run: result.iterations.len(),
+        iterations: result.iterations.clone(),
+        converged: result.converged,
+        residual: result.residual,
+        error_bound: result.error_bound,
+        rank_sum: result.ranks.iter().sum(),
+        phases: facts.phases.clone(),
+        peak_rss_bytes: crate::memory::peak_rss_bytes(),
+        graph_bytes: graph.heap_bytes() as u64,
+        outputs: Outputs {
+            ranks: "ranks".to_string(),
+            compression: job.compression,
+            part_files: graph.partition.shards(),
+            top: "top.tsv".to_string(),
+            top_rows: facts.top_rows,
+            gexf: facts.gexf.clone(),
+        },
+        distributions: crate::analysis::Distributions::compute(&result.ranks, &graph.in_degree, &graph.out_degree),
+        distributed: None,
+    }
 }

@@ -19,7 +19,7 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use crate::engine::{IterationReport, LocalExecutor, StopRule, VertexProgram};
+use crate::engine::{IterationReport, LocalExecutor, Outcome, StopRule, VertexProgram};
 use crate::error::{Error, Result};
 use crate::graph::{NodeTable, ShardedGraph};
 
@@ -227,19 +227,32 @@ pub fn pagerank(
 ) -> Result<PageRankResult> {
     let program = PageRank::new(graph, config, personalization)?;
     let n = graph.nodes() as usize;
-    let stop = StopRule {
-        tolerance: config.tolerance,
-        max_iterations: config.max_iterations,
-    };
-    let outcome = LocalExecutor.run(graph, &program, vec![1.0 / n as f64; n], stop, observer);
-    let residual = outcome.iterations.last().map_or(f64::NAN, |r| r.change);
-    Ok(PageRankResult {
-        ranks: outcome.states,
-        converged: outcome.converged,
-        residual,
-        error_bound: config.damping / (1.0 - config.damping) * residual,
-        iterations: outcome.iterations,
-    })
+    let outcome = LocalExecutor.run(graph, &program, vec![1.0 / n as f64; n], config.stop_rule(), observer);
+    Ok(PageRankResult::new(config, outcome))
+}
+
+impl PageRankConfig {
+    /// When iterating stops.
+    pub fn stop_rule(&self) -> StopRule {
+        StopRule {
+            tolerance: self.tolerance,
+            max_iterations: self.max_iterations,
+        }
+    }
+}
+
+impl PageRankResult {
+    /// The result of an executor's run (local or distributed) under `config`.
+    pub fn new(config: &PageRankConfig, outcome: Outcome<f64>) -> PageRankResult {
+        let residual = outcome.iterations.last().map_or(f64::NAN, |r| r.change);
+        PageRankResult {
+            ranks: outcome.states,
+            converged: outcome.converged,
+            residual,
+            error_bound: config.damping / (1.0 - config.damping) * residual,
+            iterations: outcome.iterations,
+        }
+    }
 }
 
 /// Reads a personalization file: one node id per line, optionally followed by a weight

@@ -265,6 +265,28 @@ pub struct RankArgs {
     pub gexf_top: usize,
     #[command(flatten)]
     pub gexf_style: GexfStyleArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// Options of a distributed run (`rank --hosts`).
+#[derive(Args, Clone, Debug)]
+#[command(next_help_heading = "Distributed run (timely dataflow; see docs/distributed.md)")]
+pub struct ClusterArgs {
+    /// Run as one of several cooperating processes: FILE lists `host:port`, one line per
+    /// process, the same file for all. Channels are unauthenticated and unencrypted: use a
+    /// private network.
+    #[arg(long, value_name = "FILE")]
+    pub hosts: Option<PathBuf>,
+    /// This process's line in the hosts file, from 0.
+    #[arg(long, value_name = "I", default_value_t = 0, requires = "hosts")]
+    pub process: usize,
+    /// Worker threads in this process (the same in every process) [default: all cores].
+    #[arg(long, value_name = "W", requires = "hosts")]
+    pub workers: Option<usize>,
+    /// Seconds to wait for every peer to connect.
+    #[arg(long, value_name = "SECS", default_value_t = 60.0, requires = "hosts")]
+    pub connect_timeout: f64,
 }
 
 /// `crawlrank stats`.

@@ -210,8 +210,39 @@ fn rank_command(
         return Err(Error::Config("--gexf-top must be at least 1".to_string()).into());
     }
     job.pagerank.validate()?;
-    let bars = Bars::new(!a.input.quiet && io::stderr().is_terminal());
-    let outcome = pool(a.input.threads)?.install(|| rank::run(&job, &bars))?;
+    let outcome = if let Some(hosts) = &a.cluster.hosts {
+        if !(a.cluster.connect_timeout > 0.0 && a.cluster.connect_timeout.is_finite()) {
+            return Err(Error::Config("--connect-timeout must be a positive number of seconds".to_string()).into());
+        }
+        let workers = a
+            .cluster
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let cluster = crate::distributed::cluster::Cluster::from_hosts_file(
+            hosts,
+            a.cluster.process,
+            workers,
+            std::time::Duration::from_secs_f64(a.cluster.connect_timeout),
+        )?;
+        match pool(Some(workers))?.install(|| crate::distributed::job::run(&job, &cluster))? {
+            crate::distributed::job::ProcessOutcome::Coordinator(outcome) => outcome,
+            crate::distributed::job::ProcessOutcome::Member { part_files, output } => {
+                if !a.input.quiet {
+                    writeln!(
+                        stderr,
+                        "crawlrank: process {} of {}: wrote {part_files} part files to {}; process 0 writes the summary",
+                        cluster.process,
+                        cluster.processes(),
+                        output.join("ranks").display()
+                    )?;
+                }
+                return Ok(());
+            }
+        }
+    } else {
+        let bars = Bars::new(!a.input.quiet && io::stderr().is_terminal());
+        pool(a.input.threads)?.install(|| rank::run(&job, &bars))?
+    };
     if a.input.quiet {
         return Ok(());
     }

@@ -136,7 +136,7 @@ impl LocalExecutor {
 /// plain loop avoids a badly predicted branch. The additions
 /// happen in the same order either way, so the results are identical.
 #[inline]
-fn combine_cell<P: VertexProgram>(
+pub(crate) fn combine_cell<P: VertexProgram>(
     program: &P,
     partial: &mut [P::Message],
     sources: &[P::Message],

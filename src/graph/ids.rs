@@ -75,7 +75,13 @@ impl StringTable {
         &self.bytes[start..self.ends[i]]
     }
 
-    fn push(&mut self, s: &[u8]) {
+    /// The strings in order: bytes back to back and the end offset of each.
+    pub fn parts(&self) -> (&[u8], &[usize]) {
+        (&self.bytes, &self.ends)
+    }
+
+    /// Appends a string.
+    pub fn push(&mut self, s: &[u8]) {
         self.bytes.extend_from_slice(s);
         self.ends.push(self.bytes.len());
     }

@@ -104,9 +104,9 @@ impl Shard {
         }
     }
 
-    /// Builds a shard from [`storage_key`]s in ascending order (tests build small shards by
-    /// hand; graphs are built by [`build`](crate::graph::build())).
-    #[cfg(test)]
+    /// Builds a shard from [`storage_key`]s in ascending order, sequentially (tests and the
+    /// distributed ingest, which builds one shard per worker; a local graph is dealt out in
+    /// parallel by [`build`](crate::graph::build())).
     pub fn from_storage_keys(source_range: Range<u32>, keys: &[u64], weights: Option<Vec<f64>>) -> Shard {
         let (mut cells, mut last, mut edges) = (Vec::new(), 0, Vec::with_capacity(keys.len()));
         for &key in keys {

@@ -95,10 +95,18 @@ pub fn part_name(shard: usize, compression: OutputCompression) -> String {
 
 impl Exporter for PartFiles {
     fn export(&self, ranked: &Ranked<'_>, dir: &Path) -> Result<()> {
+        let shards: Vec<usize> = (0..ranked.graph.partition.shards()).collect();
+        self.write_shards(ranked, dir, &shards)
+    }
+}
+
+impl PartFiles {
+    /// Writes the part files of `shards` only (a distributed run writes those it owns).
+    pub fn write_shards(&self, ranked: &Ranked<'_>, dir: &Path, shards: &[usize]) -> Result<()> {
         let folder = dir.join("ranks");
         std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
         let partition = &ranked.graph.partition;
-        (0..partition.shards()).into_par_iter().try_for_each(|shard| {
+        shards.par_iter().try_for_each(|&shard| {
             let path = folder.join(part_name(shard, self.compression));
             let io = |e| Error::io(&path, e);
             let file = File::create(&path).map_err(io)?;

@@ -135,6 +135,28 @@ pub struct Summary {
     pub outputs: Outputs,
     /// Rank and degree distributions, for plots.
     pub distributions: crate::analysis::Distributions,
+    /// How a distributed run was spread (absent for a local run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distributed: Option<DistributedRecord>,
+}
+
+/// The processes of a distributed run and what crossed between them.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DistributedRecord {
+    /// `host:port` of every process.
+    pub hosts: Vec<String>,
+    /// Timely workers per process.
+    pub workers_per_process: usize,
+    /// Which worker owned each shard (`shard mod workers`).
+    pub shard_owner: String,
+    /// Partial-sum payload bytes sent between processes, per round (all workers).
+    pub partial_bytes_per_round: f64,
+    /// State payload bytes sent between processes, per round (all workers).
+    pub state_bytes_per_round: f64,
+    /// Partial-sum records (one per shard and destination block) per round.
+    pub partial_records_per_round: f64,
+    /// Payload bytes between processes per round divided by the edge count.
+    pub bytes_per_edge_per_round: f64,
 }
 
 impl Summary {

@@ -1,0 +1,634 @@
+//! Distributed ingest: from striped input files to the shards each worker owns.
+//!
+//! The result must be the graph a local run builds from the same inputs, to the bit: the
+//! same dense ids (ids sorted by value, or strings by bytes), the same duplicate handling,
+//! the same degrees and the same partition. Supersteps (each an [`Exchanger`] round):
+//!
+//! 1. Each worker reads its stripe (input `i` goes to worker `i mod workers`) with the local
+//!    reader and renumbers it locally; it sends its sorted distinct ids to the first worker
+//!    of every process, which merges them into the global id table (shared by the
+//!    process's workers).
+//! 2. Each worker renames its edges to global ids and sends every edge to the owner of its
+//!    source's block (`block mod workers`): all edges of a source meet on one worker, which
+//!    collapses duplicates as the local build does (with weights, the last in input order
+//!    wins) and counts degrees.
+//! 3. Degrees and counts go to the first worker of every process; every process then knows
+//!    the out-degrees, so every worker computes the same [`Partition`] as a local run.
+//! 4. Edges travel to the owner of their source shard (`shard mod workers`, the same
+//!    [`Partition::shard_of`] as the local engine), which builds its shards.
+//!
+//! Id tables and per-node arrays are held once per process, not per worker; edges are held
+//! only by the workers that own them.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use timely::worker::Worker;
+
+use super::exchange::Exchanger;
+use crate::error::{Error, Result};
+use crate::graph::collect::{pack, unpack};
+use crate::graph::ids::StringTable;
+use crate::graph::shard::{from_storage_key, storage_key};
+use crate::graph::{EdgeCollector, GraphStats, NodeTable, Shard, ShardedGraph};
+use crate::input::{FileReport, InputFile, read_inputs};
+use crate::partition::{BLOCK, BLOCK_BITS, Partition, default_shard_count};
+use crate::progress::Silent;
+use crate::rank::LoadOptions;
+
+/// Records per message: large enough to amortise a message, small enough to interleave.
+const BATCH: usize = 1 << 20;
+
+/// A record of the ingest supersteps.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Ingest {
+    /// Sorted distinct integer ids of one worker's stripe.
+    IntLabels(Vec<u64>),
+    /// Sorted distinct string ids: bytes back to back and the end of each.
+    TextLabels { bytes: Vec<u8>, ends: Vec<u64> },
+    /// Reports of the inputs a worker read, by input index (as JSON: the report flattens a
+    /// field, which bincode cannot carry).
+    Files(Vec<(u32, String)>),
+    /// Edges as packed global (source, destination) ids, with weights and input order
+    /// (`input index << 40 | position`) when weighted.
+    Edges {
+        keys: Vec<u64>,
+        weights: Option<Vec<f64>>,
+        order: Option<Vec<u64>>,
+    },
+    /// Out-degrees and out-weights of one source block (complete: the block's owner has all
+    /// of its edges).
+    OutDegrees {
+        block: u32,
+        degrees: Vec<u32>,
+        weights: Option<Vec<f64>>,
+    },
+    /// One worker's in-edge counts for one destination block.
+    InDegrees { block: u32, counts: Vec<u32> },
+    /// One worker's edge counts.
+    Counts { read: u64, kept: u64, self_loops: u64 },
+}
+
+/// The node-sized arrays every process holds, merged from all workers.
+#[derive(Debug)]
+pub struct Degrees {
+    /// Out-degree of every node.
+    pub out_degree: Vec<u32>,
+    /// In-degree of every node.
+    pub in_degree: Vec<u32>,
+    /// Out-weight of every node, when weighted.
+    pub out_weight: Option<Vec<f64>>,
+    /// Edge lines read.
+    pub edges_read: u64,
+    /// Edges kept.
+    pub edges: u64,
+    /// Self-loops kept.
+    pub self_loops: u64,
+}
+
+/// What the workers of one process share.
+#[derive(Default)]
+pub struct ProcessShared {
+    table: OnceLock<Arc<NodeTable>>,
+    degrees: OnceLock<Arc<Degrees>>,
+}
+
+/// Where a worker is in the computation.
+#[derive(Clone, Copy, Debug)]
+pub struct Place {
+    /// This worker's index among all workers.
+    pub index: usize,
+    /// All workers.
+    pub workers: usize,
+    /// Workers per process.
+    pub per_process: usize,
+}
+
+impl Place {
+    /// The first worker of every process: where process-wide tables are merged.
+    pub fn leaders(&self) -> impl Iterator<Item = usize> + use<> {
+        (0..self.workers).step_by(self.per_process)
+    }
+
+    /// Whether this worker merges its process's tables.
+    pub fn is_leader(&self) -> bool {
+        self.index % self.per_process == 0
+    }
+}
+
+/// A worker's share of the graph.
+pub struct WorkerGraph {
+    /// Every node's id (shared by the process).
+    pub nodes: Arc<NodeTable>,
+    /// The graph: every shard's range, but edges only in the shards this worker owns.
+    pub graph: ShardedGraph,
+    /// The shards this worker owns.
+    pub owned: Vec<usize>,
+    /// Reports of all inputs, in input order (worker 0 only; empty elsewhere).
+    pub files: Vec<FileReport>,
+    /// Seconds reading this worker's stripe.
+    pub read_seconds: f64,
+    /// Seconds from the end of reading to the shards built.
+    pub partition_seconds: f64,
+}
+
+/// The worker that owns shard `shard`.
+pub fn shard_owner(shard: usize, workers: usize) -> usize {
+    shard % workers
+}
+
+/// Runs the ingest supersteps on this worker.
+pub fn ingest(
+    worker: &mut Worker,
+    place: Place,
+    shared: &ProcessShared,
+    inputs: &[InputFile],
+    options: &LoadOptions,
+) -> Result<WorkerGraph> {
+    let started = Instant::now();
+    let mut exchange: Exchanger<Ingest> = Exchanger::new(worker);
+    let weighted = options.parse.weighted;
+
+    // 1. Read this worker's stripe, one input at a time so that positions map to inputs.
+    let mut collector = EdgeCollector::new(options.ids, weighted);
+    let mut reports = Vec::new();
+    let mut ends = Vec::new(); // (input index, collector length after it)
+    for (i, file) in inputs.iter().enumerate().filter(|(i, _)| i % place.workers == place.index) {
+        let mut report = read_inputs(std::slice::from_ref(file), &options.parse, &mut collector, &Silent)?;
+        reports.push((i as u32, serde_json::to_string(&report.remove(0)).expect("a report serializes")));
+        ends.push((i as u64, collector.len() as u64));
+    }
+    let read_seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let dense = collector.finish()?;
+    let edges_read = dense.keys.len() as u64;
+
+    // 2. Ids: local tables to every process's leader.
+    let mut outgoing = Vec::new();
+    for leader in place.leaders() {
+        for record in label_batches(&dense.nodes) {
+            outgoing.push((leader, record));
+        }
+    }
+    outgoing.push((0, Ingest::Files(reports)));
+    let received = exchange.round(worker, outgoing);
+    let mut files: Vec<(u32, String)> = Vec::new();
+    if place.is_leader() {
+        let mut ints = Vec::new();
+        let mut texts = Vec::new();
+        for record in received {
+            match record {
+                Ingest::IntLabels(ids) => ints.push(ids),
+                Ingest::TextLabels { bytes, ends } => texts.push((bytes, ends)),
+                Ingest::Files(f) => files.extend(f),
+                _ => unreachable!("only ids and reports in the first round"),
+            }
+        }
+        let table = merge_tables(ints, texts);
+        if u32::try_from(table.len()).is_err() {
+            return Err(Error::Input("too many nodes for 32-bit ids".to_string()));
+        }
+        let _ = shared.table.set(Arc::new(table));
+    }
+    exchange.barrier(worker);
+    let nodes = Arc::clone(shared.table.get().expect("the leader merged the ids"));
+    let n = nodes.len();
+    if n == 0 {
+        let names: Vec<String> = inputs.iter().map(InputFile::name).collect();
+        return Err(Error::Input(format!("no edges in {}", names.join(", "))));
+    }
+
+    // 3. Global ids; every edge to the owner of its source's block.
+    let global = global_ids(&dense.nodes, &nodes);
+    drop(dense.nodes);
+    let mut keys = dense.keys;
+    keys.par_iter_mut().for_each(|k| {
+        let (s, t) = unpack(*k);
+        *k = pack(global[s as usize], global[t as usize]);
+    });
+    drop(global);
+    let order: Option<Vec<u64>> = weighted.then(|| {
+        let mut order = Vec::with_capacity(keys.len());
+        let mut start = 0u64;
+        for &(input, end) in &ends {
+            order.extend((start..end).map(|p| input << 40 | p));
+            start = end;
+        }
+        order
+    });
+    let block_owner = |key: u64| (unpack(key).0 >> BLOCK_BITS) as usize % place.workers;
+    let outgoing = route_edges(keys, dense.weights, order, place.workers, block_owner);
+    let received = exchange.round(worker, outgoing);
+
+    // 4. Collapse duplicates, count degrees.
+    let mut edges = gather_edges(received, weighted);
+    edges.sort(weighted, |k| k);
+    if !options.build.multi {
+        edges.dedup_keep_last();
+    }
+    let mut outgoing = Vec::new();
+    let blocks = n.div_ceil(BLOCK as usize);
+    let mut in_counts: Vec<u32> = vec![0; n];
+    let mut self_loops = 0u64;
+    let mut out_blocks: Vec<(Vec<u32>, Option<Vec<f64>>)> = Vec::new();
+    let my_blocks: Vec<usize> = (place.index..blocks).step_by(place.workers).collect();
+    for &b in &my_blocks {
+        let len = block_len(b, n);
+        out_blocks.push((vec![0; len], weighted.then(|| vec![0.0; len])));
+    }
+    for (i, &key) in edges.keys.iter().enumerate() {
+        let (s, t) = unpack(key);
+        let b = (s >> BLOCK_BITS) as usize;
+        let slot = &mut out_blocks[(b - place.index) / place.workers];
+        let offset = (s & (BLOCK - 1)) as usize;
+        slot.0[offset] += 1;
+        if let (Some(w), Some(weights)) = (&mut slot.1, &edges.weights) {
+            w[offset] += weights[i];
+        }
+        in_counts[t as usize] += 1;
+        self_loops += (s == t) as u64;
+    }
+    for leader in place.leaders() {
+        for (&b, (degrees, weights)) in my_blocks.iter().zip(&out_blocks) {
+            outgoing.push((
+                leader,
+                Ingest::OutDegrees {
+                    block: b as u32,
+                    degrees: degrees.clone(),
+                    weights: weights.clone(),
+                },
+            ));
+        }
+        for (b, counts) in in_counts.chunks(BLOCK as usize).enumerate() {
+            if counts.iter().any(|&c| c > 0) {
+                outgoing.push((
+                    leader,
+                    Ingest::InDegrees {
+                        block: b as u32,
+                        counts: counts.to_vec(),
+                    },
+                ));
+            }
+        }
+        outgoing.push((
+            leader,
+            Ingest::Counts {
+                read: edges_read,
+                kept: edges.keys.len() as u64,
+                self_loops,
+            },
+        ));
+    }
+    drop(out_blocks);
+    drop(in_counts);
+    let received = exchange.round(worker, outgoing);
+    if place.is_leader() {
+        let _ = shared.degrees.set(Arc::new(merge_degrees(received, n, weighted)));
+    }
+    exchange.barrier(worker);
+    let degrees = Arc::clone(shared.degrees.get().expect("the leader merged the degrees"));
+
+    // 5. The partition every run with this shard count uses; edges to their shard's owner.
+    let shards = options
+        .build
+        .shards
+        .unwrap_or_else(|| default_shard_count(degrees.edges));
+    let partition = Partition::balanced(&degrees.out_degree, shards);
+    let shard_owner_of = |key: u64| shard_owner(partition.shard_of(unpack(key).0), place.workers);
+    let outgoing = route_edges(edges.keys, edges.weights, edges.order, place.workers, shard_owner_of);
+    let received = exchange.round(worker, outgoing);
+    let mut edges = gather_edges(received, weighted);
+    edges.keys.par_iter_mut().for_each(|k| {
+        let (s, t) = unpack(*k);
+        *k = storage_key(s, t);
+    });
+    edges.sort(weighted, |k| k);
+    let owned: Vec<usize> = (0..partition.shards())
+        .filter(|&s| shard_owner(s, place.workers) == place.index)
+        .collect();
+    let shards = build_shards(&partition, &owned, edges, weighted);
+
+    let out_weight = degrees.out_weight.clone();
+    let mut graph = ShardedGraph {
+        partition,
+        shards,
+        out_degree: degrees.out_degree.clone(),
+        in_degree: degrees.in_degree.clone(),
+        out_weight,
+        stats: GraphStats {
+            nodes: n as u64,
+            edges: degrees.edges,
+            edges_read: degrees.edges_read,
+            duplicate_edges: degrees.edges_read - degrees.edges,
+            self_loops: degrees.self_loops,
+            dangling_nodes: 0,
+            multi: options.build.multi,
+            weighted,
+        },
+    };
+    graph.stats.dangling_nodes = (0..n as u32).filter(|&v| graph.is_dangling(v)).count() as u64;
+    files.sort_by_key(|f| f.0);
+    let files = files
+        .into_iter()
+        .map(|(_, json)| serde_json::from_str(&json).expect("a report deserializes"))
+        .collect();
+    Ok(WorkerGraph {
+        nodes,
+        graph,
+        owned,
+        files,
+        read_seconds,
+        partition_seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Nodes in block `b` of a graph of `n` nodes.
+fn block_len(b: usize, n: usize) -> usize {
+    (n - b * BLOCK as usize).min(BLOCK as usize)
+}
+
+/// A local id table cut into messages.
+fn label_batches(table: &NodeTable) -> Vec<Ingest> {
+    match table {
+        NodeTable::Int(ids) => ids.chunks(BATCH).map(|c| Ingest::IntLabels(c.to_vec())).collect(),
+        NodeTable::String(t) => {
+            let (bytes, ends) = t.parts();
+            let mut out = Vec::new();
+            let mut start_string = 0;
+            while start_string < ends.len() {
+                let end_string = (start_string + BATCH).min(ends.len());
+                let from = if start_string == 0 { 0 } else { ends[start_string - 1] };
+                let to = ends[end_string - 1];
+                out.push(Ingest::TextLabels {
+                    bytes: bytes[from..to].to_vec(),
+                    ends: ends[start_string..end_string].iter().map(|&e| (e - from) as u64).collect(),
+                });
+                start_string = end_string;
+            }
+            out
+        }
+    }
+}
+
+/// The global id table: the sorted union of every worker's ids. Integer ids become strings
+/// if any worker saw a string id (as a local run switches in auto mode).
+fn merge_tables(ints: Vec<Vec<u64>>, texts: Vec<(Vec<u8>, Vec<u64>)>) -> NodeTable {
+    if texts.is_empty() {
+        let mut all: Vec<u64> = ints.concat();
+        all.par_sort_unstable();
+        all.dedup();
+        return NodeTable::Int(all);
+    }
+    let formatted: Vec<Vec<u8>> = ints
+        .iter()
+        .flatten()
+        .map(|&v| itoa::Buffer::new().format(v).as_bytes().to_vec())
+        .collect();
+    let mut all: Vec<&[u8]> = formatted.iter().map(Vec::as_slice).collect();
+    for (bytes, ends) in &texts {
+        let mut start = 0;
+        for &end in ends {
+            all.push(&bytes[start..end as usize]);
+            start = end as usize;
+        }
+    }
+    all.par_sort_unstable();
+    all.dedup();
+    let mut table = StringTable::default();
+    for s in all {
+        table.push(s);
+    }
+    NodeTable::String(table)
+}
+
+/// The global id of every local id (local tables are sorted, so are the global ones).
+fn global_ids(local: &NodeTable, global: &NodeTable) -> Vec<u32> {
+    let position = |found: std::result::Result<usize, usize>| found.expect("every local id is in the global table") as u32;
+    match (local, global) {
+        (NodeTable::Int(l), NodeTable::Int(g)) => l.par_iter().map(|v| position(g.binary_search(v))).collect(),
+        (NodeTable::Int(l), NodeTable::String(g)) => l
+            .par_iter()
+            .map(|v| {
+                let text = itoa::Buffer::new().format(*v).as_bytes().to_vec();
+                position(search_strings(g, &text))
+            })
+            .collect(),
+        (NodeTable::String(l), NodeTable::String(g)) => (0..l.len())
+            .into_par_iter()
+            .map(|i| position(search_strings(g, l.get(i))))
+            .collect(),
+        (NodeTable::String(_), NodeTable::Int(_)) => unreachable!("string ids make the global table strings"),
+    }
+}
+
+fn search_strings(table: &StringTable, key: &[u8]) -> std::result::Result<usize, usize> {
+    let (mut low, mut high) = (0, table.len());
+    while low < high {
+        let mid = (low + high) / 2;
+        match table.get(mid).cmp(key) {
+            std::cmp::Ordering::Less => low = mid + 1,
+            std::cmp::Ordering::Greater => high = mid,
+            std::cmp::Ordering::Equal => return Ok(mid),
+        }
+    }
+    Err(low)
+}
+
+/// Edges with their weights and input order, as one worker holds them.
+struct EdgeSet {
+    keys: Vec<u64>,
+    weights: Option<Vec<f64>>,
+    order: Option<Vec<u64>>,
+}
+
+impl EdgeSet {
+    /// Sorts by key, then input order (weights follow).
+    fn sort(&mut self, weighted: bool, key: impl Fn(u64) -> u64 + Sync) {
+        if !weighted {
+            self.keys.par_sort_unstable_by_key(|&k| key(k));
+            return;
+        }
+        let weights = self.weights.take().expect("weighted edges carry weights");
+        let order = self.order.take().expect("weighted edges carry their order");
+        let mut rows: Vec<(u64, u64, f64)> = self
+            .keys
+            .iter()
+            .zip(&order)
+            .zip(&weights)
+            .map(|((&k, &o), &w)| (k, o, w))
+            .collect();
+        rows.par_sort_unstable_by_key(|r| (key(r.0), r.1));
+        self.keys = rows.iter().map(|r| r.0).collect();
+        self.order = Some(rows.iter().map(|r| r.1).collect());
+        self.weights = Some(rows.iter().map(|r| r.2).collect());
+    }
+
+    /// Keeps one edge per key, the last in input order (the rows are sorted).
+    fn dedup_keep_last(&mut self) {
+        let mut kept = 0;
+        let len = self.keys.len();
+        for i in 0..len {
+            if i + 1 < len && self.keys[i + 1] == self.keys[i] {
+                continue;
+            }
+            self.keys[kept] = self.keys[i];
+            if let Some(w) = &mut self.weights {
+                w[kept] = w[i];
+            }
+            if let Some(o) = &mut self.order {
+                o[kept] = o[i];
+            }
+            kept += 1;
+        }
+        self.keys.truncate(kept);
+        if let Some(w) = &mut self.weights {
+            w.truncate(kept);
+        }
+        if let Some(o) = &mut self.order {
+            o.truncate(kept);
+        }
+    }
+}
+
+/// Cuts edges into messages for the worker `owner(key)` says.
+fn route_edges(
+    keys: Vec<u64>,
+    weights: Option<Vec<f64>>,
+    order: Option<Vec<u64>>,
+    workers: usize,
+    owner: impl Fn(u64) -> usize,
+) -> Vec<(usize, Ingest)> {
+    let mut buffers: Vec<EdgeSet> = (0..workers)
+        .map(|_| EdgeSet {
+            keys: Vec::new(),
+            weights: weights.as_ref().map(|_| Vec::new()),
+            order: order.as_ref().map(|_| Vec::new()),
+        })
+        .collect();
+    let mut outgoing = Vec::new();
+    for (i, &key) in keys.iter().enumerate() {
+        let target = owner(key);
+        let buffer = &mut buffers[target];
+        buffer.keys.push(key);
+        if let (Some(b), Some(w)) = (&mut buffer.weights, &weights) {
+            b.push(w[i]);
+        }
+        if let (Some(b), Some(o)) = (&mut buffer.order, &order) {
+            b.push(o[i]);
+        }
+        if buffer.keys.len() == BATCH {
+            outgoing.push((target, take_edges(buffer)));
+        }
+    }
+    for (target, buffer) in buffers.iter_mut().enumerate() {
+        if !buffer.keys.is_empty() {
+            outgoing.push((target, take_edges(buffer)));
+        }
+    }
+    outgoing
+}
+
+fn take_edges(buffer: &mut EdgeSet) -> Ingest {
+    Ingest::Edges {
+        keys: std::mem::take(&mut buffer.keys),
+        weights: buffer.weights.as_mut().map(std::mem::take),
+        order: buffer.order.as_mut().map(std::mem::take),
+    }
+}
+
+/// Concatenates received edge messages.
+fn gather_edges(received: Vec<Ingest>, weighted: bool) -> EdgeSet {
+    let mut set = EdgeSet {
+        keys: Vec::new(),
+        weights: weighted.then(Vec::new),
+        order: weighted.then(Vec::new),
+    };
+    for record in received {
+        let Ingest::Edges { keys, weights, order } = record else {
+            unreachable!("only edges in an edge round")
+        };
+        set.keys.extend(keys);
+        if let (Some(all), Some(w)) = (&mut set.weights, weights) {
+            all.extend(w);
+        }
+        if let (Some(all), Some(o)) = (&mut set.order, order) {
+            all.extend(o);
+        }
+    }
+    set
+}
+
+/// The global degree arrays and counts from every worker's messages.
+fn merge_degrees(received: Vec<Ingest>, n: usize, weighted: bool) -> Degrees {
+    let mut degrees = Degrees {
+        out_degree: vec![0; n],
+        in_degree: vec![0; n],
+        out_weight: weighted.then(|| vec![0.0; n]),
+        edges_read: 0,
+        edges: 0,
+        self_loops: 0,
+    };
+    for record in received {
+        match record {
+            Ingest::OutDegrees {
+                block,
+                degrees: d,
+                weights,
+            } => {
+                let start = block as usize * BLOCK as usize;
+                degrees.out_degree[start..start + d.len()].copy_from_slice(&d);
+                if let (Some(all), Some(w)) = (&mut degrees.out_weight, weights) {
+                    all[start..start + w.len()].copy_from_slice(&w);
+                }
+            }
+            Ingest::InDegrees { block, counts } => {
+                let start = block as usize * BLOCK as usize;
+                for (slot, c) in degrees.in_degree[start..start + counts.len()].iter_mut().zip(counts) {
+                    *slot += c;
+                }
+            }
+            Ingest::Counts {
+                read,
+                kept,
+                self_loops,
+            } => {
+                degrees.edges_read += read;
+                degrees.edges += kept;
+                degrees.self_loops += self_loops;
+            }
+            _ => unreachable!("only degrees and counts in the degree round"),
+        }
+    }
+    degrees
+}
+
+/// The shards of the partition: built from `edges` (in storage order) for the owned ones,
+/// empty for the others.
+fn build_shards(partition: &Partition, owned: &[usize], edges: EdgeSet, weighted: bool) -> Vec<Shard> {
+    let EdgeSet { keys, weights, .. } = edges;
+    // Storage order puts a shard's edges together only per destination block; split by
+    // source shard, keeping order.
+    let mut per_shard: Vec<(Vec<u64>, Vec<f64>)> = owned.iter().map(|_| (Vec::new(), Vec::new())).collect();
+    for (i, &key) in keys.iter().enumerate() {
+        let shard = partition.shard_of(from_storage_key(key).0);
+        let slot = owned.binary_search(&shard).expect("edges arrive at their shard's owner");
+        per_shard[slot].0.push(key);
+        if let Some(w) = &weights {
+            per_shard[slot].1.push(w[i]);
+        }
+    }
+    drop(keys);
+    let mut built: Vec<Option<Shard>> = per_shard
+        .into_iter()
+        .zip(owned)
+        .map(|((keys, w), &s)| Some(Shard::from_storage_keys(partition.range(s), &keys, weighted.then_some(w))))
+        .collect();
+    (0..partition.shards())
+        .map(|s| match owned.binary_search(&s) {
+            Ok(slot) => built[slot].take().expect("each shard once"),
+            Err(_) => Shard::from_parts(partition.range(s), Vec::new(), Vec::new(), weighted.then(Vec::new)),
+        })
+        .collect()
+}
