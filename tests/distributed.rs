@@ -1,0 +1,342 @@
+//! Distributed runs (`rank --hosts`) on loopback: several real processes of the binary, each
+//! under a deadline, compared byte for byte with a local run of the same shard count; and
+//! the failures a cluster has: a peer killed mid-run, a peer that never starts.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_crawlrank");
+
+/// Ports the OS says are free now (the listeners are closed before the run binds them).
+fn free_ports(count: usize) -> Vec<u16> {
+    let listeners: Vec<TcpListener> = (0..count).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    listeners.iter().map(|l| l.local_addr().unwrap().port()).collect()
+}
+
+fn hosts_file(dir: &Path, processes: usize) -> PathBuf {
+    let path = dir.join(format!("hosts-{processes}-{}", free_ports(1)[0]));
+    let lines: Vec<String> = free_ports(processes)
+        .iter()
+        .map(|p| format!("127.0.0.1:{p}"))
+        .collect();
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+fn spawn(args: &[String]) -> Child {
+    Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for `child` until `deadline`; kills it and fails the test if it is still running.
+fn finish(mut child: Child, deadline: Instant, what: &str) -> (i32, String) {
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut stderr = String::new();
+            child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+            return (status.code().unwrap_or(-1), stderr);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{what} did not finish before its deadline (it hung)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|s| s.to_string()).collect()
+}
+
+/// Runs `processes` × `workers` on loopback, all writing to `out`; asserts every process
+/// exits 0 within 120 s.
+fn run_cluster(inputs: &[&str], out: &Path, processes: usize, workers: usize, extra: &[&str]) {
+    let hosts = hosts_file(out.parent().unwrap(), processes);
+    let children: Vec<Child> = (0..processes)
+        .map(|p| {
+            let mut args = strings(&["rank", "-q", "-o", out.to_str().unwrap()]);
+            args.extend(strings(inputs));
+            args.extend(strings(extra));
+            args.extend(strings(&[
+                "--hosts",
+                hosts.to_str().unwrap(),
+                "--process",
+                &p.to_string(),
+                "--workers",
+                &workers.to_string(),
+                "--connect-timeout",
+                "30",
+            ]));
+            spawn(&args)
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    for (p, child) in children.into_iter().enumerate() {
+        let (code, stderr) = finish(child, deadline, &format!("process {p}"));
+        assert_eq!(code, 0, "process {p} of {processes}×{workers} failed: {stderr}");
+    }
+}
+
+fn run_local(inputs: &[&str], out: &Path, extra: &[&str]) {
+    let mut args = strings(&["rank", "-q", "-o", out.to_str().unwrap()]);
+    args.extend(strings(inputs));
+    args.extend(strings(extra));
+    let (code, stderr) = finish(spawn(&args), Instant::now() + Duration::from_secs(120), "local run");
+    assert_eq!(code, 0, "{stderr}");
+}
+
+/// The part files (decompressed) and top table of a result folder.
+fn result_files(out: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(out.join("ranks"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    for path in names {
+        let bytes = std::fs::read(&path).unwrap();
+        let mut text = Vec::new();
+        if path.extension().is_some_and(|e| e == "gz") {
+            flate2::read::MultiGzDecoder::new(&bytes[..]).read_to_end(&mut text).unwrap();
+        } else {
+            text = bytes;
+        }
+        files.push((path.file_name().unwrap().to_string_lossy().into_owned(), text));
+    }
+    files.push(("top.tsv".to_string(), std::fs::read(out.join("top.tsv")).unwrap()));
+    files
+}
+
+fn assert_same_result(local: &Path, distributed: &Path, what: &str) {
+    let a = result_files(local);
+    let b = result_files(distributed);
+    assert!(a.iter().any(|(n, _)| n == "_SUCCESS"), "the local run succeeded");
+    assert_eq!(
+        a.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        b.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        "{what}: same files"
+    );
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{what}: {name} differs from the local run's");
+    }
+}
+
+/// A skewed random graph split over three inputs (so that processes read different stripes),
+/// with duplicate edges across the files.
+fn split_graph(dir: &Path) -> Vec<String> {
+    let graph = dir.join("graph.tsv");
+    let (code, stderr) = finish(
+        spawn(&strings(&["generate", "rmat", "--scale", "13", "-o", graph.to_str().unwrap()])),
+        Instant::now() + Duration::from_secs(60),
+        "generate",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let text = std::fs::read_to_string(&graph).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let third = lines.len() / 3;
+    let mut names = Vec::new();
+    for (i, chunk) in [&lines[..third + 500], &lines[third..2 * third], &lines[2 * third - 100..]]
+        .iter()
+        .enumerate()
+    {
+        let path = dir.join(format!("part{i}.tsv"));
+        std::fs::write(&path, chunk.join("\n") + "\n").unwrap();
+        names.push(path.to_str().unwrap().to_string());
+    }
+    names
+}
+
+#[test]
+fn one_two_and_three_processes_match_the_local_run_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = split_graph(dir.path());
+    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    let local = dir.path().join("local");
+    run_local(&inputs, &local, &["--shards", "5"]);
+    for (processes, workers) in [(1, 2), (2, 1), (3, 1), (2, 2)] {
+        let out = dir.path().join(format!("d{processes}x{workers}"));
+        run_cluster(&inputs, &out, processes, workers, &["--shards", "5"]);
+        assert_same_result(&local, &out, &format!("{processes}×{workers}"));
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+        let d = &summary["distributed"];
+        assert_eq!(d["hosts"].as_array().unwrap().len(), processes);
+        if processes > 1 {
+            assert!(d["partial_bytes_per_round"].as_f64().unwrap() > 0.0, "{d}");
+        }
+        assert!(
+            !std::fs::read_dir(&out)
+                .unwrap()
+                .any(|e| e.unwrap().file_name().to_string_lossy().starts_with(".crawlrank-staging")),
+            "staging folders are removed"
+        );
+    }
+}
+
+#[test]
+fn url_ids_and_weighted_duplicates_match_the_local_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let urls = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/urls.tsv");
+    // a URL crawl: one process reads it, the other nothing (striping is by file)
+    let local = dir.path().join("local-urls");
+    let urls = urls.to_str().unwrap();
+    run_local(&[urls], &local, &["--shards", "3"]);
+    let out = dir.path().join("d-urls");
+    run_cluster(&[urls], &out, 2, 1, &["--shards", "3"]);
+    assert_same_result(&local, &out, "URL ids");
+
+    // weighted, with the same edge in two files read by different processes: the last
+    // weight in input order wins, as in a local run; one file has an integer-looking id
+    // only, the other strings (auto ids turn all into strings)
+    let a = dir.path().join("a.csv");
+    let b = dir.path().join("b.csv");
+    let c = dir.path().join("c.csv");
+    std::fs::write(&a, "x,y,1.0\ny,z,2.0\nz,x,0.5\n17,x,3\n").unwrap();
+    std::fs::write(&b, "x,y,7.0\nz,17,1.5\ny,x,0.25\n").unwrap();
+    std::fs::write(&c, "5,17,2\n17,5,1\n").unwrap();
+    let inputs = [a.to_str().unwrap(), b.to_str().unwrap(), c.to_str().unwrap()];
+    let local = dir.path().join("local-w");
+    run_local(&inputs, &local, &["--weighted", "--shards", "2", "--compress", "none"]);
+    let out = dir.path().join("d-w");
+    run_cluster(&inputs, &out, 3, 1, &["--weighted", "--shards", "2", "--compress", "none"]);
+    assert_same_result(&local, &out, "weighted duplicates");
+    let multi = dir.path().join("local-m");
+    run_local(&inputs, &multi, &["--weighted", "--multi", "--shards", "2"]);
+    let out = dir.path().join("d-m");
+    run_cluster(&inputs, &out, 2, 1, &["--weighted", "--multi", "--shards", "2"]);
+    assert_same_result(&multi, &out, "weighted parallel edges");
+}
+
+#[test]
+fn a_killed_peer_makes_the_others_fail_and_no_success_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let graph = dir.path().join("g.tsv");
+    let (code, _) = finish(
+        spawn(&strings(&["generate", "rmat", "--scale", "16", "-o", graph.to_str().unwrap()])),
+        Instant::now() + Duration::from_secs(60),
+        "generate",
+    );
+    assert_eq!(code, 0);
+    let out = dir.path().join("out");
+    let hosts = hosts_file(dir.path(), 3);
+    let mut children: Vec<Child> = (0..3)
+        .map(|p| {
+            spawn(&strings(&[
+                "rank",
+                "-q",
+                graph.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+                "--tol",
+                "0",
+                "--max-iter",
+                "1000000",
+                "--hosts",
+                hosts.to_str().unwrap(),
+                "--process",
+                &p.to_string(),
+                "--workers",
+                "1",
+                "--connect-timeout",
+                "20",
+            ]))
+        })
+        .collect();
+    // Let them connect and start iterating (a million rounds take far longer than this).
+    std::thread::sleep(Duration::from_secs(3));
+    for (p, child) in children.iter_mut().enumerate() {
+        assert!(child.try_wait().unwrap().is_none(), "process {p} is still running before the kill");
+    }
+    children[2].kill().unwrap();
+    let killed_at = Instant::now();
+    let _ = children.pop().unwrap().wait();
+    // The connect timeout is 20 s: the others must be gone well within it.
+    let deadline = killed_at + Duration::from_secs(20);
+    for (p, child) in children.into_iter().enumerate() {
+        let (code, stderr) = finish(child, deadline, &format!("surviving process {p}"));
+        assert_ne!(code, 0, "process {p} must fail when a peer dies");
+        assert!(stderr.contains("lost the connection to"), "process {p} says why: {stderr}");
+    }
+    assert!(!out.join("ranks/_SUCCESS").exists(), "no _SUCCESS after a failed run");
+}
+
+#[test]
+fn a_missing_peer_is_named_within_the_connect_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = hosts_file(dir.path(), 2);
+    let second = std::fs::read_to_string(&hosts).unwrap().lines().nth(1).unwrap().to_string();
+    let urls = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/urls.tsv");
+    let out = dir.path().join("out");
+    let started = Instant::now();
+    let child = spawn(&strings(&[
+        "rank",
+        urls.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--hosts",
+        hosts.to_str().unwrap(),
+        "--process",
+        "0",
+        "--workers",
+        "1",
+        "--connect-timeout",
+        "2",
+    ]));
+    let (code, stderr) = finish(child, started + Duration::from_secs(15), "process 0 alone");
+    assert_ne!(code, 0);
+    assert!(stderr.contains(&second), "the error names the missing peer {second}: {stderr}");
+    assert!(started.elapsed() < Duration::from_secs(10), "it gave up near the timeout");
+    assert!(!out.join("ranks/_SUCCESS").exists());
+
+    // and the other side: process 1 with nobody at process 0's address
+    let started = Instant::now();
+    let child = spawn(&strings(&[
+        "rank",
+        urls.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--hosts",
+        hosts.to_str().unwrap(),
+        "--process",
+        "1",
+        "--workers",
+        "1",
+        "--connect-timeout",
+        "2",
+    ]));
+    let (code, stderr) = finish(child, started + Duration::from_secs(15), "process 1 alone");
+    assert_ne!(code, 0);
+    let first = std::fs::read_to_string(&hosts).unwrap().lines().next().unwrap().to_string();
+    assert!(stderr.contains(&first), "the error names the unreachable host {first}: {stderr}");
+}
+
+#[test]
+fn bad_cluster_options_are_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = dir.path().join("hosts");
+    std::fs::write(&hosts, "127.0.0.1:7001\nnot an address\n").unwrap();
+    let urls = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/urls.tsv");
+    let out = dir.path().join("out");
+    let run = |args: &[&str]| {
+        let mut all = strings(&["rank", urls.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+        all.extend(strings(args));
+        finish(spawn(&all), Instant::now() + Duration::from_secs(30), "bad options")
+    };
+    let (code, stderr) = run(&["--hosts", hosts.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains(":2:") && stderr.contains("not an address"), "{stderr}");
+    std::fs::write(&hosts, "127.0.0.1:7001\n127.0.0.1:7002\n").unwrap();
+    let (code, stderr) = run(&["--hosts", hosts.to_str().unwrap(), "--process", "2"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--process 2 is out of range"), "{stderr}");
+    let (code, stderr) = run(&["--hosts", hosts.to_str().unwrap(), "--gexf", "x.gexf"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("export gexf"), "{stderr}");
+}
