@@ -2,138 +2,27 @@
 //! under a deadline, compared byte for byte with a local run of the same shard count; and
 //! the failures a cluster has: a peer killed mid-run, a peer that never starts.
 
-use std::io::Read;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::path::Path;
+use std::process::Child;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_crawlrank");
-
-/// Ports the OS says are free now (the listeners are closed before the run binds them).
-fn free_ports(count: usize) -> Vec<u16> {
-    let listeners: Vec<TcpListener> = (0..count).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
-    listeners.iter().map(|l| l.local_addr().unwrap().port()).collect()
-}
-
-fn hosts_file(dir: &Path, processes: usize) -> PathBuf {
-    let path = dir.join(format!("hosts-{processes}-{}", free_ports(1)[0]));
-    let lines: Vec<String> = free_ports(processes)
-        .iter()
-        .map(|p| format!("127.0.0.1:{p}"))
-        .collect();
-    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-    path
-}
-
-fn spawn(args: &[String]) -> Child {
-    Command::new(BIN)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-/// Waits for `child` until `deadline`; kills it and fails the test if it is still running.
-fn finish(mut child: Child, deadline: Instant, what: &str) -> (i32, String) {
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let mut stderr = String::new();
-            child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-            return (status.code().unwrap_or(-1), stderr);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("{what} did not finish before its deadline (it hung)");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn strings(args: &[&str]) -> Vec<String> {
-    args.iter().map(|s| s.to_string()).collect()
-}
-
-/// Runs `processes` × `workers` on loopback, all writing to `out`; asserts every process
-/// exits 0 within 120 s.
-fn run_cluster(inputs: &[&str], out: &Path, processes: usize, workers: usize, extra: &[&str]) {
-    let hosts = hosts_file(out.parent().unwrap(), processes);
-    let children: Vec<Child> = (0..processes)
-        .map(|p| {
-            let mut args = strings(&["rank", "-q", "-o", out.to_str().unwrap()]);
-            args.extend(strings(inputs));
-            args.extend(strings(extra));
-            args.extend(strings(&[
-                "--hosts",
-                hosts.to_str().unwrap(),
-                "--process",
-                &p.to_string(),
-                "--workers",
-                &workers.to_string(),
-                "--connect-timeout",
-                "30",
-            ]));
-            spawn(&args)
-        })
-        .collect();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    for (p, child) in children.into_iter().enumerate() {
-        let (code, stderr) = finish(child, deadline, &format!("process {p}"));
-        assert_eq!(code, 0, "process {p} of {processes}×{workers} failed: {stderr}");
-    }
-}
-
-fn run_local(inputs: &[&str], out: &Path, extra: &[&str]) {
-    let mut args = strings(&["rank", "-q", "-o", out.to_str().unwrap()]);
-    args.extend(strings(inputs));
-    args.extend(strings(extra));
-    let (code, stderr) = finish(spawn(&args), Instant::now() + Duration::from_secs(120), "local run");
-    assert_eq!(code, 0, "{stderr}");
-}
-
-/// The part files (decompressed) and top table of a result folder.
-fn result_files(out: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files = Vec::new();
-    let mut names: Vec<PathBuf> = std::fs::read_dir(out.join("ranks"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    names.sort();
-    for path in names {
-        let bytes = std::fs::read(&path).unwrap();
-        let mut text = Vec::new();
-        if path.extension().is_some_and(|e| e == "gz") {
-            flate2::read::MultiGzDecoder::new(&bytes[..]).read_to_end(&mut text).unwrap();
-        } else {
-            text = bytes;
-        }
-        files.push((path.file_name().unwrap().to_string_lossy().into_owned(), text));
-    }
-    files.push(("top.tsv".to_string(), std::fs::read(out.join("top.tsv")).unwrap()));
-    files
-}
-
-fn assert_same_result(local: &Path, distributed: &Path, what: &str) {
-    let a = result_files(local);
-    let b = result_files(distributed);
-    assert!(a.iter().any(|(n, _)| n == "_SUCCESS"), "the local run succeeded");
-    assert_eq!(
-        a.iter().map(|f| &f.0).collect::<Vec<_>>(),
-        b.iter().map(|f| &f.0).collect::<Vec<_>>(),
-        "{what}: same files"
-    );
-    for ((name, x), (_, y)) in a.iter().zip(&b) {
-        assert!(x == y, "{what}: {name} differs from the local run's");
-    }
-}
+use common::*;
 
 /// A skewed random graph split over three inputs (so that processes read different stripes),
 /// with duplicate edges across the files.
 fn split_graph(dir: &Path) -> Vec<String> {
     let graph = dir.join("graph.tsv");
     let (code, stderr) = finish(
-        spawn(&strings(&["generate", "rmat", "--scale", "13", "-o", graph.to_str().unwrap()])),
+        spawn(&strings(&[
+            "generate",
+            "rmat",
+            "--scale",
+            "13",
+            "-o",
+            graph.to_str().unwrap(),
+        ])),
         Instant::now() + Duration::from_secs(60),
         "generate",
     );
@@ -142,9 +31,13 @@ fn split_graph(dir: &Path) -> Vec<String> {
     let lines: Vec<&str> = text.lines().collect();
     let third = lines.len() / 3;
     let mut names = Vec::new();
-    for (i, chunk) in [&lines[..third + 500], &lines[third..2 * third], &lines[2 * third - 100..]]
-        .iter()
-        .enumerate()
+    for (i, chunk) in [
+        &lines[..third + 500],
+        &lines[third..2 * third],
+        &lines[2 * third - 100..],
+    ]
+    .iter()
+    .enumerate()
     {
         let path = dir.join(format!("part{i}.tsv"));
         std::fs::write(&path, chunk.join("\n") + "\n").unwrap();
@@ -172,9 +65,11 @@ fn one_two_and_three_processes_match_the_local_run_bit_for_bit() {
             assert!(d["partial_bytes_per_round"].as_f64().unwrap() > 0.0, "{d}");
         }
         assert!(
-            !std::fs::read_dir(&out)
+            !std::fs::read_dir(&out).unwrap().any(|e| e
                 .unwrap()
-                .any(|e| e.unwrap().file_name().to_string_lossy().starts_with(".crawlrank-staging")),
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".crawlrank-staging")),
             "staging folders are removed"
         );
     }
@@ -205,7 +100,13 @@ fn url_ids_and_weighted_duplicates_match_the_local_run() {
     let local = dir.path().join("local-w");
     run_local(&inputs, &local, &["--weighted", "--shards", "2", "--compress", "none"]);
     let out = dir.path().join("d-w");
-    run_cluster(&inputs, &out, 3, 1, &["--weighted", "--shards", "2", "--compress", "none"]);
+    run_cluster(
+        &inputs,
+        &out,
+        3,
+        1,
+        &["--weighted", "--shards", "2", "--compress", "none"],
+    );
     assert_same_result(&local, &out, "weighted duplicates");
     let multi = dir.path().join("local-m");
     run_local(&inputs, &multi, &["--weighted", "--multi", "--shards", "2"]);
@@ -219,7 +120,14 @@ fn a_killed_peer_makes_the_others_fail_and_no_success_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let graph = dir.path().join("g.tsv");
     let (code, _) = finish(
-        spawn(&strings(&["generate", "rmat", "--scale", "16", "-o", graph.to_str().unwrap()])),
+        spawn(&strings(&[
+            "generate",
+            "rmat",
+            "--scale",
+            "16",
+            "-o",
+            graph.to_str().unwrap(),
+        ])),
         Instant::now() + Duration::from_secs(60),
         "generate",
     );
@@ -252,7 +160,10 @@ fn a_killed_peer_makes_the_others_fail_and_no_success_is_written() {
     // Let them connect and start iterating (a million rounds take far longer than this).
     std::thread::sleep(Duration::from_secs(3));
     for (p, child) in children.iter_mut().enumerate() {
-        assert!(child.try_wait().unwrap().is_none(), "process {p} is still running before the kill");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "process {p} is still running before the kill"
+        );
     }
     children[2].kill().unwrap();
     let killed_at = Instant::now();
@@ -262,7 +173,10 @@ fn a_killed_peer_makes_the_others_fail_and_no_success_is_written() {
     for (p, child) in children.into_iter().enumerate() {
         let (code, stderr) = finish(child, deadline, &format!("surviving process {p}"));
         assert_ne!(code, 0, "process {p} must fail when a peer dies");
-        assert!(stderr.contains("lost the connection to"), "process {p} says why: {stderr}");
+        assert!(
+            stderr.contains("lost the connection to"),
+            "process {p} says why: {stderr}"
+        );
     }
     assert!(!out.join("ranks/_SUCCESS").exists(), "no _SUCCESS after a failed run");
 }
@@ -271,7 +185,12 @@ fn a_killed_peer_makes_the_others_fail_and_no_success_is_written() {
 fn a_missing_peer_is_named_within_the_connect_timeout() {
     let dir = tempfile::tempdir().unwrap();
     let hosts = hosts_file(dir.path(), 2);
-    let second = std::fs::read_to_string(&hosts).unwrap().lines().nth(1).unwrap().to_string();
+    let second = std::fs::read_to_string(&hosts)
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .to_string();
     let urls = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/urls.tsv");
     let out = dir.path().join("out");
     let started = Instant::now();
@@ -291,8 +210,14 @@ fn a_missing_peer_is_named_within_the_connect_timeout() {
     ]));
     let (code, stderr) = finish(child, started + Duration::from_secs(15), "process 0 alone");
     assert_ne!(code, 0);
-    assert!(stderr.contains(&second), "the error names the missing peer {second}: {stderr}");
-    assert!(started.elapsed() < Duration::from_secs(10), "it gave up near the timeout");
+    assert!(
+        stderr.contains(&second),
+        "the error names the missing peer {second}: {stderr}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "it gave up near the timeout"
+    );
     assert!(!out.join("ranks/_SUCCESS").exists());
 
     // and the other side: process 1 with nobody at process 0's address
@@ -313,8 +238,16 @@ fn a_missing_peer_is_named_within_the_connect_timeout() {
     ]));
     let (code, stderr) = finish(child, started + Duration::from_secs(15), "process 1 alone");
     assert_ne!(code, 0);
-    let first = std::fs::read_to_string(&hosts).unwrap().lines().next().unwrap().to_string();
-    assert!(stderr.contains(&first), "the error names the unreachable host {first}: {stderr}");
+    let first = std::fs::read_to_string(&hosts)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        stderr.contains(&first),
+        "the error names the unreachable host {first}: {stderr}"
+    );
 }
 
 #[test]

@@ -136,3 +136,37 @@ fn cnr_2000_ranks_the_same_from_every_compression_and_from_stdin_order() {
     rank(&zst, &b, &["--tol", "0", "--max-iter", "30"]);
     assert_eq!(part_bytes(&a), part_bytes(&b));
 }
+
+mod common;
+
+#[test]
+#[ignore = "needs ../shared/data/cnr-2000; .ci/run runs it with --ignored"]
+fn cnr_2000_ranks_bit_identically_on_one_two_and_three_processes() {
+    let data = cnr();
+    let tmp = tempfile::tempdir().unwrap();
+    let el = data.join("cnr-2000.el.gz");
+    let el = el.to_str().unwrap();
+    let local = tmp.path().join("local");
+    common::run_local(&[el], &local, &["--shards", "4"]);
+    for (processes, workers) in [(1, 2), (2, 1)] {
+        let out = tmp.path().join(format!("d{processes}x{workers}"));
+        common::run_cluster(&[el], &out, processes, workers, &["--shards", "4"]);
+        common::assert_same_result(&local, &out, &format!("cnr-2000, {processes}×{workers}"));
+    }
+    // Striped reading: the crawl cut into three files, each read by another process.
+    let text = read_text(&data.join("cnr-2000.el.gz"));
+    let lines: Vec<&str> = text.lines().collect();
+    let third = lines.len().div_ceil(3);
+    let mut parts = Vec::new();
+    for (i, chunk) in lines.chunks(third).enumerate() {
+        let path = tmp.path().join(format!("cnr-{i}.tsv"));
+        std::fs::write(&path, chunk.join("\n") + "\n").unwrap();
+        parts.push(path.to_str().unwrap().to_string());
+    }
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    let local = tmp.path().join("local-split");
+    common::run_local(&parts, &local, &["--shards", "4"]);
+    let out = tmp.path().join("d3x1");
+    common::run_cluster(&parts, &out, 3, 1, &["--shards", "4"]);
+    common::assert_same_result(&local, &out, "cnr-2000 in three files, 3×1");
+}

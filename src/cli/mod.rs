@@ -225,7 +225,7 @@ fn rank_command(
             std::time::Duration::from_secs_f64(a.cluster.connect_timeout),
         )?;
         match pool(Some(workers))?.install(|| crate::distributed::job::run(&job, &cluster))? {
-            crate::distributed::job::ProcessOutcome::Coordinator(outcome) => outcome,
+            crate::distributed::job::ProcessOutcome::Coordinator(outcome) => *outcome,
             crate::distributed::job::ProcessOutcome::Member { part_files, output } => {
                 if !a.input.quiet {
                     writeln!(

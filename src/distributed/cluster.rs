@@ -54,7 +54,12 @@ impl Cluster {
                 ));
             }
             if hosts.iter().any(|h| h == line) {
-                return Err(Error::parse(&name, index as u64 + 1, "this address is listed twice", line.as_bytes()));
+                return Err(Error::parse(
+                    &name,
+                    index as u64 + 1,
+                    "this address is listed twice",
+                    line.as_bytes(),
+                ));
             }
             hosts.push(line.to_string());
         }

@@ -15,10 +15,10 @@ use std::time::Duration;
 
 use timely::ExchangeData;
 use timely::container::CapacityContainerBuilder;
-use timely::dataflow::channels::pact::Exchange as ExchangePact;
-use timely::dataflow::operators::{Operator, Probe};
 use timely::dataflow::ProbeHandle;
+use timely::dataflow::channels::pact::Exchange as ExchangePact;
 use timely::dataflow::operators::vec::input::Handle as InputHandle;
+use timely::dataflow::operators::{Operator, Probe};
 use timely::worker::Worker;
 
 /// A typed all-to-all exchange between the workers of a timely computation.

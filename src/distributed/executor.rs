@@ -39,6 +39,14 @@ pub enum RoundRecord<M, S> {
     States { block: u32, values: Vec<S> },
 }
 
+/// A record with the worker it goes to.
+type Addressed<P> = (
+    usize,
+    RoundRecord<<P as VertexProgram>::Message, <P as VertexProgram>::State>,
+);
+/// Received partial sums by destination block: (shard, values).
+type PartialsByBlock<M> = BTreeMap<u32, Vec<(u32, Vec<M>)>>;
+
 /// Bytes a worker sent in the rounds (payload: the values, not timely's framing).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Traffic {
@@ -113,7 +121,7 @@ where
         }
         // combine: one partial vector per (owned shard, destination block)
         let messages_ref: &[P::Message] = &messages;
-        let partials: Vec<(usize, RoundRecord<P::Message, P::State>)> = work
+        let partials: Vec<Addressed<P>> = work
             .par_iter()
             .map(|&(s, b)| {
                 let shard = &graph.shards[s];
@@ -148,7 +156,7 @@ where
         let received = exchange.round(worker, partials);
 
         // reduce in shard order and apply, for the blocks this worker owns
-        let mut by_block: BTreeMap<u32, Vec<(u32, Vec<P::Message>)>> = BTreeMap::new();
+        let mut by_block: PartialsByBlock<P::Message> = BTreeMap::new();
         for record in received {
             if let RoundRecord::Partial { block, shard, values } = record {
                 by_block.entry(block).or_default().push((shard, values));

@@ -114,7 +114,7 @@ impl Place {
 
     /// Whether this worker merges its process's tables.
     pub fn is_leader(&self) -> bool {
-        self.index % self.per_process == 0
+        self.index.is_multiple_of(self.per_process)
     }
 }
 
@@ -155,9 +155,16 @@ pub fn ingest(
     let mut collector = EdgeCollector::new(options.ids, weighted);
     let mut reports = Vec::new();
     let mut ends = Vec::new(); // (input index, collector length after it)
-    for (i, file) in inputs.iter().enumerate().filter(|(i, _)| i % place.workers == place.index) {
+    for (i, file) in inputs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % place.workers == place.index)
+    {
         let mut report = read_inputs(std::slice::from_ref(file), &options.parse, &mut collector, &Silent)?;
-        reports.push((i as u32, serde_json::to_string(&report.remove(0)).expect("a report serializes")));
+        reports.push((
+            i as u32,
+            serde_json::to_string(&report.remove(0)).expect("a report serializes"),
+        ));
         ends.push((i as u64, collector.len() as u64));
     }
     let read_seconds = started.elapsed().as_secs_f64();
@@ -363,7 +370,10 @@ fn label_batches(table: &NodeTable) -> Vec<Ingest> {
                 let to = ends[end_string - 1];
                 out.push(Ingest::TextLabels {
                     bytes: bytes[from..to].to_vec(),
-                    ends: ends[start_string..end_string].iter().map(|&e| (e - from) as u64).collect(),
+                    ends: ends[start_string..end_string]
+                        .iter()
+                        .map(|&e| (e - from) as u64)
+                        .collect(),
                 });
                 start_string = end_string;
             }
@@ -405,7 +415,8 @@ fn merge_tables(ints: Vec<Vec<u64>>, texts: Vec<(Vec<u8>, Vec<u64>)>) -> NodeTab
 
 /// The global id of every local id (local tables are sorted, so are the global ones).
 fn global_ids(local: &NodeTable, global: &NodeTable) -> Vec<u32> {
-    let position = |found: std::result::Result<usize, usize>| found.expect("every local id is in the global table") as u32;
+    let position =
+        |found: std::result::Result<usize, usize>| found.expect("every local id is in the global table") as u32;
     match (local, global) {
         (NodeTable::Int(l), NodeTable::Int(g)) => l.par_iter().map(|v| position(g.binary_search(v))).collect(),
         (NodeTable::Int(l), NodeTable::String(g)) => l
@@ -589,11 +600,7 @@ fn merge_degrees(received: Vec<Ingest>, n: usize, weighted: bool) -> Degrees {
                     *slot += c;
                 }
             }
-            Ingest::Counts {
-                read,
-                kept,
-                self_loops,
-            } => {
+            Ingest::Counts { read, kept, self_loops } => {
                 degrees.edges_read += read;
                 degrees.edges += kept;
                 degrees.self_loops += self_loops;
@@ -613,7 +620,9 @@ fn build_shards(partition: &Partition, owned: &[usize], edges: EdgeSet, weighted
     let mut per_shard: Vec<(Vec<u64>, Vec<f64>)> = owned.iter().map(|_| (Vec::new(), Vec::new())).collect();
     for (i, &key) in keys.iter().enumerate() {
         let shard = partition.shard_of(from_storage_key(key).0);
-        let slot = owned.binary_search(&shard).expect("edges arrive at their shard's owner");
+        let slot = owned
+            .binary_search(&shard)
+            .expect("edges arrive at their shard's owner");
         per_shard[slot].0.push(key);
         if let Some(w) = &weights {
             per_shard[slot].1.push(w[i]);
@@ -623,7 +632,13 @@ fn build_shards(partition: &Partition, owned: &[usize], edges: EdgeSet, weighted
     let mut built: Vec<Option<Shard>> = per_shard
         .into_iter()
         .zip(owned)
-        .map(|((keys, w), &s)| Some(Shard::from_storage_keys(partition.range(s), &keys, weighted.then_some(w))))
+        .map(|((keys, w), &s)| {
+            Some(Shard::from_storage_keys(
+                partition.range(s),
+                &keys,
+                weighted.then_some(w),
+            ))
+        })
         .collect();
     (0..partition.shards())
         .map(|s| match owned.binary_search(&s) {

@@ -37,7 +37,7 @@ const PROCESS_ZERO_ENTRIES: &[&str] = &["top.tsv", "summary.json", "plots", "rep
 /// What a process of a distributed run reports.
 pub enum ProcessOutcome {
     /// Process 0: the whole run's summary and top rows.
-    Coordinator(RankOutcome),
+    Coordinator(Box<RankOutcome>),
     /// Another process: how many part files it wrote, and where.
     Member { part_files: usize, output: PathBuf },
 }
@@ -120,7 +120,7 @@ pub fn run(job: &RankJob, cluster: &Cluster) -> Result<ProcessOutcome> {
 /// What one worker returns.
 enum WorkerOutcome {
     /// Worker 0: the run's outcome.
-    Coordinator(RankOutcome),
+    Coordinator(Box<RankOutcome>),
     /// Any other worker: the number of part files it wrote.
     Parts(usize),
 }
@@ -253,7 +253,7 @@ fn worker_main(
         let success = ranks.join(SUCCESS);
         fs::write(&success, b"").map_err(|e| Error::io(&success, e))?;
         let (summary, top) = outcome.take().expect("the coordinator has the summary");
-        return Ok(WorkerOutcome::Coordinator(RankOutcome { summary, top }));
+        return Ok(WorkerOutcome::Coordinator(Box::new(RankOutcome { summary, top })));
     }
     Ok(WorkerOutcome::Parts(loaded.owned.len()))
 }
@@ -302,6 +302,7 @@ fn fingerprint(job: &RankJob, cluster: &Cluster) -> u64 {
         cluster.workers,
     );
     // FNV-1a: stable across processes and builds, unlike the standard hasher's seed.
-    text.bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }

@@ -11,6 +11,6 @@
 
 pub mod cluster;
 pub mod exchange;
-pub mod ingest;
 pub mod executor;
+pub mod ingest;
 pub mod job;

@@ -1,0 +1,128 @@
+//! Helpers for tests that run crawlrank clusters on loopback: free ports, hosts files,
+//! processes under a deadline, and byte-for-byte comparison of result folders.
+#![allow(dead_code)] // each test file uses a different subset
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_crawlrank");
+
+/// Ports the OS says are free now (the listeners are closed before the run binds them).
+pub fn free_ports(count: usize) -> Vec<u16> {
+    let listeners: Vec<TcpListener> = (0..count).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    listeners.iter().map(|l| l.local_addr().unwrap().port()).collect()
+}
+
+pub fn hosts_file(dir: &Path, processes: usize) -> PathBuf {
+    let path = dir.join(format!("hosts-{processes}-{}", free_ports(1)[0]));
+    let lines: Vec<String> = free_ports(processes).iter().map(|p| format!("127.0.0.1:{p}")).collect();
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+pub fn spawn(args: &[String]) -> Child {
+    Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for `child` until `deadline`; kills it and fails the test if it is still running.
+pub fn finish(mut child: Child, deadline: Instant, what: &str) -> (i32, String) {
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut stderr = String::new();
+            child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+            return (status.code().unwrap_or(-1), stderr);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{what} did not finish before its deadline (it hung)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+pub fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|s| s.to_string()).collect()
+}
+
+/// Runs `processes` × `workers` on loopback, all writing to `out`; asserts every process
+/// exits 0 within 120 s.
+pub fn run_cluster(inputs: &[&str], out: &Path, processes: usize, workers: usize, extra: &[&str]) {
+    let hosts = hosts_file(out.parent().unwrap(), processes);
+    let children: Vec<Child> = (0..processes)
+        .map(|p| {
+            let mut args = strings(&["rank", "-q", "-o", out.to_str().unwrap()]);
+            args.extend(strings(inputs));
+            args.extend(strings(extra));
+            args.extend(strings(&[
+                "--hosts",
+                hosts.to_str().unwrap(),
+                "--process",
+                &p.to_string(),
+                "--workers",
+                &workers.to_string(),
+                "--connect-timeout",
+                "30",
+            ]));
+            spawn(&args)
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    for (p, child) in children.into_iter().enumerate() {
+        let (code, stderr) = finish(child, deadline, &format!("process {p}"));
+        assert_eq!(code, 0, "process {p} of {processes}×{workers} failed: {stderr}");
+    }
+}
+
+pub fn run_local(inputs: &[&str], out: &Path, extra: &[&str]) {
+    let mut args = strings(&["rank", "-q", "-o", out.to_str().unwrap()]);
+    args.extend(strings(inputs));
+    args.extend(strings(extra));
+    let (code, stderr) = finish(spawn(&args), Instant::now() + Duration::from_secs(120), "local run");
+    assert_eq!(code, 0, "{stderr}");
+}
+
+/// The part files (decompressed) and top table of a result folder.
+pub fn result_files(out: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(out.join("ranks"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    for path in names {
+        let bytes = std::fs::read(&path).unwrap();
+        let mut text = Vec::new();
+        if path.extension().is_some_and(|e| e == "gz") {
+            flate2::read::MultiGzDecoder::new(&bytes[..])
+                .read_to_end(&mut text)
+                .unwrap();
+        } else {
+            text = bytes;
+        }
+        files.push((path.file_name().unwrap().to_string_lossy().into_owned(), text));
+    }
+    files.push(("top.tsv".to_string(), std::fs::read(out.join("top.tsv")).unwrap()));
+    files
+}
+
+pub fn assert_same_result(local: &Path, distributed: &Path, what: &str) {
+    let a = result_files(local);
+    let b = result_files(distributed);
+    assert!(a.iter().any(|(n, _)| n == "_SUCCESS"), "the local run succeeded");
+    assert_eq!(
+        a.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        b.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        "{what}: same files"
+    );
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{what}: {name} differs from the local run's");
+    }
+}
