@@ -273,3 +273,50 @@ fn bad_cluster_options_are_refused_clearly() {
     assert_eq!(code, 2);
     assert!(stderr.contains("export gexf"), "{stderr}");
 }
+
+#[test]
+fn a_bad_line_in_one_stripe_fails_every_process_with_its_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.tsv");
+    let bad = dir.path().join("bad.tsv");
+    std::fs::write(&good, "1 2\n2 3\n3 1\n").unwrap();
+    std::fs::write(&bad, "4 5\n5 six seven eight\n").unwrap();
+    let out = dir.path().join("out");
+    let hosts = hosts_file(dir.path(), 2);
+    let children: Vec<Child> = (0..2)
+        .map(|p| {
+            spawn(&strings(&[
+                "rank",
+                good.to_str().unwrap(),
+                bad.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+                "--ids",
+                "int",
+                "--hosts",
+                hosts.to_str().unwrap(),
+                "--process",
+                &p.to_string(),
+                "--workers",
+                "1",
+                "--connect-timeout",
+                "20",
+            ]))
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let results: Vec<(i32, String)> = children
+        .into_iter()
+        .enumerate()
+        .map(|(p, c)| finish(c, deadline, &format!("process {p}")))
+        .collect();
+    // process 1 reads bad.tsv (input 1 of 2)
+    assert_eq!(results[1].0, 2, "{}", results[1].1);
+    assert!(
+        results[1].1.contains("bad.tsv:2") && results[1].1.contains("six"),
+        "names file, line and text: {}",
+        results[1].1
+    );
+    assert_ne!(results[0].0, 0, "process 0 cannot finish without process 1");
+    assert!(!out.join("ranks/_SUCCESS").exists());
+}
