@@ -69,7 +69,7 @@ fn one_two_and_three_processes_match_the_local_run_bit_for_bit() {
                 .unwrap()
                 .file_name()
                 .to_string_lossy()
-                .starts_with(".crawlrank-staging")),
+                .starts_with(".crawlrank-")),
             "staging folders are removed"
         );
     }
@@ -86,6 +86,15 @@ fn url_ids_and_weighted_duplicates_match_the_local_run() {
     let out = dir.path().join("d-urls");
     run_cluster(&[urls], &out, 2, 1, &["--shards", "3"]);
     assert_same_result(&local, &out, "URL ids");
+    // integer-looking ids read as strings, one process reading nothing
+    let ints = dir.path().join("ints.tsv");
+    std::fs::write(&ints, "10 9\n9 100\n100 10\n2 10\n").unwrap();
+    let ints = ints.to_str().unwrap();
+    let local = dir.path().join("local-strings");
+    run_local(&[ints], &local, &["--ids", "string", "--compress", "none"]);
+    let out = dir.path().join("d-strings");
+    run_cluster(&[ints], &out, 2, 1, &["--ids", "string", "--compress", "none"]);
+    assert_same_result(&local, &out, "--ids string");
 
     // weighted, with the same edge in two files read by different processes: the last
     // weight in input order wins, as in a local run; one file has an integer-looking id

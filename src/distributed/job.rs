@@ -61,7 +61,13 @@ pub fn run(job: &RankJob, cluster: &Cluster) -> Result<ProcessOutcome> {
         return Err(Error::Config("--shards must be at least 1".to_string()));
     }
     let fingerprint = fingerprint(job, cluster);
-    let staging = Arc::new(Staging::create(&job.output)?);
+    // One staging folder per process index: a rerun of process I replaces what an earlier,
+    // failed process I left, and no process touches another's (their ids are not comparable
+    // across machines).
+    let staging = Arc::new(Staging::create_named(
+        &job.output,
+        &format!(".crawlrank-process-{}", cluster.process),
+    )?);
     cluster::remove_on_failure(staging.path().to_path_buf());
     cluster::install_panic_hook(cluster.hosts.clone());
 

@@ -60,7 +60,15 @@ impl Staging {
     pub fn create(target: &Path) -> Result<Staging> {
         fs::create_dir_all(target).map_err(|e| Error::io(target, e))?;
         remove_abandoned(target);
-        let staging = target.join(format!(".crawlrank-staging-{}", std::process::id()));
+        Staging::create_named(target, &format!(".crawlrank-staging-{}", std::process::id()))
+    }
+
+    /// Prepares to write into `target` through the staging folder `name` (removed first if
+    /// it exists). Distributed runs name theirs by process index: on a folder shared between
+    /// machines, a process id says nothing about another machine's processes.
+    pub fn create_named(target: &Path, name: &str) -> Result<Staging> {
+        fs::create_dir_all(target).map_err(|e| Error::io(target, e))?;
+        let staging = target.join(name);
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
         }
