@@ -74,6 +74,7 @@ pub fn export_gexf(job: &ExportGexfJob, progress: &dyn Progress) -> Result<GexfR
         build: BuildOptions {
             multi: run.load.multi,
             shards: Some(run.load.shards),
+            general_path: false,
         },
     };
     let loaded = load(&inputs, &options, progress)?;

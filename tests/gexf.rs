@@ -24,6 +24,7 @@ fn ranked_graph(edges: &[(&str, &str)]) -> (crawlrank::graph::ShardedGraph, craw
         &BuildOptions {
             multi: false,
             shards: Some(1),
+            ..Default::default()
         },
     );
     let ranks = crawlrank::algo::pagerank(&graph, &Default::default(), None, &mut |_| {})

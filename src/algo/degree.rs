@@ -44,7 +44,16 @@ mod tests {
     fn counts_match_the_builder() {
         let keys: Vec<u64> = (0..2000u32).map(|i| pack(i * 31 % 97, i * i % 97)).collect();
         for multi in [false, true] {
-            let g = build(keys.clone(), None, 97, &BuildOptions { multi, shards: Some(3) });
+            let g = build(
+                keys.clone(),
+                None,
+                97,
+                &BuildOptions {
+                    multi,
+                    shards: Some(3),
+                    ..Default::default()
+                },
+            );
             let stop = StopRule {
                 tolerance: 0.0,
                 max_iterations: 1,

@@ -341,6 +341,7 @@ mod tests {
             &BuildOptions {
                 multi: true,
                 shards: Some(shards),
+                general_path: false,
             },
         )
     }

@@ -132,6 +132,7 @@ fn load_options(a: &InputArgs) -> LoadOptions {
         build: BuildOptions {
             multi: a.multi,
             shards: a.shards,
+            general_path: false,
         },
     }
 }

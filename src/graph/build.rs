@@ -24,6 +24,9 @@ pub struct BuildOptions {
     /// Number of shards; `None` chooses it from the edge count
     /// ([`default_shard_count`]).
     pub shards: Option<usize>,
+    /// Always take the general (sort) path, also for unweighted graphs that the counting
+    /// sort into cells would build (tests compare the two).
+    pub general_path: bool,
 }
 
 /// Builds the sharded graph of `nodes` nodes from packed edge keys (see
@@ -32,6 +35,12 @@ pub struct BuildOptions {
 /// Duplicates collapse unless `multi`; with weights, the last occurrence's weight wins, as
 /// when networkx adds the same edge twice to a `DiGraph`.
 pub fn build(mut keys: Vec<u64>, weights: Option<Vec<f64>>, nodes: u32, options: &BuildOptions) -> ShardedGraph {
+    if weights.is_none() && !options.general_path {
+        match super::bucket::build_by_cells(keys, nodes, options) {
+            Ok(graph) => return graph,
+            Err(given_back) => keys = given_back,
+        }
+    }
     let edges_read = keys.len() as u64;
     keys.par_iter_mut().for_each(|k| {
         let (s, t) = unpack(*k);
@@ -276,6 +285,7 @@ mod tests {
         let options = BuildOptions {
             multi: true,
             shards: None,
+            general_path: false,
         };
         let g = build(keys(&[(0, 1), (0, 1), (1, 0)]), None, 2, &options);
         assert_eq!(g.stats.edges, 3);
@@ -307,6 +317,7 @@ mod tests {
                 &BuildOptions {
                     multi: false,
                     shards: Some(shards),
+                    general_path: false,
                 },
             );
             assert_eq!(g.shards.len(), shards);
@@ -345,6 +356,7 @@ mod tests {
                             &BuildOptions {
                                 multi: false,
                                 shards: Some(shards),
+                                general_path: false,
                             },
                         )
                     });

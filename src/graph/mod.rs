@@ -4,6 +4,7 @@
 //! [`collect`] turns parsed edges into dense ids; [`build()`] sorts, deduplicates and shards
 //! them; [`ids`] maps dense ids back to the user's.
 
+pub mod bucket;
 pub mod build;
 pub mod collect;
 pub mod ids;
@@ -40,7 +41,7 @@ pub struct GraphStats {
 }
 
 /// A graph split into shards by source range.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ShardedGraph {
     /// Who owns which source range.
     pub partition: Partition,

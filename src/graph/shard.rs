@@ -28,7 +28,7 @@ pub struct Cell {
 }
 
 /// The edges of one source range, in cells.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Shard {
     /// The source ids this shard owns.
     pub source_range: Range<u32>,

@@ -220,7 +220,16 @@ mod tests {
 
     fn graph(edges: &[(u32, u32)], n: u32, multi: bool) -> crate::graph::ShardedGraph {
         let keys = edges.iter().map(|&(s, t)| pack(s, t)).collect();
-        build(keys, None, n, &BuildOptions { multi, shards: Some(2) })
+        build(
+            keys,
+            None,
+            n,
+            &BuildOptions {
+                multi,
+                shards: Some(2),
+                ..Default::default()
+            },
+        )
     }
 
     #[test]
