@@ -110,12 +110,12 @@ pub fn build_by_cells(keys: Vec<u64>, nodes: u32, options: &BuildOptions) -> Res
         .map(|(db, ((row, in_block), kept_row))| {
             let mut self_loops = 0u64;
             let row_start = cell_start[db * blocks];
-            for sb in 0..blocks {
+            for (sb, kept_cell) in kept_row.iter_mut().enumerate() {
                 let c = db * blocks + sb;
                 let cell = &mut row[cell_start[c] - row_start..cell_start[c + 1] - row_start];
                 cell.sort_unstable();
                 let len = if options.multi { cell.len() } else { dedup_sorted(cell) };
-                kept_row[sb] = len as u32;
+                *kept_cell = len as u32;
                 for &e in &cell[..len] {
                     let (dof, so) = (e >> 16, e & 0xFFFF);
                     let source = ((sb as u32) << BLOCK_BITS) | so;
