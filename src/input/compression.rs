@@ -40,8 +40,11 @@ impl Compression {
 
 /// Size of the blocks handed from the decoding thread to the parser.
 const BLOCK: usize = 1 << 20;
-/// Blocks in flight between the decoding thread and the parser.
-const BLOCKS_IN_FLIGHT: usize = 4;
+/// Blocks in flight between the decoding thread and the parser: more than the parallel
+/// parser takes in one batch (16 MiB with 2 threads), so that the decoder keeps decoding
+/// while a batch is parsed instead of stopping after a few blocks (with 4 blocks, gzip input
+/// was read at 66 % of the speed of decoding alone).
+const BLOCKS_IN_FLIGHT: usize = 48;
 
 /// Wraps `raw` in the decoder its first bytes call for.
 ///
