@@ -14,19 +14,7 @@ use common::*;
 /// with duplicate edges across the files.
 fn split_graph(dir: &Path) -> Vec<String> {
     let graph = dir.join("graph.tsv");
-    let (code, stderr) = finish(
-        spawn(&strings(&[
-            "generate",
-            "rmat",
-            "--scale",
-            "13",
-            "-o",
-            graph.to_str().unwrap(),
-        ])),
-        Instant::now() + Duration::from_secs(60),
-        "generate",
-    );
-    assert_eq!(code, 0, "{stderr}");
+    generate_rmat(&graph, 13);
     let text = std::fs::read_to_string(&graph).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     let third = lines.len() / 3;
@@ -128,25 +116,12 @@ fn url_ids_and_weighted_duplicates_match_the_local_run() {
 fn a_killed_peer_makes_the_others_fail_and_no_success_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let graph = dir.path().join("g.tsv");
-    let (code, _) = finish(
-        spawn(&strings(&[
-            "generate",
-            "rmat",
-            "--scale",
-            "16",
-            "-o",
-            graph.to_str().unwrap(),
-        ])),
-        Instant::now() + Duration::from_secs(60),
-        "generate",
-    );
-    assert_eq!(code, 0);
+    generate_rmat(&graph, 16);
     let out = dir.path().join("out");
     let hosts = hosts_file(dir.path(), 3);
     let mut children: Vec<Child> = (0..3)
         .map(|p| {
-            spawn(&strings(&[
-                "rank",
+            let args = [
                 "-q",
                 graph.to_str().unwrap(),
                 "-o",
@@ -155,15 +130,8 @@ fn a_killed_peer_makes_the_others_fail_and_no_success_is_written() {
                 "0",
                 "--max-iter",
                 "1000000",
-                "--hosts",
-                hosts.to_str().unwrap(),
-                "--process",
-                &p.to_string(),
-                "--workers",
-                "1",
-                "--connect-timeout",
-                "20",
-            ]))
+            ];
+            spawn_member(&args, &hosts, p, 1, 20)
         })
         .collect();
     // Let them connect and start iterating (a million rounds take far longer than this).
@@ -202,21 +170,9 @@ fn a_missing_peer_is_named_within_the_connect_timeout() {
         .to_string();
     let urls = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/urls.tsv");
     let out = dir.path().join("out");
+    let args = [urls.to_str().unwrap(), "-o", out.to_str().unwrap()];
     let started = Instant::now();
-    let child = spawn(&strings(&[
-        "rank",
-        urls.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--hosts",
-        hosts.to_str().unwrap(),
-        "--process",
-        "0",
-        "--workers",
-        "1",
-        "--connect-timeout",
-        "2",
-    ]));
+    let child = spawn_member(&args, &hosts, 0, 1, 2);
     let (code, stderr) = finish(child, started + Duration::from_secs(15), "process 0 alone");
     assert_ne!(code, 0);
     assert!(
@@ -231,20 +187,7 @@ fn a_missing_peer_is_named_within_the_connect_timeout() {
 
     // and the other side: process 1 with nobody at process 0's address
     let started = Instant::now();
-    let child = spawn(&strings(&[
-        "rank",
-        urls.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--hosts",
-        hosts.to_str().unwrap(),
-        "--process",
-        "1",
-        "--workers",
-        "1",
-        "--connect-timeout",
-        "2",
-    ]));
+    let child = spawn_member(&args, &hosts, 1, 1, 2);
     let (code, stderr) = finish(child, started + Duration::from_secs(15), "process 1 alone");
     assert_ne!(code, 0);
     let first = std::fs::read_to_string(&hosts)
@@ -294,23 +237,15 @@ fn a_bad_line_in_one_stripe_fails_every_process_with_its_location() {
     let hosts = hosts_file(dir.path(), 2);
     let children: Vec<Child> = (0..2)
         .map(|p| {
-            spawn(&strings(&[
-                "rank",
+            let args = [
                 good.to_str().unwrap(),
                 bad.to_str().unwrap(),
                 "-o",
                 out.to_str().unwrap(),
                 "--ids",
                 "int",
-                "--hosts",
-                hosts.to_str().unwrap(),
-                "--process",
-                &p.to_string(),
-                "--workers",
-                "1",
-                "--connect-timeout",
-                "20",
-            ]))
+            ];
+            spawn_member(&args, &hosts, p, 1, 20)
         })
         .collect();
     let deadline = Instant::now() + Duration::from_secs(30);

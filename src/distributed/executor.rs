@@ -16,7 +16,6 @@
 //! count.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -44,8 +43,10 @@ type Addressed<P> = (
     usize,
     RoundRecord<<P as VertexProgram>::Message, <P as VertexProgram>::State>,
 );
-/// Received partial sums by destination block: (shard, values).
-type PartialsByBlock<M> = BTreeMap<u32, Vec<(u32, Vec<M>)>>;
+/// One block's received partial sums: (shard, values).
+type Partials<M> = Vec<(u32, Vec<M>)>;
+/// Received partial sums by destination block.
+type PartialsByBlock<M> = BTreeMap<u32, Partials<M>>;
 
 /// Bytes a worker sent in the rounds (payload: the values, not timely's framing).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -95,8 +96,7 @@ where
     let blocks = n.div_ceil(DESTINATION_BLOCK as usize);
     let mut states = initial;
     let mut messages: Vec<P::Message> = vec![program.identity(); n];
-    let mut iterations = Vec::new();
-    let mut converged = false;
+    let mut next = states.clone();
     let mut traffic = Traffic::default();
     let state_size = std::mem::size_of::<P::State>() as u64;
     let message_size = std::mem::size_of::<P::Message>() as u64;
@@ -106,8 +106,7 @@ where
         .flat_map(|&s| (0..blocks).map(move |b| (s, b)))
         .filter(|&(s, b)| graph.shards[s].cells_into(b as u32).next().is_some())
         .collect();
-    for iteration in 1..=stop.max_iterations {
-        let started = Instant::now();
+    let (iterations, converged) = crate::engine::iterate(stop, observer, || {
         let round = program.begin_round(graph, &states);
         // map, for the sources this worker's shards read
         for &s in owned {
@@ -162,13 +161,15 @@ where
                 by_block.entry(block).or_default().push((shard, values));
             }
         }
-        let mine: Vec<usize> = (place.index..blocks).step_by(place.workers).collect();
+        let mine: Vec<(usize, Partials<P::Message>)> = (place.index..blocks)
+            .step_by(place.workers)
+            .map(|b| (b, by_block.remove(&(b as u32)).unwrap_or_default()))
+            .collect();
         let new_blocks: Vec<(usize, Vec<P::State>)> = mine
             .into_par_iter()
-            .map(|b| {
+            .map(|(b, mut parts)| {
                 let first = b * DESTINATION_BLOCK as usize;
                 let len = (n - first).min(DESTINATION_BLOCK as usize);
-                let mut parts = by_block.get(&(b as u32)).map(Vec::as_slice).unwrap_or(&[]).to_vec();
                 parts.sort_by_key(|p| p.0);
                 let mut parts = parts.into_iter();
                 let mut reduced = match parts.next() {
@@ -206,7 +207,6 @@ where
             }
         }
         let received = exchange.round(worker, outgoing);
-        let mut next = states.clone();
         let mut seen = 0;
         for record in received {
             if let RoundRecord::States { block, values } = record {
@@ -228,21 +228,10 @@ where
                 change
             })
             .collect();
-        let change: f64 = changes.iter().sum();
-        states = next;
+        std::mem::swap(&mut states, &mut next);
         traffic.rounds += 1;
-        let report = IterationReport {
-            iteration,
-            change,
-            seconds: started.elapsed().as_secs_f64(),
-        };
-        observer(&report);
-        iterations.push(report);
-        if change < stop.tolerance {
-            converged = true;
-            break;
-        }
-    }
+        changes.iter().sum()
+    });
     (
         Outcome {
             states,

@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::graph::collect::{pack, unpack};
 use crate::graph::ids::StringTable;
 use crate::graph::shard::{from_storage_key, storage_key};
-use crate::graph::{EdgeCollector, GraphStats, NodeTable, Shard, ShardedGraph};
+use crate::graph::{EdgeCollector, EdgeCounts, NodeTable, Shard, ShardedGraph};
 use crate::input::{FileReport, InputFile, read_inputs};
 use crate::partition::{BLOCK, BLOCK_BITS, Partition, default_shard_count};
 use crate::progress::Silent;
@@ -317,25 +317,19 @@ pub fn ingest(
         .collect();
     let shards = build_shards(&partition, &owned, edges, weighted);
 
-    let out_weight = degrees.out_weight.clone();
-    let mut graph = ShardedGraph {
+    let graph = ShardedGraph::assemble(
         partition,
         shards,
-        out_degree: degrees.out_degree.clone(),
-        in_degree: degrees.in_degree.clone(),
-        out_weight,
-        stats: GraphStats {
-            nodes: n as u64,
-            edges: degrees.edges,
-            edges_read: degrees.edges_read,
-            duplicate_edges: degrees.edges_read - degrees.edges,
+        degrees.out_degree.clone(),
+        degrees.in_degree.clone(),
+        degrees.out_weight.clone(),
+        EdgeCounts {
+            read: degrees.edges_read,
+            kept: degrees.edges,
             self_loops: degrees.self_loops,
-            dangling_nodes: 0,
-            multi: options.build.multi,
-            weighted,
         },
-    };
-    graph.stats.dangling_nodes = (0..n as u32).filter(|&v| graph.is_dangling(v)).count() as u64;
+        options.build.multi,
+    );
     files.sort_by_key(|f| f.0);
     let files = files
         .into_iter()
@@ -413,42 +407,23 @@ fn merge_tables(ints: Vec<Vec<u64>>, texts: Vec<(Vec<u8>, Vec<u64>)>) -> NodeTab
     NodeTable::String(table)
 }
 
-/// The global id of every local id (local tables are sorted, so are the global ones).
+/// The global id of every local id.
 fn global_ids(local: &NodeTable, global: &NodeTable) -> Vec<u32> {
-    let position =
-        |found: std::result::Result<usize, usize>| found.expect("every local id is in the global table") as u32;
+    let found = |id: Option<u32>| id.expect("every local id is in the global table");
     match (local, global) {
-        (NodeTable::Int(l), NodeTable::Int(g)) => l.par_iter().map(|v| position(g.binary_search(v))).collect(),
-        (NodeTable::Int(l), NodeTable::String(g)) => l
+        (NodeTable::Int(l), NodeTable::Int(g)) => l
             .par_iter()
-            .map(|v| {
-                let text = itoa::Buffer::new().format(*v).as_bytes().to_vec();
-                position(search_strings(g, &text))
+            .map(|v| found(g.binary_search(v).ok().map(|i| i as u32)))
+            .collect(),
+        _ => (0..local.len() as u32)
+            .into_par_iter()
+            .map_init(Vec::new, |label, i| {
+                label.clear();
+                local.write_label(i, label);
+                found(global.lookup(label))
             })
             .collect(),
-        (NodeTable::String(l), NodeTable::String(g)) => (0..l.len())
-            .into_par_iter()
-            .map(|i| position(search_strings(g, l.get(i))))
-            .collect(),
-        // A worker that read nothing in string mode: nothing to rename.
-        (NodeTable::String(l), NodeTable::Int(_)) => {
-            assert!(l.is_empty(), "string ids make the global table strings");
-            Vec::new()
-        }
     }
-}
-
-fn search_strings(table: &StringTable, key: &[u8]) -> std::result::Result<usize, usize> {
-    let (mut low, mut high) = (0, table.len());
-    while low < high {
-        let mid = (low + high) / 2;
-        match table.get(mid).cmp(key) {
-            std::cmp::Ordering::Less => low = mid + 1,
-            std::cmp::Ordering::Greater => high = mid,
-            std::cmp::Ordering::Equal => return Ok(mid),
-        }
-    }
-    Err(low)
 }
 
 /// Edges with their weights and input order, as one worker holds them.

@@ -5,8 +5,6 @@
 //! combines each shard's run into the block's partial sums, which stay in cache. No locks,
 //! no atomics, no allocation per edge; the thread count changes speed, never results.
 
-use std::time::Instant;
-
 use rayon::prelude::*;
 
 use super::{IterationReport, Outcome, StopRule, VertexProgram};
@@ -35,24 +33,11 @@ impl LocalExecutor {
         let mut states = initial;
         let mut next = states.clone();
         let mut messages: Vec<P::Message> = vec![program.identity(); states.len()];
-        let mut iterations = Vec::new();
-        let mut converged = false;
-        for iteration in 1..=stop.max_iterations {
-            let started = Instant::now();
+        let (iterations, converged) = super::iterate(stop, observer, || {
             let change = self.round(graph, program, &states, &mut messages, &mut next);
             std::mem::swap(&mut states, &mut next);
-            let report = IterationReport {
-                iteration,
-                change,
-                seconds: started.elapsed().as_secs_f64(),
-            };
-            observer(&report);
-            iterations.push(report);
-            if change < stop.tolerance {
-                converged = true;
-                break;
-            }
-        }
+            change
+        });
         Outcome {
             states,
             iterations,

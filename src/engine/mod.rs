@@ -59,6 +59,31 @@ pub struct StopRule {
     pub max_iterations: usize,
 }
 
+/// Runs rounds until `stop` says so: `round` runs one and returns its change; every round's
+/// report goes to `observer`. Returns the reports and whether the tolerance was reached.
+pub(crate) fn iterate(
+    stop: StopRule,
+    observer: &mut dyn FnMut(&IterationReport),
+    mut round: impl FnMut() -> f64,
+) -> (Vec<IterationReport>, bool) {
+    let mut iterations = Vec::new();
+    for iteration in 1..=stop.max_iterations {
+        let started = std::time::Instant::now();
+        let change = round();
+        let report = IterationReport {
+            iteration,
+            change,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        observer(&report);
+        iterations.push(report);
+        if change < stop.tolerance {
+            return (iterations, true);
+        }
+    }
+    (iterations, false)
+}
+
 /// What one round did.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IterationReport {

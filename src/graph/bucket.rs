@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use rayon::prelude::*;
 
 use super::collect::unpack;
-use super::{GraphStats, Shard, ShardedGraph};
+use super::{EdgeCounts, Shard, ShardedGraph};
 use crate::graph::BuildOptions;
 use crate::graph::shard::Cell;
 use crate::partition::{BLOCK, BLOCK_BITS, Partition, default_shard_count};
@@ -140,25 +140,19 @@ pub fn build_by_cells(keys: Vec<u64>, nodes: u32, options: &BuildOptions) -> Res
         .collect();
     drop(grouped);
 
-    let mut graph = ShardedGraph {
+    Ok(ShardedGraph::assemble(
         partition,
         shards,
         out_degree,
         in_degree,
-        out_weight: None,
-        stats: GraphStats {
-            nodes: nodes as u64,
-            edges,
-            edges_read,
-            duplicate_edges: edges_read - edges,
+        None,
+        EdgeCounts {
+            read: edges_read,
+            kept: edges,
             self_loops,
-            dangling_nodes: 0,
-            multi: options.multi,
-            weighted: false,
         },
-    };
-    graph.stats.dangling_nodes = graph.out_degree.par_iter().filter(|&&d| d == 0).count() as u64;
-    Ok(graph)
+        options.multi,
+    ))
 }
 
 /// Removes repeats from a sorted slice in place; returns the number kept.

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use super::collect::unpack;
 use super::shard::{Cell, append_edge, from_storage_key, storage_key};
-use super::{GraphStats, Shard, ShardedGraph};
+use super::{EdgeCounts, Shard, ShardedGraph};
 use crate::partition::{BLOCK_BITS, Partition, default_shard_count};
 
 /// How to turn edges into a graph.
@@ -106,26 +106,19 @@ pub fn build(mut keys: Vec<u64>, weights: Option<Vec<f64>>, nodes: u32, options:
     let shards = deal_out(&partition, &keys, weights);
     drop(keys);
 
-    let mut graph = ShardedGraph {
+    ShardedGraph::assemble(
         partition,
         shards,
         out_degree,
         in_degree,
         out_weight,
-        stats: GraphStats {
-            nodes: nodes as u64,
-            edges,
-            edges_read,
-            duplicate_edges: edges_read - edges,
+        EdgeCounts {
+            read: edges_read,
+            kept: edges,
             self_loops,
-            dangling_nodes: 0,
-            multi: options.multi,
-            weighted: false,
         },
-    };
-    graph.stats.weighted = graph.out_weight.is_some();
-    graph.stats.dangling_nodes = (0..nodes).filter(|&v| graph.is_dangling(v)).count() as u64;
-    graph
+        options.multi,
+    )
 }
 
 /// Deals keys in storage order out to the shards of their sources; each shard receives its
@@ -155,24 +148,8 @@ fn deal_out(partition: &Partition, keys: &[u64], weights: Option<Vec<f64>>) -> V
         None => Vec::new(),
     };
     // slices[piece][shard]: where the piece writes that shard's edges (and weights).
-    let mut edge_slices: Vec<Vec<&mut [u32]>> = (0..pieces.len()).map(|_| Vec::with_capacity(shards)).collect();
-    let mut weight_slices: Vec<Vec<&mut [f64]>> = (0..pieces.len()).map(|_| Vec::new()).collect();
-    for (s, shard_edges) in edges.iter_mut().enumerate() {
-        let mut rest = shard_edges.as_mut_slice();
-        for (p, count) in counts.iter().enumerate() {
-            let (mine, tail) = rest.split_at_mut(count[s]);
-            edge_slices[p].push(mine);
-            rest = tail;
-        }
-    }
-    for (s, shard_w) in shard_weights.iter_mut().enumerate() {
-        let mut rest = shard_w.as_mut_slice();
-        for (p, count) in counts.iter().enumerate() {
-            let (mine, tail) = rest.split_at_mut(count[s]);
-            weight_slices[p].push(mine);
-            rest = tail;
-        }
-    }
+    let edge_slices = slices_per_piece(&mut edges, &counts);
+    let weight_slices = slices_per_piece(&mut shard_weights, &counts);
     let mut offsets = vec![0usize; shards];
     let starts: Vec<Vec<usize>> = counts
         .iter()
@@ -221,6 +198,21 @@ fn deal_out(partition: &Partition, keys: &[u64], weights: Option<Vec<f64>>) -> V
             )
         })
         .collect()
+}
+
+/// Cuts every shard's array into one slice per piece (`counts[piece][shard]` long) and
+/// returns them grouped by piece: `result[piece][shard]` (no arrays: an empty list a piece).
+fn slices_per_piece<'a, T>(arrays: &'a mut [Vec<T>], counts: &[Vec<usize>]) -> Vec<Vec<&'a mut [T]>> {
+    let mut slices: Vec<Vec<&mut [T]>> = counts.iter().map(|_| Vec::with_capacity(arrays.len())).collect();
+    for (s, array) in arrays.iter_mut().enumerate() {
+        let mut rest = array.as_mut_slice();
+        for (p, count) in counts.iter().enumerate() {
+            let (mine, tail) = rest.split_at_mut(count[s]);
+            slices[p].push(mine);
+            rest = tail;
+        }
+    }
+    slices
 }
 
 /// Cuts `keys` (in storage order) into about `pieces` ranges, each ending where the

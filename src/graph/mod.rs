@@ -57,7 +57,51 @@ pub struct ShardedGraph {
     pub stats: GraphStats,
 }
 
+/// Edge counts of a build, for [`GraphStats`].
+#[derive(Clone, Copy, Debug)]
+pub struct EdgeCounts {
+    /// Edge lines read.
+    pub read: u64,
+    /// Edges kept.
+    pub kept: u64,
+    /// Self-loops kept.
+    pub self_loops: u64,
+}
+
 impl ShardedGraph {
+    /// Puts a built graph together; the stats follow from the arrays and `counts`.
+    pub fn assemble(
+        partition: Partition,
+        shards: Vec<Shard>,
+        out_degree: Vec<u32>,
+        in_degree: Vec<u32>,
+        out_weight: Option<Vec<f64>>,
+        counts: EdgeCounts,
+        multi: bool,
+    ) -> ShardedGraph {
+        let mut graph = ShardedGraph {
+            partition,
+            shards,
+            out_degree,
+            in_degree,
+            out_weight,
+            stats: GraphStats {
+                nodes: 0,
+                edges: counts.kept,
+                edges_read: counts.read,
+                duplicate_edges: counts.read - counts.kept,
+                self_loops: counts.self_loops,
+                dangling_nodes: 0,
+                multi,
+                weighted: false,
+            },
+        };
+        graph.stats.nodes = graph.nodes() as u64;
+        graph.stats.weighted = graph.out_weight.is_some();
+        graph.stats.dangling_nodes = (0..graph.nodes()).filter(|&v| graph.is_dangling(v)).count() as u64;
+        graph
+    }
+
     /// Number of nodes.
     pub fn nodes(&self) -> u32 {
         self.out_degree.len() as u32

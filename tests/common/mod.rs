@@ -52,27 +52,47 @@ pub fn strings(args: &[&str]) -> Vec<String> {
     args.iter().map(|s| s.to_string()).collect()
 }
 
+/// Writes an R-MAT graph of `scale` to `path` with `crawlrank generate`.
+pub fn generate_rmat(path: &Path, scale: u32) {
+    let args = strings(&[
+        "generate",
+        "rmat",
+        "--scale",
+        &scale.to_string(),
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    let (code, stderr) = finish(spawn(&args), Instant::now() + Duration::from_secs(60), "generate");
+    assert_eq!(code, 0, "{stderr}");
+}
+
+/// Starts process `process` of the cluster in `hosts`: `crawlrank rank ARGS --hosts … --process
+/// … --workers … --connect-timeout …`.
+pub fn spawn_member(args: &[&str], hosts: &Path, process: usize, workers: usize, connect_timeout: u32) -> Child {
+    let mut all = strings(&["rank"]);
+    all.extend(strings(args));
+    all.extend(strings(&[
+        "--hosts",
+        hosts.to_str().unwrap(),
+        "--process",
+        &process.to_string(),
+        "--workers",
+        &workers.to_string(),
+        "--connect-timeout",
+        &connect_timeout.to_string(),
+    ]));
+    spawn(&all)
+}
+
 /// Runs `processes` × `workers` on loopback, all writing to `out`; asserts every process
 /// exits 0 within 120 s.
 pub fn run_cluster(inputs: &[&str], out: &Path, processes: usize, workers: usize, extra: &[&str]) {
     let hosts = hosts_file(out.parent().unwrap(), processes);
+    let mut args = vec!["-q", "-o", out.to_str().unwrap()];
+    args.extend_from_slice(inputs);
+    args.extend_from_slice(extra);
     let children: Vec<Child> = (0..processes)
-        .map(|p| {
-            let mut args = strings(&["rank", "-q", "-o", out.to_str().unwrap()]);
-            args.extend(strings(inputs));
-            args.extend(strings(extra));
-            args.extend(strings(&[
-                "--hosts",
-                hosts.to_str().unwrap(),
-                "--process",
-                &p.to_string(),
-                "--workers",
-                &workers.to_string(),
-                "--connect-timeout",
-                "30",
-            ]));
-            spawn(&args)
-        })
+        .map(|p| spawn_member(&args, &hosts, p, workers, 30))
         .collect();
     let deadline = Instant::now() + Duration::from_secs(120);
     for (p, child) in children.into_iter().enumerate() {
