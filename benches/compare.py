@@ -5,6 +5,7 @@ thread count, each run in its own process: NetworKit, scipy's sparse power itera
 PageRank. Every peer's top 10 must agree with crawlrank's before any time of it is reported.
 
 Usage: compare.py GRAPH [--threads 2] [--iterations 20] [--runs 3] [--tools ...] [--json FILE]
+Tools: crawlrank, crawlrank-f32 (--precision f32), networkit, scipy, igraph, pyspark.
 Run through benches/compare.sh, which makes the virtual environment. Prints a Markdown table:
 medians of --runs runs, ratios to crawlrank measured in this same command.
 """
@@ -14,12 +15,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
-def crawlrank(a, tmp):
+def crawlrank(a, tmp, extra=()):
     binary = os.environ.get("CRAWLRANK_BIN", os.path.join(ROOT, "target", "release", "crawlrank"))
     out = os.path.join(tmp, "crawlrank")
     started = time.perf_counter()
     subprocess.run([binary, "rank", a.graph, "-o", out, "--threads", str(a.threads), "--tol", "0",
-                    "--max-iter", str(a.iterations), "--top", "10", "--quiet"], check=True)
+                    "--max-iter", str(a.iterations), "--top", "10", "--quiet", *extra], check=True)
     wall = time.perf_counter() - started
     s = json.load(open(os.path.join(out, "summary.json")))
     top = [line.split("\t") for line in open(os.path.join(out, "top.tsv")).read().splitlines()[1:]]
@@ -67,7 +68,12 @@ def main():
             runs = []
             for _ in range(a.runs):
                 try:
-                    runs.append(crawlrank(a, tmp) if tool == "crawlrank" else peer(a, tool))
+                    if tool == "crawlrank":
+                        runs.append(crawlrank(a, tmp))
+                    elif tool == "crawlrank-f32":
+                        runs.append(crawlrank(a, tmp, ["--precision", "f32"]))
+                    else:
+                        runs.append(peer(a, tool))
                 except Exception as e:  # a peer that fails is reported, not timed
                     problems[tool] = f"failed: {e}"
                     break
@@ -102,6 +108,13 @@ def main():
         print(f"| {tool} | {fmt(build, 2)} | {fmt(per, 4)} | {fmt(total, 2)} | {rss / 2**20:.0f} "
               f"| {ratio(build, base['build'])} | {ratio(per, base['per_iteration'])} | {ratio(total, base['total'])} |")
         rows.append(dict(tool=tool, build=build, per_iteration=per, total=total, peak_rss=rss))
+    if "networkit" in results and "networkit" not in problems:
+        print()
+        for ours_tool in ("crawlrank", "crawlrank-f32"):
+            if ours_tool in results and ours_tool not in problems:
+                print(f"{ours_tool} ÷ NetworKit: per iteration "
+                      f"{med(ours_tool, 'per_iteration') / med('networkit', 'per_iteration'):.3f}×, end to end "
+                      f"{med(ours_tool, 'total') / med('networkit', 'total'):.4f}×")
     print("\nPer iteration: crawlrank's median iteration; NetworKit and scipy: their iteration time / iterations; "
           "igraph's PRPACK solves to convergence and has none. End to end: the whole process, wall clock "
           "(crawlrank's includes writing gzip part files; the peers write nothing).")

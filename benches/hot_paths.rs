@@ -121,7 +121,7 @@ fn iteration(c: &mut Criterion) {
     group.throughput(Throughput::Elements(graph.stats.edges));
     group.bench_function("one iteration, R-MAT scale 20", |b| {
         b.iter(|| {
-            let change = LocalExecutor.round(&graph, &program, &states, &mut messages, &mut next);
+            let change = LocalExecutor::default().round(&graph, &program, &states, &mut messages, &mut next);
             let total: f64 = next.iter().sum();
             assert!((total - 1.0).abs() < 1e-9, "ranks sum to 1");
             black_box(change)

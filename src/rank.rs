@@ -286,7 +286,11 @@ pub(crate) fn summarize(job: &RankJob, graph: &ShardedGraph, result: &PageRankRe
             shards: graph.partition.shards(),
             shards_by_default: job.load.build.shards.is_none(),
             threads: facts.threads,
-            precision: "f64".to_string(),
+            precision: match job.pagerank.precision {
+                crate::algo::Precision::F64 => "f64",
+                crate::algo::Precision::F32 => "f32",
+            }
+            .to_string(),
             teleport: if job.personalize.is_some() {
                 "personalized"
             } else {

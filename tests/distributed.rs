@@ -224,6 +224,12 @@ fn bad_cluster_options_are_refused_clearly() {
     let (code, stderr) = run(&["--hosts", hosts.to_str().unwrap(), "--gexf", "x.gexf"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("export gexf"), "{stderr}");
+    let (code, stderr) = run(&["--hosts", hosts.to_str().unwrap(), "--precision", "f32"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--precision f32 is not available with --hosts"),
+        "{stderr}"
+    );
 }
 
 #[test]

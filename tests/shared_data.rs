@@ -70,6 +70,41 @@ fn part_bytes(out: &Path) -> Vec<(String, Vec<u8>)> {
     parts
 }
 
+/// L1 distance between the ranks in result folder `out` and networkx's reference ranks,
+/// after checking that both list the same 325,557 pages.
+fn l1_to_reference(data: &Path, out: &Path) -> f64 {
+    let mut ours: Vec<(u64, f64)> = part_bytes(out)
+        .iter()
+        .flat_map(|(name, _)| parse_ranks(&read_text(&out.join("ranks").join(name))))
+        .collect();
+    ours.sort_by_key(|p| p.0);
+    let mut reference = parse_ranks(&read_text(&data.join("cnr-2000.ref.tsv.gz")));
+    reference.sort_by_key(|p| p.0);
+    assert_eq!(ours.len(), 325_557);
+    assert_eq!(
+        ours.iter().map(|p| p.0).collect::<Vec<_>>(),
+        reference.iter().map(|p| p.0).collect::<Vec<_>>()
+    );
+    ours.iter().zip(&reference).map(|(a, b)| (a.1 - b.1).abs()).sum()
+}
+
+#[test]
+#[ignore = "needs ../shared/data/cnr-2000; .ci/run runs it with --ignored"]
+fn cnr_2000_with_f32_shares_stays_within_1e_5_of_networkx() {
+    let data = cnr();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("f32");
+    rank(&data.join("cnr-2000.el.gz"), &out, &["--precision", "f32"]);
+    let l1 = l1_to_reference(&data, &out);
+    assert!(l1 <= 1e-5, "L1 distance to networkx {l1:e}");
+    // Rounding shares to f32 does change the ranks: this is not the f64 path.
+    assert!(l1 > 1e-8, "L1 distance to networkx {l1:e}: as close as f64");
+    eprintln!("cnr-2000 with --precision f32: L1 to networkx {l1:e}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["parameters"]["precision"], "f32");
+}
+
 #[test]
 #[ignore = "needs ../shared/data/cnr-2000; .ci/run runs it with --ignored"]
 fn cnr_2000_agrees_with_networkx_within_1e_8_and_threads_give_identical_bytes() {
@@ -95,19 +130,7 @@ fn cnr_2000_agrees_with_networkx_within_1e_8_and_threads_give_identical_bytes() 
         "--threads 1 and --threads 2 give byte-identical part files"
     );
 
-    let mut ours: Vec<(u64, f64)> = parts
-        .iter()
-        .flat_map(|(name, _)| parse_ranks(&read_text(&one.join("ranks").join(name))))
-        .collect();
-    ours.sort_by_key(|p| p.0);
-    let mut reference = parse_ranks(&read_text(&data.join("cnr-2000.ref.tsv.gz")));
-    reference.sort_by_key(|p| p.0);
-    assert_eq!(ours.len(), 325_557);
-    assert_eq!(
-        ours.iter().map(|p| p.0).collect::<Vec<_>>(),
-        reference.iter().map(|p| p.0).collect::<Vec<_>>()
-    );
-    let l1: f64 = ours.iter().zip(&reference).map(|(a, b)| (a.1 - b.1).abs()).sum();
+    let l1 = l1_to_reference(&data, &one);
     assert!(l1 <= 1e-8, "L1 distance to networkx {l1:e}");
 
     let summary: serde_json::Value =

@@ -5,4 +5,6 @@ pub mod degree;
 pub mod pagerank;
 
 pub use degree::InDegree;
-pub use pagerank::{Dangling, PageRank, PageRankConfig, PageRankResult, pagerank, read_personalization};
+pub use pagerank::{
+    Dangling, PageRank, PageRankConfig, PageRankResult, Precision, pagerank, pagerank_with, read_personalization,
+};

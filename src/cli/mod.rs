@@ -192,6 +192,7 @@ fn rank_command(
             tolerance: a.tol,
             max_iterations: a.max_iter,
             dangling: a.dangling,
+            precision: a.precision,
         },
         personalize: a.personalize.clone(),
         output: output.clone(),
@@ -212,6 +213,12 @@ fn rank_command(
     }
     job.pagerank.validate()?;
     let outcome = if let Some(hosts) = &a.cluster.hosts {
+        if a.precision != crate::algo::Precision::F64 {
+            return Err(Error::Config(
+                "--precision f32 is not available with --hosts: the distributed executor sends f64 shares".to_string(),
+            )
+            .into());
+        }
         if !(a.cluster.connect_timeout > 0.0 && a.cluster.connect_timeout.is_finite()) {
             return Err(Error::Config("--connect-timeout must be a positive number of seconds".to_string()).into());
         }

@@ -2,26 +2,114 @@
 //!
 //! The map step runs over node chunks in parallel; the reduce step runs over destination
 //! blocks in parallel, each block owned by one task that walks the shards in order and
-//! combines each shard's run into the block's partial sums, which stay in cache. No locks,
+//! combines each shard's cells into the block's partial sums, which stay in cache. No locks,
 //! no atomics, no allocation per edge; the thread count changes speed, never results.
+//!
+//! Two ways to get messages to the reduce step ([`Strategy`]): *fused*, where the reduce
+//! reads each edge's message from the message array directly (fast while that array fits in
+//! the last-level cache), and *blocked* (propagation blocking), where a first pass copies the
+//! messages, source block by source block, into a buffer in the edges' order and the reduce
+//! then streams it. The sums are the same in the same order either way, so the strategy
+//! changes speed only. Blocked rounds trade the random reads of the fused one, which miss
+//! the cache once the messages outgrow it, for 2 × 4-8 bytes of streaming per edge.
+//! A [`Carrier`] says how messages are stored between map and reduce: as they are, or as
+//! `f32` for `f64` messages (half the bytes; PageRank's `--precision f32`).
 
 use rayon::prelude::*;
 
 use super::{IterationReport, Outcome, StopRule, VertexProgram};
-use crate::graph::ShardedGraph;
+use std::ops::Range;
+
+use crate::graph::{Cell, ShardedGraph};
 use crate::partition::{BLOCK, BLOCK_BITS, DESTINATION_BLOCK};
 
 /// Node chunk of the map step.
 const MAP_CHUNK: usize = 1 << 14;
 
+/// How a round gets each edge's message to its destination block.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Strategy {
+    /// [`Fused`](Strategy::Fused) while the messages fit in the last-level cache, else
+    /// [`Blocked`](Strategy::Blocked) with groups of at most [`GROUP_EDGES`] edges.
+    #[default]
+    Auto,
+    /// One pass: each destination block reads its edges' messages where they lie in the
+    /// message array (random reads over the whole array).
+    Fused,
+    /// Two passes (propagation blocking): source block by source block, the messages of
+    /// each cell's edges are copied, in edge order, into a buffer (reads stay in one cached
+    /// source block, writes stream); then destination block by destination block, the
+    /// buffer is read in order and summed into the cached block. The destination blocks are
+    /// taken in groups of at most `group_edges` edges, which bounds the buffer.
+    Blocked {
+        /// Largest number of edges (buffer entries) in one group.
+        group_edges: usize,
+    },
+}
+
+/// Message bytes up to which [`Strategy::Auto`] fuses the two passes: half the 32 MiB
+/// last-level cache of the machine we measure on, leaving room for the edges streaming by.
+pub const FUSED_MESSAGE_BYTES: usize = 16 << 20;
+
+/// Buffer entries in one group of [`Strategy::Auto`]'s blocked rounds.
+pub const GROUP_EDGES: usize = 1 << 24;
+
+/// How a blocked round stores a message between its two passes.
+///
+/// The identity for every message type (bit-identical to a fused round), or `f32` for
+/// `f64` messages: half the buffer traffic, each message rounded once to 24 bits.
+pub trait Carrier<M>: Copy + Send + Sync {
+    /// The stored form of a message.
+    fn pack(message: M) -> Self;
+    /// The message back.
+    fn unpack(self) -> M;
+}
+
+impl<M: Copy + Send + Sync> Carrier<M> for M {
+    #[inline(always)]
+    fn pack(message: M) -> M {
+        message
+    }
+    #[inline(always)]
+    fn unpack(self) -> M {
+        self
+    }
+}
+
+impl Carrier<f64> for f32 {
+    #[inline(always)]
+    fn pack(message: f64) -> f32 {
+        message as f32
+    }
+    #[inline(always)]
+    fn unpack(self) -> f64 {
+        self as f64
+    }
+}
+
 /// Runs vertex programs on the current rayon pool.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct LocalExecutor;
+pub struct LocalExecutor {
+    /// How rounds are run.
+    pub strategy: Strategy,
+}
 
 impl LocalExecutor {
     /// Iterates `program` from `initial` states until `stop` says so, calling `observer`
-    /// after every round.
+    /// after every round. Messages are carried exactly.
     pub fn run<P: VertexProgram>(
+        &self,
+        graph: &ShardedGraph,
+        program: &P,
+        initial: Vec<P::State>,
+        stop: StopRule,
+        observer: &mut dyn FnMut(&IterationReport),
+    ) -> Outcome<P::State> {
+        self.run_carrying::<P, P::Message>(graph, program, initial, stop, observer)
+    }
+
+    /// [`run`](Self::run), with blocked rounds storing messages as `C` between their passes.
+    pub fn run_carrying<P: VertexProgram, C: Carrier<P::Message>>(
         &self,
         graph: &ShardedGraph,
         program: &P,
@@ -32,9 +120,14 @@ impl LocalExecutor {
         assert_eq!(initial.len(), graph.nodes() as usize, "one initial state per node");
         let mut states = initial;
         let mut next = states.clone();
-        let mut messages: Vec<P::Message> = vec![program.identity(); states.len()];
+        let mut messages: Vec<C> = vec![C::pack(program.identity()); states.len()];
+        let plan = self.plan::<P::Message>(graph);
+        let mut buffer: Vec<C> = vec![C::pack(program.identity()); plan.as_ref().map_or(0, |p| p.buffer_len)];
         let (iterations, converged) = super::iterate(stop, observer, || {
-            let change = self.round(graph, program, &states, &mut messages, &mut next);
+            let change = match &plan {
+                None => round_fused(graph, program, &states, &mut messages, &mut next),
+                Some(plan) => round_blocked(graph, program, plan, &mut buffer, &states, &mut messages, &mut next),
+            };
             std::mem::swap(&mut states, &mut next);
             change
         });
@@ -45,7 +138,22 @@ impl LocalExecutor {
         }
     }
 
-    /// One round; writes the new states into `next` and returns the total change.
+    /// The blocked plan for `graph`, or `None` when rounds are fused.
+    fn plan<M>(&self, graph: &ShardedGraph) -> Option<BlockedPlan> {
+        let group_edges = match self.strategy {
+            Strategy::Fused => return None,
+            Strategy::Blocked { group_edges } => group_edges,
+            Strategy::Auto => {
+                if graph.nodes() as usize * std::mem::size_of::<M>() <= FUSED_MESSAGE_BYTES {
+                    return None;
+                }
+                GROUP_EDGES
+            }
+        };
+        Some(BlockedPlan::new(graph, group_edges.max(1)))
+    }
+
+    /// One fused round; writes the new states into `next` and returns the total change.
     pub fn round<P: VertexProgram>(
         &self,
         graph: &ShardedGraph,
@@ -54,60 +162,316 @@ impl LocalExecutor {
         messages: &mut [P::Message],
         next: &mut [P::State],
     ) -> f64 {
-        let round = program.begin_round(graph, states);
-        // map
-        messages.par_chunks_mut(MAP_CHUNK).enumerate().for_each(|(c, chunk)| {
-            let first = c * MAP_CHUNK;
-            for (i, m) in chunk.iter_mut().enumerate() {
-                let u = first + i;
-                *m = program.map(&round, u as u32, states[u]);
+        round_fused::<P, P::Message>(graph, program, states, messages, next)
+    }
+}
+
+/// One fused round with messages stored as `C`.
+fn round_fused<P: VertexProgram, C: Carrier<P::Message>>(
+    graph: &ShardedGraph,
+    program: &P,
+    states: &[P::State],
+    messages: &mut [C],
+    next: &mut [P::State],
+) -> f64 {
+    let round = program.begin_round(graph, states);
+    map(program, &round, states, messages);
+    let messages: &[C] = messages;
+    let changes: Vec<f64> = next
+        .par_chunks_mut(DESTINATION_BLOCK as usize)
+        .enumerate()
+        .map_init(Scratch::default, |scratch, (b, out)| {
+            reduce_block::<P, C>(
+                program,
+                &round,
+                graph,
+                states,
+                (b as u32, out),
+                scratch,
+                |shard, _, start, cell| {
+                    let (edges, weights) = graph.shards[shard].cell_edges(start, cell);
+                    let source_start = (cell.source_block as usize) << BLOCK_BITS;
+                    let sources = &messages[source_start..(source_start + BLOCK as usize).min(messages.len())];
+                    (edges, MessagesOf::Sources(sources, weights))
+                },
+            )
+        })
+        .collect();
+    changes.iter().sum()
+}
+
+/// The map step: every node's message, over node chunks in parallel.
+fn map<P: VertexProgram, C: Carrier<P::Message>>(
+    program: &P,
+    round: &P::Round,
+    states: &[P::State],
+    messages: &mut [C],
+) {
+    messages.par_chunks_mut(MAP_CHUNK).enumerate().for_each(|(c, chunk)| {
+        let first = c * MAP_CHUNK;
+        for (i, m) in chunk.iter_mut().enumerate() {
+            let u = first + i;
+            *m = C::pack(program.map(round, u as u32, states[u]));
+        }
+    });
+}
+
+/// Where a cell's edge messages come from in the reduce step.
+enum MessagesOf<'a, C> {
+    /// The source block's messages, indexed by the edges' source offsets (and weighed).
+    Sources(&'a [C], Option<&'a [f64]>),
+    /// A blocked round's buffer: one message per edge, already weighed, in edge order.
+    Carried(&'a [C]),
+}
+
+/// Reduces destination block `b` (combine within each shard, shards in order, apply) into
+/// its new states `out`, and returns the block's change. `cell_messages(shard, index, start, cell)` gives
+/// a cell's packed edges and where their messages are.
+fn reduce_block<'a, P: VertexProgram, C: Carrier<P::Message> + 'a>(
+    program: &P,
+    round: &P::Round,
+    graph: &'a ShardedGraph,
+    states: &[P::State],
+    (b, out): (u32, &mut [P::State]),
+    scratch: &mut Scratch<P::Message>,
+    cell_messages: impl Fn(usize, usize, usize, Cell) -> (&'a [u32], MessagesOf<'a, C>),
+) -> f64
+where
+    P::Message: 'a,
+{
+    let block_start = b as usize * DESTINATION_BLOCK as usize;
+    let Scratch { reduced, partial } = scratch;
+    reduced.clear();
+    reduced.resize(out.len(), program.identity());
+    partial.resize(out.len(), program.identity());
+    let mut first = true;
+    for (s, shard) in graph.shards.iter().enumerate() {
+        let cells = shard.cell_indices_into(b..b + 1);
+        if cells.is_empty() {
+            continue; // this shard's partial is the identity: nothing to add
+        }
+        // The first shard with edges here accumulates straight into `reduced`, which holds
+        // the identity: the same arithmetic as identity ⊕ partial.
+        let target = if first { &mut *reduced } else { &mut *partial };
+        if !first {
+            target.fill(program.identity());
+        }
+        for i in cells {
+            let cell = shard.cells()[i];
+            let (edges, messages) = cell_messages(s, i, shard.cell_start(i), cell);
+            match messages {
+                MessagesOf::Sources(sources, weights) => {
+                    combine_cell(program, target, sources, edges, weights, cell.runs)
+                }
+                MessagesOf::Carried(values) => fold_cell(program, target, edges, cell.runs, |i, _| values[i].unpack()),
             }
-        });
-        let messages: &[P::Message] = messages;
-        // combine within each shard, reduce by destination block in shard order, apply
-        let changes: Vec<f64> = next
-            .par_chunks_mut(DESTINATION_BLOCK as usize)
-            .enumerate()
-            .map(|(b, out)| {
-                let block_start = b * DESTINATION_BLOCK as usize;
-                let mut reduced = vec![program.identity(); out.len()];
-                let mut partial = vec![program.identity(); out.len()];
-                let mut first = true;
-                for shard in &graph.shards {
-                    let mut cells = shard.cells_into(b as u32).peekable();
-                    if cells.peek().is_none() {
-                        continue; // this shard's partial is the identity: nothing to add
-                    }
-                    // The first shard with edges here accumulates straight into `reduced`,
-                    // which holds the identity: the same arithmetic as identity ⊕ partial.
-                    let target = if first { &mut reduced } else { &mut partial };
-                    if !first {
-                        target.fill(program.identity());
-                    }
-                    for (start, cell) in cells {
-                        let (edges, weights) = shard.cell_edges(start, cell);
-                        let source_start = (cell.source_block as usize) << BLOCK_BITS;
-                        let sources = &messages[source_start..(source_start + BLOCK as usize).min(messages.len())];
-                        combine_cell(program, target, sources, edges, weights, cell.runs);
-                    }
-                    if !first {
-                        for (r, p) in reduced.iter_mut().zip(&partial) {
-                            *r = program.combine(*r, *p);
+        }
+        if !first {
+            for (r, p) in reduced.iter_mut().zip(partial.iter()) {
+                *r = program.combine(*r, *p);
+            }
+        }
+        first = false;
+    }
+    let mut change = 0.0;
+    for (i, (new, &sum)) in out.iter_mut().zip(reduced.iter()).enumerate() {
+        let v = block_start + i;
+        *new = program.apply(round, v as u32, states[v], sum);
+        change += program.change(states[v], *new);
+    }
+    change
+}
+
+/// Copies each edge's source message into `out` (pass 1 of a blocked round).
+#[inline]
+fn gather<C: Copy>(out: &mut [C], edges: &[u32], sources: &[C]) {
+    for (o, &e) in out.iter_mut().zip(edges) {
+        *o = sources[(e >> 16) as usize];
+    }
+}
+
+/// A reduce task's block-sized sums, kept from block to block: allocating them for every
+/// block maps and unmaps fresh pages, and the page faults and TLB shootdowns cost more
+/// than the sums.
+struct Scratch<M> {
+    reduced: Vec<M>,
+    partial: Vec<M>,
+}
+
+impl<M> Default for Scratch<M> {
+    fn default() -> Self {
+        Scratch {
+            reduced: Vec::new(),
+            partial: Vec::new(),
+        }
+    }
+}
+
+/// The layout of a blocked round, computed once per run.
+struct BlockedPlan {
+    groups: Vec<Group>,
+    /// For every shard and cell, where the cell's messages start in its group's buffer.
+    cell_values: Vec<Vec<usize>>,
+    /// Entries of the largest group's buffer.
+    buffer_len: usize,
+}
+
+/// Consecutive destination blocks whose messages are buffered together.
+struct Group {
+    blocks: Range<u32>,
+    /// Copy tasks in buffer order: one per (shard, source block).
+    units: Vec<Unit>,
+    /// The cells of every unit, unit after unit, in destination-block order.
+    unit_cells: Vec<u32>,
+    len: usize,
+}
+
+/// The cells of one shard from one source block into one group.
+struct Unit {
+    shard: usize,
+    source_block: u32,
+    cells: Range<usize>,
+    /// Buffer entries of its cells.
+    len: usize,
+}
+
+impl BlockedPlan {
+    fn new(graph: &ShardedGraph, group_edges: usize) -> BlockedPlan {
+        let blocks = graph.nodes().div_ceil(DESTINATION_BLOCK);
+        let mut block_edges = vec![0usize; blocks as usize];
+        for shard in &graph.shards {
+            for (i, c) in shard.cells().iter().enumerate() {
+                block_edges[c.destination_block as usize] += c.end as usize - shard.cell_start(i);
+            }
+        }
+        let mut cell_values: Vec<Vec<usize>> = graph.shards.iter().map(|s| vec![0; s.cell_count()]).collect();
+        let (mut groups, mut first, mut buffer_len) = (Vec::new(), 0u32, 0usize);
+        while first < blocks {
+            let (mut last, mut edges) = (first, 0usize);
+            while last < blocks && (last == first || edges + block_edges[last as usize] <= group_edges) {
+                edges += block_edges[last as usize];
+                last += 1;
+            }
+            let group = Group::new(graph, first..last, &mut cell_values);
+            buffer_len = buffer_len.max(group.len);
+            groups.push(group);
+            first = last;
+        }
+        BlockedPlan {
+            groups,
+            cell_values,
+            buffer_len,
+        }
+    }
+}
+
+impl Group {
+    fn new(graph: &ShardedGraph, blocks: Range<u32>, cell_values: &mut [Vec<usize>]) -> Group {
+        let (mut units, mut unit_cells, mut len) = (Vec::new(), Vec::new(), 0usize);
+        for (s, shard) in graph.shards.iter().enumerate() {
+            let mut order: Vec<u32> = shard.cell_indices_into(blocks.clone()).map(|i| i as u32).collect();
+            // Stable: each source block's cells stay in destination-block order.
+            order.sort_by_key(|&i| shard.cells()[i as usize].source_block);
+            let source_block = |i: u32| shard.cells()[i as usize].source_block;
+            for piece in order.chunk_by(|&a, &b| source_block(a) == source_block(b)) {
+                // The unit's cells take consecutive pieces of the buffer, in this order.
+                let start = len;
+                for &i in piece {
+                    let i = i as usize;
+                    cell_values[s][i] = len;
+                    len += shard.cells()[i].end as usize - shard.cell_start(i);
+                }
+                let first = unit_cells.len();
+                unit_cells.extend_from_slice(piece);
+                units.push(Unit {
+                    shard: s,
+                    source_block: source_block(piece[0]),
+                    cells: first..unit_cells.len(),
+                    len: len - start,
+                });
+            }
+        }
+        Group {
+            blocks,
+            units,
+            unit_cells,
+            len,
+        }
+    }
+}
+
+/// One blocked round (see [`Strategy::Blocked`]); the same sums in the same order as a fused
+/// round, so with the identity carrier the states are bit-identical.
+fn round_blocked<P: VertexProgram, C: Carrier<P::Message>>(
+    graph: &ShardedGraph,
+    program: &P,
+    plan: &BlockedPlan,
+    buffer: &mut [C],
+    states: &[P::State],
+    messages: &mut [C],
+    next: &mut [P::State],
+) -> f64 {
+    let round = program.begin_round(graph, states);
+    map(program, &round, states, messages);
+    let messages: &[C] = messages;
+    let mut changes = Vec::with_capacity(graph.nodes().div_ceil(DESTINATION_BLOCK) as usize);
+    for group in &plan.groups {
+        // pass 1: source block by source block, copy each edge's message into the buffer
+        let mut pieces = Vec::with_capacity(group.units.len());
+        let mut rest = &mut buffer[..group.len];
+        for unit in &group.units {
+            let (piece, tail) = rest.split_at_mut(unit.len);
+            pieces.push(piece);
+            rest = tail;
+        }
+        group.units.par_iter().zip(pieces).for_each(|(unit, piece)| {
+            let shard = &graph.shards[unit.shard];
+            let source_start = (unit.source_block as usize) << BLOCK_BITS;
+            let sources = &messages[source_start..(source_start + BLOCK as usize).min(messages.len())];
+            let mut at = 0;
+            for &i in &group.unit_cells[unit.cells.clone()] {
+                let i = i as usize;
+                let (edges, weights) = shard.cell_edges(shard.cell_start(i), shard.cells()[i]);
+                let out = &mut piece[at..at + edges.len()];
+                match weights {
+                    None => gather(out, edges, sources),
+                    Some(w) => {
+                        for ((o, &e), &w) in out.iter_mut().zip(edges).zip(w) {
+                            *o = C::pack(program.weigh(sources[(e >> 16) as usize].unpack(), w));
                         }
                     }
-                    first = false;
                 }
-                let mut change = 0.0;
-                for (i, (new, sum)) in out.iter_mut().zip(reduced).enumerate() {
-                    let v = block_start + i;
-                    *new = program.apply(&round, v as u32, states[v], sum);
-                    change += program.change(states[v], *new);
-                }
-                change
+                at += edges.len();
+            }
+        });
+        // pass 2: destination block by destination block, sum the buffer into the block
+        let buffer: &[C] = buffer;
+        let block = DESTINATION_BLOCK as usize;
+        let span = group.blocks.start as usize * block..(group.blocks.end as usize * block).min(next.len());
+        let group_changes: Vec<f64> = next[span]
+            .par_chunks_mut(block)
+            .enumerate()
+            .map_init(Scratch::default, |scratch, (i, out)| {
+                let b = group.blocks.start + i as u32;
+                reduce_block::<P, C>(
+                    program,
+                    &round,
+                    graph,
+                    states,
+                    (b, out),
+                    scratch,
+                    |s, index, start, cell| {
+                        let at = plan.cell_values[s][index];
+                        let len = cell.end as usize - start;
+                        let (edges, _) = graph.shards[s].cell_edges(start, cell);
+                        (edges, MessagesOf::Carried(&buffer[at..at + len]))
+                    },
+                )
             })
             .collect();
-        changes.iter().sum()
+        changes.extend(group_changes);
     }
+    changes.iter().sum()
 }
 
 /// Folds one cell's edges into the partial sums of its destination block: for every edge,
@@ -121,18 +485,21 @@ impl LocalExecutor {
 /// plain loop avoids a badly predicted branch. The additions
 /// happen in the same order either way, so the results are identical.
 #[inline]
-pub(crate) fn combine_cell<P: VertexProgram>(
+pub(crate) fn combine_cell<P: VertexProgram, C: Carrier<P::Message>>(
     program: &P,
     partial: &mut [P::Message],
-    sources: &[P::Message],
+    sources: &[C],
     edges: &[u32],
     weights: Option<&[f64]>,
     runs: u32,
 ) {
     match weights {
-        None => fold_cell(program, partial, edges, runs, |_, e| sources[(e >> 16) as usize]),
+        None => fold_cell(program, partial, edges, runs, |_, e| {
+            sources[(e >> 16) as usize].unpack()
+        }),
         Some(w) => fold_cell(program, partial, edges, runs, |i, e| {
-            program.weigh(sources[(e >> 16) as usize], w[i])
+            // Rounded like pass 1 of a blocked round rounds it, so both strategies agree.
+            C::pack(program.weigh(sources[(e >> 16) as usize].unpack(), w[i])).unpack()
         }),
     }
 }

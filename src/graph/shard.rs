@@ -133,12 +133,33 @@ impl Shard {
             + self.weights.as_ref().map_or(0, |w| w.capacity() * 8)
     }
 
+    /// The non-empty cells, in storage order.
+    pub fn cells(&self) -> &[Cell] {
+        &self.cells
+    }
+
+    /// Where cell number `index` starts in the edge array.
+    #[inline]
+    pub fn cell_start(&self, index: usize) -> usize {
+        if index == 0 {
+            0
+        } else {
+            self.cells[index - 1].end as usize
+        }
+    }
+
+    /// The index range of the cells whose destinations lie in destination blocks `blocks`.
+    pub fn cell_indices_into(&self, blocks: Range<u32>) -> Range<usize> {
+        let first = self.cells.partition_point(|c| c.destination_block < blocks.start);
+        let last = first + self.cells[first..].partition_point(|c| c.destination_block < blocks.end);
+        first..last
+    }
+
     /// The cells whose destinations lie in destination block `block`, with where each
     /// starts, in source-block order.
     pub fn cells_into(&self, block: u32) -> impl Iterator<Item = (usize, Cell)> + '_ {
-        let first = self.cells.partition_point(|c| c.destination_block < block);
-        let last = first + self.cells[first..].partition_point(|c| c.destination_block == block);
-        (first..last).map(move |i| (if i == 0 { 0 } else { self.cells[i - 1].end as usize }, self.cells[i]))
+        self.cell_indices_into(block..block + 1)
+            .map(move |i| (self.cell_start(i), self.cells[i]))
     }
 
     /// The packed edges and weights of a cell that starts at `start`.

@@ -37,7 +37,8 @@ pub struct Parameters {
     pub shards_by_default: bool,
     /// Worker threads (speed only).
     pub threads: usize,
-    /// Floating-point precision of ranks and sums.
+    /// Precision of the shares of rank sent along edges, `f64` or `f32` (ranks and sums are
+    /// `f64` in both).
     pub precision: String,
     /// Teleport distribution.
     pub teleport: String,
