@@ -7,8 +7,9 @@
 
 use std::hint::black_box;
 
-use crawlrank::algo::{PageRank, PageRankConfig};
+use crawlrank::algo::{PageRank, PageRankConfig, Precision, pagerank_with};
 use crawlrank::engine::LocalExecutor;
+use crawlrank::engine::local::Strategy;
 use crawlrank::generate::{GenerateOptions, Model, generate};
 use crawlrank::graph::{BuildOptions, DenseEdges, EdgeCollector, IdMode, NodeTable, ShardedGraph, build};
 use crawlrank::input::{ParseOptions, parallel::read_edges_parallel, text::read_edges};
@@ -127,6 +128,49 @@ fn iteration(c: &mut Criterion) {
             black_box(change)
         })
     });
+    // Whole runs of five rounds in each strategy and precision (plan and buffers included),
+    // checked against the fused f64 ranks: blocked f64 bit-identical, f32 within 1e-6 (L1).
+    let five = PageRankConfig {
+        tolerance: 0.0,
+        max_iterations: 5,
+        ..Default::default()
+    };
+    let reference = pagerank_with(&LocalExecutor::default(), &graph, &five, None, &mut |_| {})
+        .unwrap()
+        .ranks;
+    group.throughput(Throughput::Elements(5 * graph.stats.edges));
+    for (name, strategy, precision) in [
+        ("five rounds, fused, f64", Strategy::Fused, Precision::F64),
+        (
+            "five rounds, blocked, f64",
+            Strategy::Blocked { group_edges: 1 << 24 },
+            Precision::F64,
+        ),
+        ("five rounds, fused, f32", Strategy::Fused, Precision::F32),
+        (
+            "five rounds, blocked, f32",
+            Strategy::Blocked { group_edges: 1 << 24 },
+            Precision::F32,
+        ),
+    ] {
+        let config = PageRankConfig {
+            precision,
+            ..five.clone()
+        };
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let ranks = pagerank_with(&LocalExecutor { strategy }, &graph, &config, None, &mut |_| {})
+                    .unwrap()
+                    .ranks;
+                let l1: f64 = ranks.iter().zip(&reference).map(|(a, b)| (a - b).abs()).sum();
+                match precision {
+                    Precision::F64 => assert!(l1 == 0.0, "{name}: L1 {l1:e} to fused f64"),
+                    Precision::F32 => assert!(l1 < 1e-6, "{name}: L1 {l1:e} to fused f64"),
+                }
+                black_box(ranks.len())
+            })
+        });
+    }
     group.finish();
 }
 
