@@ -26,6 +26,13 @@ pub const BLOCK: u32 = 1 << BLOCK_BITS;
 /// Destination ids reduced by one task.
 pub const DESTINATION_BLOCK: u32 = BLOCK;
 
+/// The values of block `block` in an array indexed by node id (the last block may be short).
+#[inline]
+pub fn block_of<T>(values: &[T], block: u32) -> &[T] {
+    let start = (block as usize) << BLOCK_BITS;
+    &values[start..(start + BLOCK as usize).min(values.len())]
+}
+
 /// The default number of shards for a graph with `edges` edges: one per
 /// [`EDGES_PER_SHARD`] edges, at least 1 and at most [`MAX_DEFAULT_SHARDS`].
 pub fn default_shard_count(edges: u64) -> usize {

@@ -70,6 +70,10 @@ fn part_bytes(out: &Path) -> Vec<(String, Vec<u8>)> {
     parts
 }
 
+fn summary(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+}
+
 /// L1 distance between the ranks in result folder `out` and networkx's reference ranks,
 /// after checking that both list the same 325,557 pages.
 fn l1_to_reference(data: &Path, out: &Path) -> f64 {
@@ -100,9 +104,7 @@ fn cnr_2000_with_f32_shares_stays_within_1e_5_of_networkx() {
     // Rounding shares to f32 does change the ranks: this is not the f64 path.
     assert!(l1 > 1e-8, "L1 distance to networkx {l1:e}: as close as f64");
     eprintln!("cnr-2000 with --precision f32: L1 to networkx {l1:e}");
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
-    assert_eq!(summary["parameters"]["precision"], "f32");
+    assert_eq!(summary(&out)["parameters"]["precision"], "f32");
 }
 
 #[test]
@@ -133,8 +135,7 @@ fn cnr_2000_agrees_with_networkx_within_1e_8_and_threads_give_identical_bytes() 
     let l1 = l1_to_reference(&data, &one);
     assert!(l1 <= 1e-8, "L1 distance to networkx {l1:e}");
 
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(one.join("summary.json")).unwrap()).unwrap();
+    let summary = summary(&one);
     assert_eq!(summary["graph"]["edges"], 3_216_152);
     assert_eq!(summary["graph"]["self_loops"], 87_442);
     assert_eq!(summary["graph"]["duplicate_edges"], 0);

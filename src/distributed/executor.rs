@@ -27,7 +27,7 @@ use super::ingest::Place;
 use crate::engine::local::combine_cell;
 use crate::engine::{IterationReport, Outcome, StopRule, VertexProgram};
 use crate::graph::ShardedGraph;
-use crate::partition::{BLOCK, BLOCK_BITS, DESTINATION_BLOCK};
+use crate::partition::{DESTINATION_BLOCK, block_of};
 
 /// A record of a round.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -128,8 +128,7 @@ where
                 let mut partial = vec![program.identity(); len];
                 for (start, cell) in shard.cells_into(b as u32) {
                     let (edges, weights) = shard.cell_edges(start, cell);
-                    let source_start = (cell.source_block as usize) << BLOCK_BITS;
-                    let sources = &messages_ref[source_start..(source_start + BLOCK as usize).min(n)];
+                    let sources = block_of(messages_ref, cell.source_block);
                     combine_cell(program, &mut partial, sources, edges, weights, cell.runs);
                 }
                 (

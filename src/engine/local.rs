@@ -21,7 +21,7 @@ use super::{IterationReport, Outcome, StopRule, VertexProgram};
 use std::ops::Range;
 
 use crate::graph::{Cell, ShardedGraph};
-use crate::partition::{BLOCK, BLOCK_BITS, DESTINATION_BLOCK};
+use crate::partition::{DESTINATION_BLOCK, block_of};
 
 /// Node chunk of the map step.
 const MAP_CHUNK: usize = 1 << 14;
@@ -181,26 +181,22 @@ fn round_fused<P: VertexProgram, C: Carrier<P::Message>>(
     let round = program.begin_round(graph, states);
     map(program, &round, states, messages);
     let messages: &[C] = messages;
-    let changes: Vec<f64> = next
-        .par_chunks_mut(DESTINATION_BLOCK as usize)
-        .enumerate()
-        .map_init(Scratch::default, |scratch, (b, out)| {
-            reduce_block::<P, C>(
-                program,
-                &round,
-                graph,
-                states,
-                (b as u32, out),
-                scratch,
-                |shard, _, start, cell| {
-                    let (edges, weights) = graph.shards[shard].cell_edges(start, cell);
-                    let source_start = (cell.source_block as usize) << BLOCK_BITS;
-                    let sources = &messages[source_start..(source_start + BLOCK as usize).min(messages.len())];
-                    (edges, MessagesOf::Sources(sources, weights))
-                },
+    let blocks = graph.nodes().div_ceil(DESTINATION_BLOCK);
+    let changes = reduce_blocks(
+        program,
+        &round,
+        graph,
+        states,
+        next,
+        0..blocks,
+        |shard, _, start, cell| {
+            let (edges, weights) = graph.shards[shard].cell_edges(start, cell);
+            (
+                edges,
+                MessagesOf::Sources(block_of(messages, cell.source_block), weights),
             )
-        })
-        .collect();
+        },
+    );
     changes.iter().sum()
 }
 
@@ -226,6 +222,32 @@ enum MessagesOf<'a, C> {
     Sources(&'a [C], Option<&'a [f64]>),
     /// A blocked round's buffer: one message per edge, already weighed, in edge order.
     Carried(&'a [C]),
+}
+
+/// Reduces destination blocks `blocks`, in parallel, into their states in `next`; returns
+/// their changes in block order. `cell_messages` is as for [`reduce_block`].
+fn reduce_blocks<'a, P: VertexProgram, C: Carrier<P::Message> + 'a>(
+    program: &P,
+    round: &P::Round,
+    graph: &'a ShardedGraph,
+    states: &[P::State],
+    next: &mut [P::State],
+    blocks: Range<u32>,
+    cell_messages: impl Fn(usize, usize, usize, Cell) -> (&'a [u32], MessagesOf<'a, C>) + Sync,
+) -> Vec<f64>
+where
+    P::Message: 'a,
+{
+    let block = DESTINATION_BLOCK as usize;
+    let span = blocks.start as usize * block..(blocks.end as usize * block).min(next.len());
+    next[span]
+        .par_chunks_mut(block)
+        .enumerate()
+        .map_init(Scratch::default, |scratch, (i, out)| {
+            let b = (blocks.start + i as u32, out);
+            reduce_block(program, round, graph, states, b, scratch, &cell_messages)
+        })
+        .collect()
 }
 
 /// Reduces destination block `b` (combine within each shard, shards in order, apply) into
@@ -286,6 +308,12 @@ where
     change
 }
 
+/// An edge's weighed message, stored as `C`: rounded once, in either strategy.
+#[inline(always)]
+fn weighed<P: VertexProgram, C: Carrier<P::Message>>(program: &P, source: C, weight: f64) -> C {
+    C::pack(program.weigh(source.unpack(), weight))
+}
+
 /// Copies each edge's source message into `out` (pass 1 of a blocked round).
 #[inline]
 fn gather<C: Copy>(out: &mut [C], edges: &[u32], sources: &[C]) {
@@ -294,9 +322,9 @@ fn gather<C: Copy>(out: &mut [C], edges: &[u32], sources: &[C]) {
     }
 }
 
-/// A reduce task's block-sized sums, kept from block to block: allocating them for every
-/// block maps and unmaps fresh pages, and the page faults and TLB shootdowns cost more
-/// than the sums.
+/// A reduce task's block-sized sums, kept from block to block instead of allocated per
+/// block (256 KiB each: above glibc's initial mmap threshold, so every block mapped and
+/// unmapped fresh pages). No speed difference has been measured either way.
 struct Scratch<M> {
     reduced: Vec<M>,
     partial: Vec<M>,
@@ -430,8 +458,7 @@ fn round_blocked<P: VertexProgram, C: Carrier<P::Message>>(
         }
         group.units.par_iter().zip(pieces).for_each(|(unit, piece)| {
             let shard = &graph.shards[unit.shard];
-            let source_start = (unit.source_block as usize) << BLOCK_BITS;
-            let sources = &messages[source_start..(source_start + BLOCK as usize).min(messages.len())];
+            let sources = block_of(messages, unit.source_block);
             let mut at = 0;
             for &i in &group.unit_cells[unit.cells.clone()] {
                 let i = i as usize;
@@ -441,7 +468,7 @@ fn round_blocked<P: VertexProgram, C: Carrier<P::Message>>(
                     None => gather(out, edges, sources),
                     Some(w) => {
                         for ((o, &e), &w) in out.iter_mut().zip(edges).zip(w) {
-                            *o = C::pack(program.weigh(sources[(e >> 16) as usize].unpack(), w));
+                            *o = weighed(program, sources[(e >> 16) as usize], w);
                         }
                     }
                 }
@@ -450,30 +477,19 @@ fn round_blocked<P: VertexProgram, C: Carrier<P::Message>>(
         });
         // pass 2: destination block by destination block, sum the buffer into the block
         let buffer: &[C] = buffer;
-        let block = DESTINATION_BLOCK as usize;
-        let span = group.blocks.start as usize * block..(group.blocks.end as usize * block).min(next.len());
-        let group_changes: Vec<f64> = next[span]
-            .par_chunks_mut(block)
-            .enumerate()
-            .map_init(Scratch::default, |scratch, (i, out)| {
-                let b = group.blocks.start + i as u32;
-                reduce_block::<P, C>(
-                    program,
-                    &round,
-                    graph,
-                    states,
-                    (b, out),
-                    scratch,
-                    |s, index, start, cell| {
-                        let at = plan.cell_values[s][index];
-                        let len = cell.end as usize - start;
-                        let (edges, _) = graph.shards[s].cell_edges(start, cell);
-                        (edges, MessagesOf::Carried(&buffer[at..at + len]))
-                    },
-                )
-            })
-            .collect();
-        changes.extend(group_changes);
+        changes.extend(reduce_blocks(
+            program,
+            &round,
+            graph,
+            states,
+            next,
+            group.blocks.clone(),
+            |s, index, start, cell| {
+                let at = plan.cell_values[s][index];
+                let (edges, _) = graph.shards[s].cell_edges(start, cell);
+                (edges, MessagesOf::Carried(&buffer[at..at + edges.len()]))
+            },
+        ));
     }
     changes.iter().sum()
 }
@@ -503,7 +519,7 @@ pub(crate) fn combine_cell<P: VertexProgram, C: Carrier<P::Message>>(
         }),
         Some(w) => fold_cell(program, partial, edges, runs, |i, e| {
             // Rounded like pass 1 of a blocked round rounds it, so both strategies agree.
-            C::pack(program.weigh(sources[(e >> 16) as usize].unpack(), w[i])).unpack()
+            weighed(program, sources[(e >> 16) as usize], w[i]).unpack()
         }),
     }
 }
@@ -538,4 +554,38 @@ fn fold_cell<P: VertexProgram>(
         sum = program.combine(sum, message(i, e));
     }
     partial[destination] = sum;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::{BuildOptions, build, collect::pack};
+
+    #[test]
+    fn auto_fuses_while_the_messages_fit_and_blocks_beyond() {
+        // 3 Mi nodes: 24 MiB of f64 messages (blocked), 12 MiB of f32 ones (fused).
+        let n = 3 << 20;
+        let keys = (0..n).step_by(1000).map(|u| pack(u, (u * 7 + 3) % n)).collect();
+        let graph = build(keys, None, n, &BuildOptions::default());
+        let auto = LocalExecutor::default();
+        let plan = auto.plan::<f64, f64>(&graph).expect("f64 messages outgrow 16 MiB");
+        assert_eq!(plan.buffer_len as u64, graph.stats.edges, "one group holds every edge");
+        assert!(
+            auto.plan::<f64, f32>(&graph).is_some(),
+            "the message type decides, not the carrier"
+        );
+        assert!(auto.plan::<f32, f32>(&graph).is_none());
+        let fused = LocalExecutor {
+            strategy: Strategy::Fused,
+        };
+        assert!(fused.plan::<f64, f64>(&graph).is_none());
+        // Forced groups of 500 edges: several, tiling the blocks in order, holding every edge.
+        let blocked = LocalExecutor {
+            strategy: Strategy::Blocked { group_edges: 500 },
+        };
+        let plan = blocked.plan::<f64, f64>(&graph).unwrap();
+        assert!(plan.groups.len() > 1);
+        assert!(plan.groups.windows(2).all(|g| g[0].blocks.end == g[1].blocks.start));
+        assert_eq!(plan.groups.iter().map(|g| g.len as u64).sum::<u64>(), graph.stats.edges);
+    }
 }
