@@ -129,7 +129,7 @@ where
                 for (start, cell) in shard.cells_into(b as u32) {
                     let (edges, weights) = shard.cell_edges(start, cell);
                     let sources = block_of(messages_ref, cell.source_block);
-                    combine_cell(program, &mut partial, sources, edges, weights, cell.runs);
+                    combine_cell(program, &mut partial, sources, edges, weights);
                 }
                 (
                     b % place.workers,

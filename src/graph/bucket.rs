@@ -70,8 +70,8 @@ pub fn build_by_cells(keys: Vec<u64>, nodes: u32, options: &BuildOptions) -> Res
         return Err(keys);
     }
 
-    // 2. Scatter as (destination offset << 16 | source offset), which sorts as the engine
-    // stores a cell: by destination, then source.
+    // 2. Scatter in the engine's packed form (source offset << 16 | destination offset),
+    // which sorts as the engine stores a cell: by source, then destination.
     // Every position is written by exactly one chunk (its own range of each cell); relaxed
     // atomic stores make that safe to express and compile to plain stores.
     let scattered: Vec<AtomicU32> = (0..keys.len()).into_par_iter().map(|_| AtomicU32::new(0)).collect();
@@ -83,7 +83,7 @@ pub fn build_by_cells(keys: Vec<u64>, nodes: u32, options: &BuildOptions) -> Res
                 let c = (t >> BLOCK_BITS) as usize * blocks + (s >> BLOCK_BITS) as usize;
                 let at = next[c] as usize;
                 next[c] += 1;
-                scattered[at].store(((t & (BLOCK - 1)) << 16) | (s & (BLOCK - 1)), Ordering::Relaxed);
+                scattered[at].store(((s & (BLOCK - 1)) << 16) | (t & (BLOCK - 1)), Ordering::Relaxed);
             }
         });
     drop(counts);
@@ -117,7 +117,7 @@ pub fn build_by_cells(keys: Vec<u64>, nodes: u32, options: &BuildOptions) -> Res
                 let len = if options.multi { cell.len() } else { dedup_sorted(cell) };
                 *kept_cell = len as u32;
                 for &e in &cell[..len] {
-                    let (dof, so) = (e >> 16, e & 0xFFFF);
+                    let (so, dof) = (e >> 16, e & 0xFFFF);
                     let source = ((sb as u32) << BLOCK_BITS) | so;
                     out_degree[source as usize].fetch_add(1, Ordering::Relaxed);
                     in_block[dof as usize] += 1;
@@ -199,7 +199,7 @@ fn cut_shard(
                 cell.len()
             } else {
                 cell.iter()
-                    .filter(|&&e| range.contains(&(((sb as u32) << BLOCK_BITS) | (e & 0xFFFF))))
+                    .filter(|&&e| range.contains(&(((sb as u32) << BLOCK_BITS) | (e >> 16))))
                     .count()
             };
         }
@@ -210,26 +210,18 @@ fn cut_shard(
         for sb in first_sb..=last_sb {
             let c = db * blocks + sb;
             let cell = &grouped[cell_start[c]..cell_start[c] + kept[c] as usize];
-            let mut runs = 0u32;
-            let mut last = u32::MAX;
             let before = edges.len();
-            let all = whole(sb);
-            for &e in cell {
-                let so = e & 0xFFFF;
-                if !all && !range.contains(&(((sb as u32) << BLOCK_BITS) | so)) {
-                    continue;
-                }
-                let dof = e >> 16;
-                runs += u32::from(dof != last);
-                last = dof;
-                edges.push((so << 16) | dof);
+            if whole(sb) {
+                edges.extend_from_slice(cell);
+            } else {
+                let mine = |&&e: &&u32| range.contains(&(((sb as u32) << BLOCK_BITS) | (e >> 16)));
+                edges.extend(cell.iter().filter(mine));
             }
             if edges.len() > before {
                 cells.push(Cell {
                     destination_block: db as u32,
                     source_block: sb as u32,
                     end: edges.len() as u64,
-                    runs,
                 });
             }
         }

@@ -1,7 +1,7 @@
 //! From dense edges to a [`ShardedGraph`]: one sort into storage order, collapse duplicates,
 //! count degrees, then deal the edges out to their shards.
 //!
-//! Storage order (destination block, source block, destination, source; see
+//! Storage order (destination block, source block, source, destination; see
 //! [`storage_key`]) is a total order on edges, so one parallel sort of the 8-byte keys both
 //! brings duplicates together and leaves every shard's edges in the order the shard stores
 //! them: a stable pass then deals them out. Peak memory is the keys plus the 4-byte shard
@@ -169,13 +169,12 @@ fn deal_out(partition: &Partition, keys: &[u64], weights: Option<Vec<f64>>) -> V
         .map(|(((range, mut out), mut out_weights), start)| {
             let mut cells: Vec<Vec<Cell>> = vec![Vec::new(); shards];
             let mut filled = vec![0usize; shards];
-            let mut last_destination = vec![0u32; shards];
             for i in range {
                 let key = keys[i];
                 let (src, dst) = from_storage_key(key);
                 let s = partition.shard_of(src);
                 let end = (start[s] + filled[s] + 1) as u64;
-                out[s][filled[s]] = append_edge(&mut cells[s], &mut last_destination[s], src, dst, end);
+                out[s][filled[s]] = append_edge(&mut cells[s], src, dst, end);
                 if let Some(w) = &weights {
                     out_weights[s][filled[s]] = w[i];
                 }
