@@ -451,8 +451,9 @@ mod tests {
     #[test]
     fn blocked_rounds_equal_fused_ones_bit_for_bit_and_f32_shares_stay_close() {
         use crate::engine::local::{LocalExecutor, Strategy};
-        // Four blocks of nodes, so that cells, groups and units all come in several.
-        let n = 4 * crate::partition::BLOCK - 1000;
+        // Six blocks of nodes, so that cells, groups and units all come in several, and a
+        // fused round has a task of four destination blocks and a shorter one of two.
+        let n = 6 * crate::partition::BLOCK - 1000;
         let edges = random_edges(7, n, 300_000);
         let config = PageRankConfig {
             tolerance: 0.0,

@@ -51,10 +51,19 @@ pub enum Strategy {
 /// Bytes of stored messages (nodes × the carrier's size) up to which [`Strategy::Auto`] fuses
 /// the two passes: three quarters of the 32 MiB last-level cache of the machine we measure
 /// on, the rest left to the edges streaming by. Measured with cells in source order (2
-/// threads, 20 iterations): R-MAT 22 in f64 (19 MB of messages) fused 0.048 s an iteration,
-/// blocked 0.084 s; R-MAT 23 in f32 (18 MB) fused 0.113 s, blocked 0.141 s; R-MAT 23 in f64
-/// (37 MB) fused 0.278 s, blocked 0.190 s.
+/// threads, 20 iterations, one destination block a task): R-MAT 22 in f64 (19 MB of
+/// messages) fused 0.048 s an iteration, blocked 0.084 s; R-MAT 23 in f32 (18 MB) fused
+/// 0.113 s, blocked 0.141 s. Beyond it, [`fuses`] weighs the two rounds' memory traffic.
 pub const FUSED_MESSAGE_BYTES: usize = 24 << 20;
+
+/// Bytes of sums a task of a fused round keeps: the 1 MiB L2 cache, four destination blocks
+/// of `f64` sums. Each source block's messages are then read once for four destination
+/// blocks instead of once for each. On R-MAT 23 in f64 (37 MB of messages, 2 threads, 10
+/// iterations): one block a task 0.272 s an iteration, two 0.194 s, three 0.178 s, four
+/// 0.154 s; 6 to 16 blocks measured 0.126-0.149 s, within the machine's noise of four, and
+/// fewer, larger tasks balance worse on small graphs (R-MAT 22: 4 blocks 0.050 s, 8 blocks
+/// 0.067 s).
+pub const FUSED_TASK_BYTES: usize = 1 << 20;
 
 /// Bytes of the buffer of [`Strategy::Auto`]'s blocked rounds: 32 Mi messages in `f64`, 64 Mi
 /// in `f32`. Fewer, larger groups read the message array fewer times (once per group) and
@@ -130,7 +139,7 @@ impl LocalExecutor {
         let mut states = initial;
         let mut next = states.clone();
         let mut messages: Vec<C> = vec![C::pack(program.identity()); states.len()];
-        let plan = self.plan::<C>(graph);
+        let plan = self.plan::<P::Message, C>(graph);
         let mut buffer: Vec<C> = vec![C::pack(program.identity()); plan.as_ref().map_or(0, |p| p.buffer_len)];
         let (iterations, converged) = super::iterate(stop, observer, || {
             let change = match &plan {
@@ -148,15 +157,16 @@ impl LocalExecutor {
     }
 
     /// The blocked plan for `graph`, or `None` when rounds are fused.
-    fn plan<C>(&self, graph: &ShardedGraph) -> Option<BlockedPlan> {
+    fn plan<M, C>(&self, graph: &ShardedGraph) -> Option<BlockedPlan> {
         let group_edges = match self.strategy {
             Strategy::Fused => return None,
             Strategy::Blocked { group_edges } => group_edges,
             Strategy::Auto => {
-                if graph.nodes() as usize * std::mem::size_of::<C>() <= FUSED_MESSAGE_BYTES {
+                let sizes = (size_of::<M>(), size_of::<C>());
+                if fuses(graph.nodes() as u64, graph.stats.edges, sizes) {
                     return None;
                 }
-                GROUP_BYTES / std::mem::size_of::<C>().max(1)
+                GROUP_BYTES / size_of::<C>().max(1)
             }
         };
         Some(BlockedPlan::new(graph, group_edges.max(1)))
@@ -194,6 +204,7 @@ fn round_fused<P: VertexProgram, C: Carrier<P::Message>>(
         states,
         next,
         0..blocks,
+        fused_blocks_per_task::<P::Message>(),
         |shard, _, start, cell| {
             let (edges, weights) = graph.shards[shard].cell_edges(start, cell);
             (
@@ -203,6 +214,32 @@ fn round_fused<P: VertexProgram, C: Carrier<P::Message>>(
         },
     );
     changes.iter().sum()
+}
+
+/// Destination blocks a task of a fused round reduces together: as many as keep the task's
+/// sums (`M` each) within [`FUSED_TASK_BYTES`].
+fn fused_blocks_per_task<M>() -> u32 {
+    (FUSED_TASK_BYTES / (DESTINATION_BLOCK as usize * size_of::<M>()).max(1)).max(1) as u32
+}
+
+/// Whether [`Strategy::Auto`] fuses the rounds of a graph of `nodes` nodes and `edges` edges
+/// whose messages take `sizes.0` bytes and are stored in `sizes.1`: when the stored messages
+/// fit in [`FUSED_MESSAGE_BYTES`], or when a fused round's reads of the message array (once
+/// per task, see [`reduce_task`]) take at most half the bytes a blocked round moves through
+/// its buffer (written, read for ownership, read back: 3 × `sizes.1` an edge). Streaming the
+/// messages once per task is costlier per byte than the buffer's sequential traffic: on
+/// R-MAT 23 in f64 the fused round moved 1.85 GB in 0.15 s, the blocked one 4.7 GB in 0.20 s.
+fn fuses(nodes: u64, edges: u64, (message, carrier): (usize, usize)) -> bool {
+    let stored = nodes * carrier as u64;
+    if stored <= FUSED_MESSAGE_BYTES as u64 {
+        return true;
+    }
+    let per_task = match message {
+        0 => 1,
+        m => (FUSED_TASK_BYTES / (DESTINATION_BLOCK as usize * m)).max(1) as u64,
+    };
+    let tasks = nodes.div_ceil(DESTINATION_BLOCK as u64).div_ceil(per_task);
+    2 * tasks * stored <= edges * 3 * carrier as u64
 }
 
 /// The map step: every node's message, over node chunks in parallel.
@@ -229,8 +266,10 @@ enum MessagesOf<'a, C> {
     Carried(&'a [C]),
 }
 
-/// Reduces destination blocks `blocks`, in parallel, into their states in `next`; returns
-/// their changes in block order. `cell_messages` is as for [`reduce_block`].
+/// Reduces destination blocks `blocks`, in parallel, `per_task` consecutive blocks a task,
+/// into their states in `next`; returns the changes, a task's one after another.
+/// `cell_messages` is as for [`reduce_task`].
+#[allow(clippy::too_many_arguments)]
 fn reduce_blocks<'a, P: VertexProgram, C: Carrier<P::Message> + 'a>(
     program: &P,
     round: &P::Round,
@@ -238,6 +277,7 @@ fn reduce_blocks<'a, P: VertexProgram, C: Carrier<P::Message> + 'a>(
     states: &[P::State],
     next: &mut [P::State],
     blocks: Range<u32>,
+    per_task: u32,
     cell_messages: impl Fn(usize, usize, usize, Cell) -> (&'a [u32], MessagesOf<'a, C>) + Sync,
 ) -> Vec<f64>
 where
@@ -246,38 +286,51 @@ where
     let block = DESTINATION_BLOCK as usize;
     let span = blocks.start as usize * block..(blocks.end as usize * block).min(next.len());
     next[span]
-        .par_chunks_mut(block)
+        .par_chunks_mut(block * per_task as usize)
         .enumerate()
         .map_init(Scratch::default, |scratch, (i, out)| {
-            let b = (blocks.start + i as u32, out);
-            reduce_block(program, round, graph, states, b, scratch, &cell_messages)
+            let first = blocks.start + i as u32 * per_task;
+            let task = first..(first + per_task).min(blocks.end);
+            reduce_task(program, round, graph, states, (task, out), scratch, &cell_messages)
         })
         .collect()
 }
 
-/// Reduces destination block `b` (combine within each shard, shards in order, apply) into
-/// its new states `out`, and returns the block's change. `cell_messages(shard, index, start, cell)` gives
-/// a cell's packed edges and where their messages are.
-fn reduce_block<'a, P: VertexProgram, C: Carrier<P::Message> + 'a>(
+/// Reduces consecutive destination blocks `task` (combine within each shard, shards in
+/// order, apply) into their new states `out`, and returns their change.
+/// `cell_messages(shard, index, start, cell)` gives a cell's packed edges and where their
+/// messages are.
+///
+/// Within a shard, the cells are taken source block by source block, and for each source
+/// block the task's destination blocks in order: a fused round then reads each source
+/// block's messages once for all of the task's blocks (the later cells find them in L2).
+/// Each destination still receives its edges in source order, so the sums do not depend on
+/// how many blocks a task takes.
+fn reduce_task<'a, P: VertexProgram, C: Carrier<P::Message> + 'a>(
     program: &P,
     round: &P::Round,
     graph: &'a ShardedGraph,
     states: &[P::State],
-    (b, out): (u32, &mut [P::State]),
+    (task, out): (Range<u32>, &mut [P::State]),
     scratch: &mut Scratch<P::Message>,
     cell_messages: impl Fn(usize, usize, usize, Cell) -> (&'a [u32], MessagesOf<'a, C>),
 ) -> f64
 where
     P::Message: 'a,
 {
-    let block_start = b as usize * DESTINATION_BLOCK as usize;
-    let Scratch { reduced, partial } = scratch;
+    let block = DESTINATION_BLOCK as usize;
+    let task_start = task.start as usize * block;
+    let Scratch {
+        reduced,
+        partial,
+        order,
+    } = scratch;
     reduced.clear();
     reduced.resize(out.len(), program.identity());
     partial.resize(out.len(), program.identity());
     let mut first = true;
     for (s, shard) in graph.shards.iter().enumerate() {
-        let cells = shard.cell_indices_into(b..b + 1);
+        let cells = shard.cell_indices_into(task.clone());
         if cells.is_empty() {
             continue; // this shard's partial is the identity: nothing to add
         }
@@ -287,12 +340,21 @@ where
         if !first {
             target.fill(program.identity());
         }
-        for i in cells {
+        order.clear();
+        order.extend(cells.map(|i| i as u32));
+        if task.len() > 1 {
+            // Stable: each source block's cells stay in destination-block order.
+            order.sort_by_key(|&i| shard.cells()[i as usize].source_block);
+        }
+        for &i in order.iter() {
+            let i = i as usize;
             let cell = shard.cells()[i];
+            let at = (cell.destination_block - task.start) as usize * block;
+            let sums = &mut target[at..(at + block).min(out.len())];
             let (edges, messages) = cell_messages(s, i, shard.cell_start(i), cell);
             match messages {
-                MessagesOf::Sources(sources, weights) => combine_cell(program, target, sources, edges, weights),
-                MessagesOf::Carried(values) => fold_cell(program, target, edges, |i, _| values[i].unpack()),
+                MessagesOf::Sources(sources, weights) => combine_cell(program, sums, sources, edges, weights),
+                MessagesOf::Carried(values) => fold_cell(program, sums, edges, |i, _| values[i].unpack()),
             }
         }
         if !first {
@@ -304,7 +366,7 @@ where
     }
     let mut change = 0.0;
     for (i, (new, &sum)) in out.iter_mut().zip(reduced.iter()).enumerate() {
-        let v = block_start + i;
+        let v = task_start + i;
         *new = program.apply(round, v as u32, states[v], sum);
         change += program.change(states[v], *new);
     }
@@ -325,12 +387,13 @@ fn gather<C: Copy>(out: &mut [C], edges: &[u32], sources: &[C]) {
     }
 }
 
-/// A reduce task's block-sized sums, kept from block to block instead of allocated per
-/// block (256 KiB each: above glibc's initial mmap threshold, so every block mapped and
-/// unmapped fresh pages). No speed difference has been measured either way.
+/// A reduce task's sums and cell order, kept from task to task instead of allocated per
+/// task (256 KiB a block: above glibc's initial mmap threshold, so every task would map and
+/// unmap fresh pages). No speed difference has been measured either way.
 struct Scratch<M> {
     reduced: Vec<M>,
     partial: Vec<M>,
+    order: Vec<u32>,
 }
 
 impl<M> Default for Scratch<M> {
@@ -338,6 +401,7 @@ impl<M> Default for Scratch<M> {
         Scratch {
             reduced: Vec::new(),
             partial: Vec::new(),
+            order: Vec::new(),
         }
     }
 }
@@ -487,6 +551,7 @@ fn round_blocked<P: VertexProgram, C: Carrier<P::Message>>(
             states,
             next,
             group.blocks.clone(),
+            1,
             |s, index, start, cell| {
                 let at = plan.cell_values[s][index];
                 let (edges, _) = graph.shards[s].cell_edges(start, cell);
@@ -539,6 +604,24 @@ mod tests {
     use crate::graph::{BuildOptions, build, collect::pack};
 
     #[test]
+    fn fusing_is_weighed_by_memory_traffic() {
+        let (f64s, f32s) = ((8, 8), (8, 4));
+        // R-MAT 22 and 23 as generated here: messages in the cache, or streamed once per
+        // task of four blocks (1.3 GB at scale 23) against a 3.1 GB buffer.
+        assert!(fuses(2_395_582, 65_245_061, f64s));
+        assert!(fuses(4_609_149, 131_163_960, f32s));
+        assert!(fuses(4_609_149, 131_163_960, f64s));
+        // Scale 26: 256 tasks would each stream 262 MB of messages; the buffer moves 25 GB.
+        assert!(!fuses(32_800_000, 1_060_380_131, f64s));
+        assert!(!fuses(32_800_000, 1_060_380_131, f32s));
+        // Sparse graphs with many nodes block as soon as the messages leave the cache.
+        assert!(!fuses(4 << 20, 4 << 20, f64s));
+        assert!(fuses(3 << 20, 0, f32s));
+        assert_eq!(fused_blocks_per_task::<f64>(), 4);
+        assert_eq!(fused_blocks_per_task::<f32>(), 8);
+    }
+
+    #[test]
     fn auto_fuses_while_the_messages_fit_and_blocks_beyond() {
         // 4 Mi nodes: 32 MiB of f64 messages (blocked), 16 MiB of f32 ones (fused).
         let n = 4 << 20;
@@ -546,11 +629,11 @@ mod tests {
         let graph = build(keys, None, n, &BuildOptions::default());
         let auto = LocalExecutor::default();
         let plan = auto
-            .plan::<f64>(&graph)
+            .plan::<f64, f64>(&graph)
             .expect("32 MiB of f64 messages outgrow the cache");
         assert_eq!(plan.buffer_len as u64, graph.stats.edges, "one group holds every edge");
         assert!(
-            auto.plan::<f32>(&graph).is_none(),
+            auto.plan::<f64, f32>(&graph).is_none(),
             "messages stored as f32 take 16 MiB: fused"
         );
         let small = build(
@@ -559,16 +642,16 @@ mod tests {
             n / 2,
             &BuildOptions::default(),
         );
-        assert!(auto.plan::<f64>(&small).is_none(), "16 MiB of f64 messages fuse");
+        assert!(auto.plan::<f64, f64>(&small).is_none(), "16 MiB of f64 messages fuse");
         let fused = LocalExecutor {
             strategy: Strategy::Fused,
         };
-        assert!(fused.plan::<f64>(&graph).is_none());
+        assert!(fused.plan::<f64, f64>(&graph).is_none());
         // Forced groups of 500 edges: several, tiling the blocks in order, holding every edge.
         let blocked = LocalExecutor {
             strategy: Strategy::Blocked { group_edges: 500 },
         };
-        let plan = blocked.plan::<f64>(&graph).unwrap();
+        let plan = blocked.plan::<f64, f64>(&graph).unwrap();
         assert!(plan.groups.len() > 1);
         assert!(plan.groups.windows(2).all(|g| g[0].blocks.end == g[1].blocks.start));
         assert_eq!(plan.groups.iter().map(|g| g.len as u64).sum::<u64>(), graph.stats.edges);
