@@ -23,7 +23,8 @@ pub const BLOCK_BITS: u32 = 15;
 /// and a source block's messages fit together in a 1 MiB L2 cache. At most 2^16, since cells
 /// store 16-bit offsets.
 pub const BLOCK: u32 = 1 << BLOCK_BITS;
-/// Destination ids reduced by one task.
+/// Destination ids whose partial sums are reduced together (a reduce task takes one or more
+/// consecutive destination blocks).
 pub const DESTINATION_BLOCK: u32 = BLOCK;
 
 /// The values of block `block` in an array indexed by node id (the last block may be short).

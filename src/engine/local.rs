@@ -1,17 +1,19 @@
 //! The single-process executor: shards and destination blocks processed on a rayon pool.
 //!
-//! The map step runs over node chunks in parallel; the reduce step runs over destination
-//! blocks in parallel, each block owned by one task that walks the shards in order and
-//! combines each shard's cells into the block's partial sums, which stay in cache. No locks,
-//! no atomics, no allocation per edge; the thread count changes speed, never results.
+//! The map step runs over node chunks in parallel; the reduce step runs over tasks of
+//! consecutive destination blocks in parallel (four blocks in a fused round, one in a blocked
+//! one), each task walking the shards in order and combining each shard's cells into its
+//! blocks' partial sums, which stay in cache. No locks, no atomics, no allocation per edge;
+//! the thread count changes speed, never results.
 //!
 //! Two ways to get messages to the reduce step ([`Strategy`]): *fused*, where the reduce
-//! reads each edge's message from the message array directly (fast while that array fits in
-//! the last-level cache), and *blocked* (propagation blocking), where a first pass copies the
+//! reads each edge's message from the message array directly (a task streams the whole
+//! array once), and *blocked* (propagation blocking), where a first pass copies the
 //! messages, source block by source block, into a buffer in the edges' order and the reduce
 //! then streams it. The sums are the same in the same order either way, so the strategy
-//! changes speed only. Blocked rounds trade the random reads of the fused one, which miss
-//! the cache once the messages outgrow it, for 2 × 4-8 bytes of streaming per edge.
+//! changes speed only. Blocked rounds trade the fused round's reads of the message array,
+//! once per task, for 3 × 4-8 bytes of buffer traffic per edge: worth it once the array
+//! outgrows the last-level cache and the graph has many blocks ([`fuses`]).
 //! A [`Carrier`] says how messages are stored between map and reduce: as they are, or as
 //! `f32` for `f64` messages (half the bytes; PageRank's `--precision f32`).
 

@@ -12,7 +12,7 @@
 //! destination block's sums, which the block's task keeps in L2; and consecutive edges
 //! almost never share a destination, so their additions do not wait on each other. In a
 //! model of the loop on R-MAT 22 and 23 (2 threads), the same cells in destination order
-//! took 1.3 to 2.8 times as long (random reads of messages, and chains of additions into hub
+//! took 1.1 to 3 times as long (random reads of messages, and chains of additions into hub
 //! destinations); see docs/benchmarks.md, session 5.
 //!
 //! For any destination, a shard's edges into it appear in ascending source order, so the

@@ -77,6 +77,14 @@ fn parse_chunk(chunk: &[u8], separator: Separator, options: &ParseOptions, stric
     let mut scratch = Vec::new();
     let mut start = 0;
     while start < chunk.len() {
+        if !options.weighted
+            && let Some((pair, next)) = bare_line(chunk, start, separator)
+        {
+            out.lines += 1;
+            out.push(pair);
+            start = next;
+            continue;
+        }
         let end = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |i| start + i);
         let raw = &chunk[start..end];
         let line_start = start;
@@ -138,27 +146,51 @@ fn parse_chunk(chunk: &[u8], separator: Separator, options: &ParseOptions, stric
     out
 }
 
+/// The most common line of all, `digits SEP digits` and its newline (or the chunk's end),
+/// read in one pass from `chunk[start..]` without looking for the line's end first: returns
+/// the pair and where the next line starts. Anything else (blanks or `\r` at the end,
+/// comments, a third field) returns `None` and goes the way of every other line; what this
+/// accepts, [`two_integers`] reads the same.
+#[inline]
+fn bare_line(chunk: &[u8], start: usize, separator: Separator) -> Option<((u64, u64), usize)> {
+    let mut at = start;
+    let source = digits(chunk, &mut at)?;
+    match (separator, chunk.get(at)) {
+        (Separator::Tab, Some(b'\t')) | (Separator::Space, Some(b' ' | b'\t')) => at += 1,
+        _ => return None,
+    }
+    let target = digits(chunk, &mut at)?;
+    match chunk.get(at) {
+        Some(b'\n') => Some(((source, target), at + 1)),
+        None => Some(((source, target), at)),
+        _ => None,
+    }
+}
+
+/// An unsigned decimal at `bytes[*at..]`, advancing `at` past it; `None` without digits or on
+/// overflow.
+#[inline]
+fn digits(bytes: &[u8], at: &mut usize) -> Option<u64> {
+    let start = *at;
+    let mut value: u64 = 0;
+    while let Some(&b) = bytes.get(*at) {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            break;
+        }
+        value = value.checked_mul(10)?.checked_add(digit as u64)?;
+        *at += 1;
+    }
+    (*at > start).then_some(value)
+}
+
 /// The common line, `digits SEP digits`, read straight from its bytes: `Some` only when the
 /// general path would read exactly these two integer ids and no weight; anything else
 /// (a third field, text, overflow, other blanks) returns `None` and takes the general path.
 #[inline]
 fn two_integers(line: &[u8], separator: Separator) -> Option<(u64, u64)> {
-    #[inline]
-    fn number(bytes: &[u8], at: &mut usize) -> Option<u64> {
-        let start = *at;
-        let mut value: u64 = 0;
-        while let Some(&b) = bytes.get(*at) {
-            let digit = b.wrapping_sub(b'0');
-            if digit > 9 {
-                break;
-            }
-            value = value.checked_mul(10)?.checked_add(digit as u64)?;
-            *at += 1;
-        }
-        (*at > start).then_some(value)
-    }
     let mut at = 0;
-    let source = number(line, &mut at)?;
+    let source = digits(line, &mut at)?;
     match separator {
         Separator::Tab if line.get(at) == Some(&b'\t') => at += 1,
         Separator::Space if matches!(line.get(at), Some(b' ' | b'\t')) => {
@@ -168,7 +200,7 @@ fn two_integers(line: &[u8], separator: Separator) -> Option<(u64, u64)> {
         }
         _ => return None,
     }
-    let target = number(line, &mut at)?;
+    let target = digits(line, &mut at)?;
     let rest = &line[at..];
     let clean = match separator {
         Separator::Tab => rest.iter().all(|&b| b == b' '),
@@ -461,6 +493,45 @@ mod tests {
                 (parse_u64(general.source), parse_u64(general.target)),
                 (Some(fast.0), Some(fast.1))
             );
+        }
+    }
+
+    #[test]
+    fn bare_lines_are_read_as_the_general_path_reads_them() {
+        assert_eq!(bare_line(b"12\t34\n5", 0, Separator::Tab), Some(((12, 34), 6)));
+        assert_eq!(bare_line(b"x\n12 34", 2, Separator::Space), Some(((12, 34), 7)));
+        for line in [
+            &b"12\t34\r\n"[..],
+            b"12\t34 \n",
+            b" 12\t34\n",
+            b"12\t34\t5\n",
+            b"#1\t2\n",
+            b"1\t\n",
+            b"99999999999999999999\t1\n",
+        ] {
+            assert_eq!(
+                bare_line(line, 0, Separator::Tab),
+                None,
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        assert_eq!(bare_line(b"12  34\n", 0, Separator::Space), None, "a run of blanks");
+        assert_eq!(bare_line(b"12,34\n", 0, Separator::Comma), None);
+        // Files mixing bare lines with every other kind read the same in parallel and line by
+        // line (`both` compares them), with every line counted.
+        for (separator, blanks) in [("\t", "\t"), (" ", "  ")] {
+            let text: String = (0..600)
+                .map(|i| match i % 6 {
+                    0 => format!("{i}{blanks}{}\r\n", i + 1),
+                    1 => format!("{i}{separator}{} \n", i * 3),
+                    2 => "# a comment\n\n".to_string(),
+                    _ => format!("{i}{separator}{}\n", i % 7),
+                })
+                .collect();
+            let (edges, lines, count) = both(&text, &ParseOptions::default(), IdMode::Auto);
+            assert_eq!((count, lines), (500, 700));
+            assert_eq!(edges[1], ("1".to_string(), "3".to_string()));
         }
     }
 
