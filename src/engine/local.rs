@@ -13,7 +13,7 @@
 //! then streams it. The sums are the same in the same order either way, so the strategy
 //! changes speed only. Blocked rounds trade the fused round's reads of the message array,
 //! once per task, for 3 × 4-8 bytes of buffer traffic per edge: worth it once the array
-//! outgrows the last-level cache and the graph has many blocks ([`fuses`]).
+//! outgrows the last-level cache and the graph has many blocks (see [`Strategy::Auto`]).
 //! A [`Carrier`] says how messages are stored between map and reduce: as they are, or as
 //! `f32` for `f64` messages (half the bytes; PageRank's `--precision f32`).
 
@@ -32,12 +32,14 @@ const MAP_CHUNK: usize = 1 << 14;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Strategy {
     /// [`Fused`](Strategy::Fused) while the stored messages fit in the last-level cache
-    /// ([`FUSED_MESSAGE_BYTES`]), else
-    /// [`Blocked`](Strategy::Blocked) with a buffer of at most [`GROUP_BYTES`].
+    /// ([`FUSED_MESSAGE_BYTES`]) or while reading them once per fused task moves at most
+    /// half the bytes a blocked round's buffer would (so R-MAT 22 and 23 are fused, scale
+    /// 26 is not); else [`Blocked`](Strategy::Blocked) with a buffer of at most
+    /// [`GROUP_BYTES`].
     #[default]
     Auto,
-    /// One pass: each destination block reads its edges' messages where they lie in the
-    /// message array (random reads over the whole array).
+    /// One pass: each task of destination blocks reads its edges' messages where they lie
+    /// in the message array (cell by cell, each source block's messages front to back).
     Fused,
     /// Two passes (propagation blocking): source block by source block, the messages of
     /// each cell's edges are copied, in edge order, into a buffer (reads stay in one cached
@@ -55,7 +57,7 @@ pub enum Strategy {
 /// on, the rest left to the edges streaming by. Measured with cells in source order (2
 /// threads, 20 iterations, one destination block a task): R-MAT 22 in f64 (19 MB of
 /// messages) fused 0.048 s an iteration, blocked 0.084 s; R-MAT 23 in f32 (18 MB) fused
-/// 0.113 s, blocked 0.141 s. Beyond it, [`fuses`] weighs the two rounds' memory traffic.
+/// 0.113 s, blocked 0.141 s. Beyond it, `Strategy::Auto` weighs the two rounds' memory traffic.
 pub const FUSED_MESSAGE_BYTES: usize = 24 << 20;
 
 /// Bytes of sums a task of a fused round keeps: the 1 MiB L2 cache, four destination blocks
