@@ -208,7 +208,7 @@ fn round_fused<P: VertexProgram, C: Carrier<P::Message>>(
         states,
         next,
         0..blocks,
-        fused_blocks_per_task::<P::Message>(),
+        fused_blocks_per_task(size_of::<P::Message>()),
         |shard, _, start, cell| {
             let (edges, weights) = graph.shards[shard].cell_edges(start, cell);
             (
@@ -221,9 +221,9 @@ fn round_fused<P: VertexProgram, C: Carrier<P::Message>>(
 }
 
 /// Destination blocks a task of a fused round reduces together: as many as keep the task's
-/// sums (`M` each) within [`FUSED_TASK_BYTES`].
-fn fused_blocks_per_task<M>() -> u32 {
-    (FUSED_TASK_BYTES / (DESTINATION_BLOCK as usize * size_of::<M>()).max(1)).max(1) as u32
+/// sums (`message_bytes` each) within [`FUSED_TASK_BYTES`], at least one.
+fn fused_blocks_per_task(message_bytes: usize) -> u32 {
+    (FUSED_TASK_BYTES / (DESTINATION_BLOCK as usize * message_bytes).max(1)).max(1) as u32
 }
 
 /// Whether [`Strategy::Auto`] fuses the rounds of a graph of `nodes` nodes and `edges` edges
@@ -238,10 +238,7 @@ fn fuses(nodes: u64, edges: u64, (message, carrier): (usize, usize)) -> bool {
     if stored <= FUSED_MESSAGE_BYTES as u64 {
         return true;
     }
-    let per_task = match message {
-        0 => 1,
-        m => (FUSED_TASK_BYTES / (DESTINATION_BLOCK as usize * m)).max(1) as u64,
-    };
+    let per_task = fused_blocks_per_task(message) as u64;
     let tasks = nodes.div_ceil(DESTINATION_BLOCK as u64).div_ceil(per_task);
     2 * tasks * stored <= edges * 3 * carrier as u64
 }
@@ -621,8 +618,8 @@ mod tests {
         // Sparse graphs with many nodes block as soon as the messages leave the cache.
         assert!(!fuses(4 << 20, 4 << 20, f64s));
         assert!(fuses(3 << 20, 0, f32s));
-        assert_eq!(fused_blocks_per_task::<f64>(), 4);
-        assert_eq!(fused_blocks_per_task::<f32>(), 8);
+        assert_eq!(fused_blocks_per_task(8), 4);
+        assert_eq!(fused_blocks_per_task(4), 8);
     }
 
     #[test]
