@@ -25,7 +25,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .iter()
             .find(|r| r["tool"] == "crawlrank")
             .ok_or("no crawlrank row")?;
-        for row in rows.iter().filter(|r| r["tool"] != "crawlrank") {
+        for row in rows
+            .iter()
+            .filter(|r| !r["tool"].as_str().unwrap_or("").starts_with("crawlrank"))
+        {
             for (phase, key) in [
                 ("read + build", "build"),
                 ("per iteration", "per_iteration"),
