@@ -150,21 +150,33 @@ fn parse_chunk(chunk: &[u8], separator: Separator, options: &ParseOptions, stric
 /// read in one pass from `chunk[start..]` without looking for the line's end first: returns
 /// the pair and where the next line starts. Anything else (blanks or `\r` at the end,
 /// comments, a third field) returns `None` and goes the way of every other line; what this
-/// accepts, [`two_integers`] reads the same.
+/// accepts, [`two_integers`] reads the same (both read the pair with [`pair_at`]).
 #[inline]
 fn bare_line(chunk: &[u8], start: usize, separator: Separator) -> Option<((u64, u64), usize)> {
     let mut at = start;
-    let source = digits(chunk, &mut at)?;
-    match (separator, chunk.get(at)) {
-        (Separator::Tab, Some(b'\t')) | (Separator::Space, Some(b' ' | b'\t')) => at += 1,
-        _ => return None,
-    }
-    let target = digits(chunk, &mut at)?;
+    let pair = pair_at(chunk, &mut at, separator)?;
     match chunk.get(at) {
-        Some(b'\n') => Some(((source, target), at + 1)),
-        None => Some(((source, target), at)),
+        Some(b'\n') => Some((pair, at + 1)),
+        None => Some((pair, at)),
         _ => None,
     }
+}
+
+/// `digits SEP digits` at `bytes[*at..]` (SEP a tab, or a run of blanks for
+/// [`Separator::Space`]), advancing `at` past the second number; `None` for anything else.
+#[inline]
+fn pair_at(bytes: &[u8], at: &mut usize, separator: Separator) -> Option<(u64, u64)> {
+    let source = digits(bytes, at)?;
+    match separator {
+        Separator::Tab if bytes.get(*at) == Some(&b'\t') => *at += 1,
+        Separator::Space if matches!(bytes.get(*at), Some(b' ' | b'\t')) => {
+            while matches!(bytes.get(*at), Some(b' ' | b'\t')) {
+                *at += 1;
+            }
+        }
+        _ => return None,
+    }
+    Some((source, digits(bytes, at)?))
 }
 
 /// An unsigned decimal at `bytes[*at..]`, advancing `at` past it; `None` without digits or on
@@ -190,23 +202,13 @@ fn digits(bytes: &[u8], at: &mut usize) -> Option<u64> {
 #[inline]
 fn two_integers(line: &[u8], separator: Separator) -> Option<(u64, u64)> {
     let mut at = 0;
-    let source = digits(line, &mut at)?;
-    match separator {
-        Separator::Tab if line.get(at) == Some(&b'\t') => at += 1,
-        Separator::Space if matches!(line.get(at), Some(b' ' | b'\t')) => {
-            while matches!(line.get(at), Some(b' ' | b'\t')) {
-                at += 1;
-            }
-        }
-        _ => return None,
-    }
-    let target = digits(line, &mut at)?;
+    let pair = pair_at(line, &mut at, separator)?;
     let rest = &line[at..];
     let clean = match separator {
         Separator::Tab => rest.iter().all(|&b| b == b' '),
         _ => rest.iter().all(|&b| b == b' ' || b == b'\t'),
     };
-    clean.then_some((source, target))
+    clean.then_some(pair)
 }
 
 /// Cuts `region` (whole lines) into chunks of about `chunk` bytes at line ends.
@@ -516,7 +518,11 @@ mod tests {
                 String::from_utf8_lossy(line)
             );
         }
-        assert_eq!(bare_line(b"12  34\n", 0, Separator::Space), None, "a run of blanks");
+        assert_eq!(
+            bare_line(b"12 \t 34\n", 0, Separator::Space),
+            Some(((12, 34), 8)),
+            "a run of blanks"
+        );
         assert_eq!(bare_line(b"12,34\n", 0, Separator::Comma), None);
         // Files mixing bare lines with every other kind read the same in parallel and line by
         // line (`both` compares them), with every line counted.
