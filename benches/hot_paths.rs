@@ -103,8 +103,8 @@ fn building(c: &mut Criterion) {
     group.bench_function("sort, dedup, degrees, shards", |b| {
         b.iter(|| {
             let graph = build(dense.keys.clone(), None, n, &BuildOptions::default());
-            assert_eq!(graph.stats.edges + graph.stats.duplicate_edges, 16 << 18);
-            black_box(graph.stats.edges)
+            assert_eq!(graph.stats().edges + graph.stats().duplicate_edges, 16 << 18);
+            black_box(graph.stats().edges)
         })
     });
     group.finish();
@@ -119,7 +119,7 @@ fn iteration(c: &mut Criterion) {
     let mut next = vec![0.0; n];
     let mut group = c.benchmark_group("pagerank");
     group.sample_size(20);
-    group.throughput(Throughput::Elements(graph.stats.edges));
+    group.throughput(Throughput::Elements(graph.stats().edges));
     group.bench_function("one iteration, R-MAT scale 20", |b| {
         b.iter(|| {
             let change = LocalExecutor::default().round(&graph, &program, &states, &mut messages, &mut next);
@@ -138,7 +138,7 @@ fn iteration(c: &mut Criterion) {
     let reference = pagerank_with(&LocalExecutor::default(), &graph, &five, None, &mut |_| {})
         .unwrap()
         .ranks;
-    group.throughput(Throughput::Elements(5 * graph.stats.edges));
+    group.throughput(Throughput::Elements(5 * graph.stats().edges));
     for (name, strategy, precision) in [
         ("five rounds, fused, f64", Strategy::Fused, Precision::F64),
         (

@@ -36,7 +36,16 @@ pub enum Error {
     /// The inputs as a whole cannot be used (none found, empty, too many nodes).
     #[error("{0}")]
     Input(String),
-    /// An option value that cannot work.
+    /// A parameter's value cannot work.
+    #[error("{parameter} {message}")]
+    Parameter {
+        /// The parameter, as the library names it (`damping`, `tolerance`, `shards`...).
+        parameter: &'static str,
+        /// What is wrong with its value, starting with a verb ("must be at least 1").
+        message: String,
+    },
+    /// A setting that cannot work, beyond one parameter (a cluster that cannot form, a
+    /// combination of options).
     #[error("{0}")]
     Config(String),
 }
@@ -50,6 +59,15 @@ impl Error {
         Error::Io {
             path: path.as_ref().display().to_string(),
             source,
+        }
+    }
+
+    /// A parameter whose value cannot work: `message` starts with a verb, as in
+    /// `Error::parameter("shards", "must be at least 1")`.
+    pub fn parameter(parameter: &'static str, message: impl Into<String>) -> Self {
+        Error::Parameter {
+            parameter,
+            message: message.into(),
         }
     }
 

@@ -208,13 +208,13 @@ pub struct Generated {
 /// number of edges written so far.
 pub fn generate(options: &GenerateOptions, path: &Path, on_chunk: &mut dyn FnMut(u64, u64)) -> Result<Generated> {
     if options.scale == 0 || options.scale > 40 {
-        return Err(Error::Config(format!(
-            "--scale must be between 1 and 40, not {}",
-            options.scale
-        )));
+        return Err(Error::parameter(
+            "scale",
+            format!("must be between 1 and 40, not {}", options.scale),
+        ));
     }
     if options.edge_factor == 0 {
-        return Err(Error::Config("--edge-factor must be at least 1".to_string()));
+        return Err(Error::parameter("edge_factor", "must be at least 1"));
     }
     if let Model::Rmat { a, b, c } = options.model
         && !(a >= 0.0 && b >= 0.0 && c >= 0.0 && a + b + c <= 1.0)

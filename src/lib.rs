@@ -10,14 +10,16 @@
 //! |---|---|
 //! | bytes → edge lines (files, folders, globs, stdin; gzip/bzip2/zstd) | [`input`] |
 //! | edge lines → dense ids → sorted, sharded graph | [`graph`] |
-//! | who owns which source range and destination block | [`partition`] |
+//! | who owns which source range, destination block and shard | [`partition`] |
 //! | map / combine / reduce-by-key / apply iterations | [`engine`] |
 //! | PageRank and other vertex programs | [`algo`] |
-//! | part files, top table, summary | [`output`] |
-//! | the whole `rank` job, stage after stage | [`rank`] |
+//! | part files, top table, summary, GEXF; the result folder's commit | [`output`] |
+//! | the jobs (rank, stats, export, plot), stage after stage | [`jobs`] |
+//! | the rank job over several processes (feature `distributed`) | `distributed` |
+//! | charts and the HTML report (feature `plots`) | `plot` |
 //!
 //! ```no_run
-//! use crawlrank::rank::{RankJob, run};
+//! use crawlrank::jobs::rank::{RankJob, run};
 //! use crawlrank::progress::Silent;
 //!
 //! let job = RankJob::new(vec!["crawl.tsv.gz".into()], "output/crawl".into());
@@ -28,21 +30,20 @@
 
 pub mod algo;
 pub mod analysis;
-pub mod cli;
+#[cfg(feature = "distributed")]
 pub mod distributed;
 pub mod engine;
 pub mod error;
-pub mod export;
 pub mod generate;
 pub mod graph;
 pub mod input;
+pub mod jobs;
 pub mod memory;
 pub mod output;
 pub mod partition;
+#[cfg(feature = "plots")]
 pub mod plot;
+pub mod prelude;
 pub mod progress;
-pub mod rank;
-pub mod report;
-pub mod stats;
 
 pub use error::{Error, Result};

@@ -8,7 +8,11 @@
 //!   sums stay in cache. A block is reduced by one worker; blocks never change results, only
 //!   speed.
 //!
-//! The local executor and any distributed one call these same functions, so they cannot
+//! - **Ownership**: which worker holds a shard's edges, writes its part file and computes its
+//!   partial sums, and which worker reduces a destination block ([`Ownership`]). A local run
+//!   is the case of one worker.
+//!
+//! The local executor and the distributed one call these same functions, so they cannot
 //! disagree about who owns what.
 
 use std::ops::Range;
@@ -102,6 +106,79 @@ impl Partition {
     }
 }
 
+/// Which worker owns which shard and which block, for a run of `workers` workers (the
+/// distributed executor's timely workers over all processes; one for a local run).
+///
+/// Shard `s` is owned by worker `s mod workers`: it holds the shard's edges, computes its
+/// partial sums and writes its part file. Block `b` (source or destination, the same ranges
+/// of ids) is owned by worker `b mod workers`: it collapses the duplicate edges of the
+/// sources in the block while the graph is built, and reduces and applies the destinations
+/// in the block every round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ownership {
+    workers: usize,
+}
+
+impl Ownership {
+    /// Ownership among `workers` workers (at least one).
+    pub fn new(workers: usize) -> Ownership {
+        Ownership {
+            workers: workers.max(1),
+        }
+    }
+
+    /// Everything owned by one worker: a local run.
+    pub fn local() -> Ownership {
+        Ownership::new(1)
+    }
+
+    /// Number of workers.
+    pub fn workers(&self) -> usize {
+        self.workers
+    }
+
+    /// The worker that owns shard `shard`.
+    #[inline]
+    pub fn shard_owner(&self, shard: usize) -> usize {
+        shard % self.workers
+    }
+
+    /// The worker that owns block `block`.
+    #[inline]
+    pub fn block_owner(&self, block: u32) -> usize {
+        block as usize % self.workers
+    }
+
+    /// The worker that owns the block of node `node`.
+    #[inline]
+    pub fn node_owner(&self, node: u32) -> usize {
+        self.block_owner(node >> BLOCK_BITS)
+    }
+
+    /// The shards of `0..shards` that `worker` owns, ascending.
+    pub fn shards_of(&self, worker: usize, shards: usize) -> Vec<usize> {
+        (0..shards).filter(|&s| self.shard_owner(s) == worker).collect()
+    }
+
+    /// The blocks of `0..blocks` that `worker` owns, ascending.
+    pub fn blocks_of(&self, worker: usize, blocks: u32) -> impl Iterator<Item = u32> + use<> {
+        (worker as u32..blocks).step_by(self.workers)
+    }
+}
+
+/// Number of blocks covering `nodes` node ids.
+#[inline]
+pub fn block_count(nodes: u32) -> u32 {
+    nodes.div_ceil(BLOCK)
+}
+
+/// The id range of block `block` in a graph of `nodes` nodes (the last block may be short).
+#[inline]
+pub fn block_range(block: u32, nodes: u32) -> Range<u32> {
+    let start = block << BLOCK_BITS;
+    start..(start + BLOCK).min(nodes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +209,19 @@ mod tests {
         // Light nodes only: ranges of about equal length.
         let p = Partition::balanced(&[1; 1000], 4);
         assert_eq!(p.bounds(), &[0, 250, 500, 750, 1000]);
+    }
+
+    #[test]
+    fn ownership_deals_shards_and_blocks_round_robin() {
+        let own = Ownership::new(3);
+        assert_eq!(own.shards_of(1, 8), vec![1, 4, 7]);
+        assert_eq!(own.blocks_of(2, 9).collect::<Vec<_>>(), vec![2, 5, 8]);
+        assert_eq!(own.node_owner(BLOCK * 4 + 7), 1);
+        let local = Ownership::local();
+        assert_eq!(local.shards_of(0, 5), vec![0, 1, 2, 3, 4]);
+        assert_eq!(local.blocks_of(0, 3).count(), 3);
+        assert_eq!(block_range(2, 2 * BLOCK + 5), 2 * BLOCK..2 * BLOCK + 5);
+        assert_eq!(block_count(2 * BLOCK + 5), 3);
     }
 
     #[test]

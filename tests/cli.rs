@@ -1,5 +1,5 @@
 //! Integration tests: whole `rank` and `stats` runs through the command line, in-process
-//! (`crawlrank::cli::run`) or as the real binary where stdin or the exit code matter.
+//! (the real binary, as a user runs it).
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -14,17 +14,14 @@ fn data(name: &str) -> String {
     format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Runs the command line in-process; returns (exit code, stdout, stderr).
+mod common;
+
+/// Runs the binary; returns (exit code, stdout, stderr).
 fn cli(args: &[&str]) -> (i32, String, String) {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let mut full = vec!["crawlrank"];
-    full.extend_from_slice(args);
-    let code = crawlrank::cli::run(full, &mut out, &mut err);
-    (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+    common::crawlrank(args)
 }
 
-/// Runs `rank -q -o DIR/NAME ARGS...` in-process, asserts success and returns the folder.
+/// Runs `rank -q -o DIR/NAME ARGS...`, asserts success and returns the folder.
 fn rank_ok(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
     let out = dir.join(name);
     let mut full = vec!["rank", "-q", "-o", out.to_str().unwrap()];

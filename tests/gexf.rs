@@ -3,43 +3,24 @@
 
 use std::path::Path;
 
-use crawlrank::graph::{BuildOptions, EdgeCollector, build};
-use crawlrank::input::EdgeSink;
 use crawlrank::output::gexf::{ColorBy, GexfOptions, GexfVersion, Layout, write_gexf, xml_safe};
 use crawlrank::output::{Ranked, Selection};
+use crawlrank::prelude::*;
 use quick_xml::events::Event;
 
-/// A graph from labelled edges, ranked with PageRank's defaults.
-fn ranked_graph(edges: &[(&str, &str)]) -> (crawlrank::graph::ShardedGraph, crawlrank::graph::NodeTable, Vec<f64>) {
-    let mut collector = EdgeCollector::new(crawlrank::graph::IdMode::Auto, false);
-    for (s, t) in edges {
-        collector.edge(s.as_bytes(), t.as_bytes(), None).unwrap();
-    }
-    let dense = collector.finish().unwrap();
-    let n = dense.nodes.len() as u32;
-    let graph = build(
-        dense.keys,
-        None,
-        n,
-        &BuildOptions {
-            multi: false,
-            shards: Some(1),
-            ..Default::default()
-        },
-    );
-    let ranks = crawlrank::algo::pagerank(&graph, &Default::default(), None, &mut |_| {})
-        .unwrap()
-        .ranks;
-    (graph, dense.nodes, ranks)
+/// A graph from labelled edges, in one shard, and its ranks with PageRank's defaults.
+fn ranked_graph(edges: &[(&str, &str)]) -> (Graph, Vec<f64>) {
+    let graph = Graph::builder()
+        .shards(1)
+        .labelled_edges(edges.iter().copied())
+        .unwrap();
+    let ranks = PageRank::new().run(&graph).unwrap().ranks().to_vec();
+    (graph, ranks)
 }
 
 fn gexf_text(edges: &[(&str, &str)], k: usize, options: &GexfOptions) -> String {
-    let (graph, nodes, ranks) = ranked_graph(edges);
-    let ranked = Ranked {
-        graph: &graph,
-        nodes: &nodes,
-        ranks: &ranks,
-    };
+    let (graph, ranks) = ranked_graph(edges);
+    let ranked = Ranked::new(&graph, &ranks);
     let selection = Selection::top(&ranked, k);
     let (bytes, edges) = write_gexf(Vec::new(), &ranked, &selection, options).unwrap();
     assert_eq!(edges, selection.induced_edges(&ranked).len());

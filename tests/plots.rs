@@ -7,12 +7,11 @@ use std::path::Path;
 use crawlrank::plot::Chart;
 use quick_xml::events::Event;
 
+mod common;
+
 fn cli(args: &[&str]) -> (i32, String) {
-    let mut full = vec!["crawlrank"];
-    full.extend_from_slice(args);
-    let mut err = Vec::new();
-    let code = crawlrank::cli::run(full, &mut Vec::new(), &mut err);
-    (code, String::from_utf8(err).unwrap())
+    let (code, _, stderr) = common::crawlrank(args);
+    (code, stderr)
 }
 
 /// Width and height from a PNG's IHDR chunk, after checking the signature.

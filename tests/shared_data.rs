@@ -40,18 +40,10 @@ fn parse_ranks(text: &str) -> Vec<(u64, f64)> {
 }
 
 fn rank(input: &Path, out: &Path, extra: &[&str]) {
-    let mut args = vec![
-        "crawlrank",
-        "rank",
-        "-q",
-        "-o",
-        out.to_str().unwrap(),
-        input.to_str().unwrap(),
-    ];
+    let mut args = vec!["rank", "-q", "-o", out.to_str().unwrap(), input.to_str().unwrap()];
     args.extend_from_slice(extra);
-    let mut stderr = Vec::new();
-    let code = crawlrank::cli::run(args, &mut Vec::new(), &mut stderr);
-    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&stderr));
+    let (code, _, stderr) = common::crawlrank(&args);
+    assert_eq!(code, 0, "{stderr}");
 }
 
 fn part_bytes(out: &Path) -> Vec<(String, Vec<u8>)> {
@@ -165,17 +157,24 @@ mod common;
 
 #[test]
 #[ignore = "needs ../shared/data/cnr-2000; .ci/run runs it with --ignored"]
-fn cnr_2000_ranks_bit_identically_on_one_two_and_three_processes() {
+fn cnr_2000_ranks_bit_identically_on_one_two_and_three_processes_in_both_precisions() {
     let data = cnr();
     let tmp = tempfile::tempdir().unwrap();
     let el = data.join("cnr-2000.el.gz");
     let el = el.to_str().unwrap();
-    let local = tmp.path().join("local");
-    common::run_local(&[el], &local, &["--shards", "4"]);
-    for (processes, workers) in [(1, 2), (2, 1)] {
-        let out = tmp.path().join(format!("d{processes}x{workers}"));
-        common::run_cluster(&[el], &out, processes, workers, &["--shards", "4"]);
-        common::assert_same_result(&local, &out, &format!("cnr-2000, {processes}×{workers}"));
+    // 325,557 nodes: ten destination blocks; f64 and f32 shares, the same bits in the part
+    // files and in every iteration's L1 change.
+    for precision in ["f64", "f32"] {
+        let extra = ["--shards", "4", "--precision", precision];
+        let local = tmp.path().join(format!("local-{precision}"));
+        common::run_local(&[el], &local, &extra);
+        for (processes, workers) in [(1, 2), (2, 1)] {
+            let what = format!("cnr-2000, {precision}, {processes}×{workers}");
+            let out = tmp.path().join(format!("d{processes}x{workers}-{precision}"));
+            common::run_cluster(&[el], &out, processes, workers, &extra);
+            common::assert_same_result(&local, &out, &what);
+            common::assert_same_iterations(&local, &out, &what);
+        }
     }
     // Striped reading: the crawl cut into three files, each read by another process.
     let text = read_text(&data.join("cnr-2000.el.gz"));

@@ -59,9 +59,9 @@ mod tests {
                 max_iterations: 1,
             };
             let out = LocalExecutor::default().run(&g, &InDegree, vec![0; 97], stop, &mut |_| {});
-            let expected: Vec<u64> = g.in_degree.iter().map(|&d| d as u64).collect();
+            let expected: Vec<u64> = g.in_degree().iter().map(|&d| d as u64).collect();
             assert_eq!(out.states, expected);
-            assert_eq!(out.states.iter().sum::<u64>(), g.stats.edges);
+            assert_eq!(out.states.iter().sum::<u64>(), g.stats().edges);
         }
     }
 }

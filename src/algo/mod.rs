@@ -6,5 +6,6 @@ pub mod pagerank;
 
 pub use degree::InDegree;
 pub use pagerank::{
-    Dangling, PageRank, PageRankConfig, PageRankResult, Precision, pagerank, pagerank_with, read_personalization,
+    Dangling, PageRank, PageRankConfig, PageRankProgram, PageRankResult, Precision, Ranking, pagerank, pagerank_with,
+    read_personalization,
 };

@@ -16,17 +16,35 @@
 //! Precision: `f64` throughout by default; with [`Precision::F32`] each node's share of rank
 //! (`x[u] / W(u)`, or times the weight) is rounded to `f32` before it travels, and everything
 //! else stays `f64`. The dangling mass is summed sequentially over the dangling
-//! nodes in id order; the edge sums follow the engine's fixed order.
+//! nodes in id order; the edge sums follow the engine's fixed order, so the ranks are the
+//! same bits for any thread count.
+//!
+//! A program ranks a [`Graph`] with the [`PageRank`] builder and gets a [`Ranking`]:
+//!
+//! ```
+//! use crawlrank::prelude::*;
+//!
+//! let graph = Graph::from_labelled_edges([("a", "b"), ("b", "c"), ("c", "a"), ("d", "a")])?;
+//! let ranking = PageRank::new().damping(0.85).tolerance(1e-12).max_iterations(300).run(&graph)?;
+//! assert!(ranking.converged());
+//! let (best, rank) = ranking.top(1)[0];
+//! assert_eq!(best.to_string(), "a");
+//! assert!((ranking.ranks().iter().sum::<f64>() - 1.0).abs() < 1e-12);
+//! assert_eq!(ranking.rank_of("a"), Some(rank));
+//! # Ok::<(), crawlrank::Error>(())
+//! ```
 
 use std::io::BufRead;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::engine::{IterationReport, LocalExecutor, Outcome, StopRule, VertexProgram};
 use crate::error::{Error, Result};
-use crate::graph::{NodeTable, ShardedGraph};
+use crate::graph::{Graph, Node, NodeTable, ShardedGraph};
 
 /// Where the rank of dangling nodes goes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Dangling {
     /// Like teleportation: uniformly, or to the personalization nodes (networkx's default).
@@ -36,9 +54,20 @@ pub enum Dangling {
     Uniform,
 }
 
+impl Dangling {
+    /// The name `summary.json` and the command line use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dangling::Teleport => "teleport",
+            Dangling::Uniform => "uniform",
+        }
+    }
+}
+
 /// How ranks travel along edges. The ranks themselves, the sums into each node and the
 /// stopping rule are `f64` in both.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
     /// Every share of rank is an `f64` (cnr-2000: L1 2.2e-9 to networkx's ranks).
@@ -48,6 +77,16 @@ pub enum Precision {
     /// before it is sent: half the bytes for the engine's random reads, the ranks within
     /// about 1e-7 (L1) of the `f64` ones.
     F32,
+}
+
+impl Precision {
+    /// The name `summary.json` and the command line use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::F64 => "f64",
+            Precision::F32 => "f32",
+        }
+    }
 }
 
 /// PageRank parameters.
@@ -81,19 +120,19 @@ impl PageRankConfig {
     /// Checks that the parameters can work.
     pub fn validate(&self) -> Result<()> {
         if !(self.damping > 0.0 && self.damping < 1.0) {
-            return Err(Error::Config(format!(
-                "--damping must be between 0 and 1 (exclusive), not {}",
-                self.damping
-            )));
+            return Err(Error::parameter(
+                "damping",
+                format!("must be between 0 and 1 (exclusive), not {}", self.damping),
+            ));
         }
         if !(self.tolerance >= 0.0 && self.tolerance.is_finite()) {
-            return Err(Error::Config(format!(
-                "--tol must be a finite number >= 0, not {}",
-                self.tolerance
-            )));
+            return Err(Error::parameter(
+                "tolerance",
+                format!("must be a finite number >= 0, not {}", self.tolerance),
+            ));
         }
         if self.max_iterations == 0 {
-            return Err(Error::Config("--max-iter must be at least 1".to_string()));
+            return Err(Error::parameter("max_iterations", "must be at least 1"));
         }
         Ok(())
     }
@@ -119,7 +158,7 @@ impl Distribution {
 }
 
 /// The PageRank vertex program for one graph.
-pub struct PageRank {
+pub struct PageRankProgram {
     damping: f64,
     /// 1/W(u), and 0 for dangling nodes.
     inverse_out: Vec<f64>,
@@ -133,23 +172,23 @@ pub struct PageRankRound {
     dangling_mass: f64,
 }
 
-impl PageRank {
+impl PageRankProgram {
     /// PageRank on `graph` (weighted if the graph carries weights), teleporting uniformly or
     /// to `personalization` (node, weight) pairs, normalised here.
     pub fn new(
         graph: &ShardedGraph,
         config: &PageRankConfig,
         personalization: Option<&[(u32, f64)]>,
-    ) -> Result<PageRank> {
+    ) -> Result<PageRankProgram> {
         config.validate()?;
         let n = graph.nodes();
         if n == 0 {
             return Err(Error::Input("the graph has no nodes".to_string()));
         }
-        let inverse_out: Vec<f64> = match &graph.out_weight {
+        let inverse_out: Vec<f64> = match graph.out_weight() {
             Some(w) => w.iter().map(|&w| if w > 0.0 { 1.0 / w } else { 0.0 }).collect(),
             None => graph
-                .out_degree
+                .out_degree()
                 .iter()
                 .map(|&d| if d > 0 { 1.0 / d as f64 } else { 0.0 })
                 .collect(),
@@ -175,7 +214,7 @@ impl PageRank {
             Dangling::Teleport => teleport.clone(),
             Dangling::Uniform => uniform,
         };
-        Ok(PageRank {
+        Ok(PageRankProgram {
             damping: config.damping,
             inverse_out,
             dangling,
@@ -185,7 +224,7 @@ impl PageRank {
     }
 }
 
-impl VertexProgram for PageRank {
+impl VertexProgram for PageRankProgram {
     type State = f64;
     type Message = f64;
     type Round = PageRankRound;
@@ -255,7 +294,7 @@ pub fn pagerank_with(
     personalization: Option<&[(u32, f64)]>,
     observer: &mut dyn FnMut(&IterationReport),
 ) -> Result<PageRankResult> {
-    let program = PageRank::new(graph, config, personalization)?;
+    let program = PageRankProgram::new(graph, config, personalization)?;
     let n = graph.nodes() as usize;
     let initial = vec![1.0 / n as f64; n];
     let outcome = match config.precision {
@@ -286,6 +325,214 @@ impl PageRankResult {
             error_bound: config.damping / (1.0 - config.damping) * residual,
             iterations: outcome.iterations,
         }
+    }
+}
+
+/// PageRank on a [`Graph`], with its parameters set one by one; [`run`](Self::run) returns
+/// the ranks in memory. The defaults are networkx's: damping 0.85, uniform teleport,
+/// dangling rank following the teleport distribution; tolerance 1e-10 in L1, at most 100
+/// iterations, `f64` shares, all cores.
+#[derive(Default)]
+pub struct PageRank<'a> {
+    config: PageRankConfig,
+    personalization: Option<Vec<(Key, f64)>>,
+    threads: Option<usize>,
+    progress: Option<Box<dyn FnMut(&IterationReport) + Send + 'a>>,
+}
+
+/// A node id the builder keeps until it meets the graph.
+#[derive(Clone, Debug)]
+enum Key {
+    Int(u64),
+    Text(Vec<u8>),
+}
+
+impl<'a> PageRank<'a> {
+    /// PageRank with the defaults.
+    pub fn new() -> Self {
+        PageRank::default()
+    }
+
+    /// Probability of following a link (α), strictly between 0 and 1.
+    pub fn damping(mut self, damping: f64) -> Self {
+        self.config.damping = damping;
+        self
+    }
+
+    /// Stop when an iteration changes the ranks by less than this in L1; 0 runs
+    /// [`max_iterations`](Self::max_iterations) iterations.
+    pub fn tolerance(mut self, tolerance: f64) -> Self {
+        self.config.tolerance = tolerance;
+        self
+    }
+
+    /// Stop after this many iterations in any case.
+    pub fn max_iterations(mut self, max_iterations: usize) -> Self {
+        self.config.max_iterations = max_iterations;
+        self
+    }
+
+    /// Where the rank of nodes without out-edges goes.
+    pub fn dangling(mut self, dangling: Dangling) -> Self {
+        self.config.dangling = dangling;
+        self
+    }
+
+    /// How shares of rank travel along edges.
+    pub fn precision(mut self, precision: Precision) -> Self {
+        self.config.precision = precision;
+        self
+    }
+
+    /// All parameters at once.
+    pub fn config(mut self, config: PageRankConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Teleport (and, by default, dangling rank) to these nodes, in proportion to their
+    /// weights (a node listed twice gets the sum). Every node must be in the graph.
+    pub fn personalization<'n, N: Into<Node<'n>>>(mut self, seeds: impl IntoIterator<Item = (N, f64)>) -> Self {
+        let seeds = seeds
+            .into_iter()
+            .map(|(node, weight)| {
+                let key = match node.into() {
+                    Node::Int(v) => Key::Int(v),
+                    Node::Text(t) => Key::Text(t.to_vec()),
+                };
+                (key, weight)
+            })
+            .collect();
+        self.personalization = Some(seeds);
+        self
+    }
+
+    /// Run on a pool of this many threads (the default: the current rayon pool, all cores).
+    /// Threads change speed, never the ranks.
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = Some(threads);
+        self
+    }
+
+    /// Call `progress` after every iteration (from the thread that runs the iterations).
+    pub fn on_iteration(mut self, progress: impl FnMut(&IterationReport) + Send + 'a) -> Self {
+        self.progress = Some(Box::new(progress));
+        self
+    }
+
+    /// Ranks `graph`.
+    pub fn run(&mut self, graph: &Graph) -> Result<Ranking> {
+        self.config.validate()?;
+        let personalization = match &self.personalization {
+            None => None,
+            Some(seeds) => Some(resolve(graph, seeds)?),
+        };
+        let mut silent = |_: &IterationReport| {};
+        let observer: &mut (dyn FnMut(&IterationReport) + Send) = match &mut self.progress {
+            Some(progress) => progress,
+            None => &mut silent,
+        };
+        let config = &self.config;
+        let mut rank = || pagerank(graph.sharded(), config, personalization.as_deref(), observer);
+        let result = match self.threads {
+            None => rank()?,
+            Some(0) => return Err(Error::parameter("threads", "must be at least 1")),
+            Some(threads) => rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map_err(|e| Error::Config(format!("cannot start {threads} threads: {e}")))?
+                .install(rank)?,
+        };
+        Ok(Ranking {
+            nodes: Arc::clone(graph.node_table()),
+            result,
+        })
+    }
+}
+
+/// The personalization seeds as dense ids.
+fn resolve(graph: &Graph, seeds: &[(Key, f64)]) -> Result<Vec<(u32, f64)>> {
+    seeds
+        .iter()
+        .map(|(key, weight)| {
+            let node = match key {
+                Key::Int(v) => Node::Int(*v),
+                Key::Text(t) => Node::Text(t),
+            };
+            let found = graph
+                .find(node)
+                .ok_or_else(|| Error::Input(format!("personalization: node {node} is not in the graph")))?;
+            let weight = crate::input::text::check_weight(*weight)
+                .map_err(|m| Error::Input(format!("personalization: node {node}: {m}")))?;
+            Ok((found, weight))
+        })
+        .collect()
+}
+
+/// The ranks of a graph's nodes, with how they were reached.
+#[derive(Clone, Debug)]
+pub struct Ranking {
+    nodes: Arc<NodeTable>,
+    result: PageRankResult,
+}
+
+impl Ranking {
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.result.ranks.len()
+    }
+
+    /// True for the ranking of a graph without nodes (which cannot be made).
+    pub fn is_empty(&self) -> bool {
+        self.result.ranks.is_empty()
+    }
+
+    /// One rank per node, indexed like the graph's nodes (for a graph of dense `u32` ids, by
+    /// the id itself). They sum to 1.
+    pub fn ranks(&self) -> &[f64] {
+        &self.result.ranks
+    }
+
+    /// The rank of the node the user calls `id`, if the graph has it.
+    pub fn rank_of<'n>(&self, id: impl Into<Node<'n>>) -> Option<f64> {
+        self.nodes.find(id.into()).map(|v| self.result.ranks[v as usize])
+    }
+
+    /// Every node with its rank, in node order.
+    pub fn iter(&self) -> impl Iterator<Item = (Node<'_>, f64)> + '_ {
+        self.result
+            .ranks
+            .iter()
+            .enumerate()
+            .map(|(v, &rank)| (self.nodes.node(v as u32), rank))
+    }
+
+    /// The `k` best-ranked nodes, best first; ties go to the node that comes first.
+    pub fn top(&self, k: usize) -> Vec<(Node<'_>, f64)> {
+        crate::output::subgraph::top_indices(&self.result.ranks, k)
+            .into_iter()
+            .map(|v| (self.nodes.node(v), self.result.ranks[v as usize]))
+            .collect()
+    }
+
+    /// One report per iteration: its L1 change and seconds.
+    pub fn iterations(&self) -> &[IterationReport] {
+        &self.result.iterations
+    }
+
+    /// Whether the L1 change fell below the tolerance before the iteration limit.
+    pub fn converged(&self) -> bool {
+        self.result.converged
+    }
+
+    /// The last iteration's L1 change.
+    pub fn residual(&self) -> f64 {
+        self.result.residual
+    }
+
+    /// α/(1−α) times the residual: a bound on the L1 distance to the exact ranks.
+    pub fn error_bound(&self) -> f64 {
+        self.result.error_bound
     }
 }
 

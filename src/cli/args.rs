@@ -1,13 +1,15 @@
-//! The raw command line, as clap parses it. [`super`] validates it into library jobs.
+//! The raw command line, as clap parses it; [`super`] turns it into validated library jobs.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::algo::{Dangling, Precision};
-use crate::graph::IdMode;
-use crate::input::Separator;
-use crate::output::{ColorBy, GexfVersion, Layout, OutputCompression};
+use crawlrank::algo::{Dangling, Precision};
+use crawlrank::graph::IdMode;
+use crawlrank::input::Separator;
+use crawlrank::output::{ColorBy, GexfVersion, Layout, OutputCompression};
+#[cfg(feature = "plots")]
+use crawlrank::plot::PlotFormat;
 
 /// Rank the pages of large link graphs with PageRank.
 #[derive(Debug, Parser)]
@@ -31,6 +33,7 @@ pub enum Command {
     #[command(subcommand)]
     Export(ExportCommand),
     /// Redraw the charts and report.html of a finished run, without ranking again.
+    #[cfg(feature = "plots")]
     #[command(after_help = PLOT_EXAMPLES)]
     Plot(PlotArgs),
     /// Generate a synthetic graph for benchmarks.
@@ -82,20 +85,22 @@ pub struct GenerateArgs {
     pub quiet: bool,
 }
 
+#[cfg(feature = "plots")]
 const PLOT_EXAMPLES: &str = "\
 Examples:
   crawlrank plot output/crawl                      PNG charts in output/crawl/plots, report.html
   crawlrank plot output/crawl --plot-format svg    SVG charts";
 
 /// `crawlrank plot`.
+#[cfg(feature = "plots")]
 #[derive(Debug, Args)]
 pub struct PlotArgs {
     /// A result folder written by `crawlrank rank`.
     #[arg(value_name = "DIR")]
     pub result: PathBuf,
     /// Chart format.
-    #[arg(long, value_enum, default_value_t = crate::plot::PlotFormat::Png)]
-    pub plot_format: crate::plot::PlotFormat,
+    #[arg(long, value_enum, default_value_t = PlotFormat::Png)]
+    pub plot_format: PlotFormat,
     /// No closing summary.
     #[arg(long, short)]
     pub quiet: bool,
@@ -260,21 +265,25 @@ pub struct RankArgs {
     pub gexf: Option<PathBuf>,
     /// Draw the charts into DIR/plots and write DIR/report.html [default: on for the
     /// bundled sample, off otherwise].
+    #[cfg(feature = "plots")]
     #[arg(long)]
     pub plots: bool,
     /// Chart format.
-    #[arg(long, value_enum, default_value_t = crate::plot::PlotFormat::Png)]
-    pub plot_format: crate::plot::PlotFormat,
+    #[cfg(feature = "plots")]
+    #[arg(long, value_enum, default_value_t = PlotFormat::Png)]
+    pub plot_format: PlotFormat,
     /// Nodes in the GEXF file.
     #[arg(long, value_name = "K", default_value_t = 1000, requires = "gexf")]
     pub gexf_top: usize,
     #[command(flatten)]
     pub gexf_style: GexfStyleArgs,
+    #[cfg(feature = "distributed")]
     #[command(flatten)]
     pub cluster: ClusterArgs,
 }
 
 /// Options of a distributed run (`rank --hosts`).
+#[cfg(feature = "distributed")]
 #[derive(Args, Clone, Debug)]
 #[command(next_help_heading = "Distributed run (timely dataflow; see docs/distributed.md)")]
 pub struct ClusterArgs {

@@ -1,12 +1,15 @@
-//! The command line, callable in-process: [`run`] takes the arguments and two writers and
-//! returns the exit code, so that tests can drive whole pipelines without a subprocess.
+//! The command line: arguments in, library jobs run, results and errors out.
 //!
-//! Arguments are parsed in two layers: clap fills the raw structs in [`args`], then this
-//! module validates them into library jobs ([`RankJob`]) and runs those on a rayon pool of
-//! the requested size.
+//! Arguments are parsed in two layers: clap fills the raw structs in [`args`], then
+//! [`Jobs`]-building functions here turn them into the library's validated jobs, in one place
+//! each ([`rank_job`], [`load_options`], [`gexf_export`]); the library checks the values and
+//! names a bad one by its parameter, which [`render_error`] turns back into the flag the user
+//! typed. This module owns what the library never does: printing, progress bars, the exit
+//! code (0, or 2 on any error; 3 when a distributed run loses a peer) and the panic hook of a
+//! distributed run.
 
-pub mod args;
-pub mod progress;
+mod args;
+mod progress;
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
@@ -14,30 +17,29 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser;
 
-use crate::algo::PageRankConfig;
-use crate::error::{Error, Result};
-use crate::graph::BuildOptions;
-use crate::input::{self, InputFile, ParseOptions};
-use crate::output::TopRow;
-use crate::output::{GexfExport, GexfOptions, SelectBy};
-use crate::rank::{self, LoadOptions, RankJob};
 use args::{
-    Cli, Command, ExportCommand, ExportGexfArgs, GenerateArgs, GenerateCommand, GexfStyleArgs, InputArgs, PlotArgs,
-    RankArgs, StatsArgs,
+    Cli, Command, ExportCommand, ExportGexfArgs, GenerateArgs, GenerateCommand, GexfStyleArgs, InputArgs, RankArgs,
+    StatsArgs,
 };
+use crawlrank::algo::PageRankConfig;
+use crawlrank::error::{Error, Result};
+use crawlrank::graph::{BuildOptions, LoadOptions};
+use crawlrank::input::{self, InputFile, ParseOptions, bundled};
+use crawlrank::jobs::rank::RankJob;
+use crawlrank::output::TopRow;
+use crawlrank::output::top::shorten_id;
+use crawlrank::output::{GexfExport, GexfOptions, SelectBy};
 use progress::{Bars, human_bytes};
 
-/// The bundled default graph's name, as in the repository's `graphs/` folder.
-pub const BUNDLED_NAME: &str = "graphs/web-sample.tsv.gz";
-/// The bundled default graph, compiled in so that `crawlrank rank` works from any folder.
-pub const BUNDLED_GRAPH: &[u8] = include_bytes!("../../graphs/web-sample.tsv.gz");
-
 /// Exit code of a failed run.
-pub const EXIT_FAILURE: i32 = 2;
+pub const EXIT_FAILURE: u8 = 2;
+/// Exit code of a distributed run that lost a peer or a worker.
+#[cfg(feature = "distributed")]
+const EXIT_LOST: u8 = 3;
 
 /// Runs the command line `args` (program name first), writing results to `stdout` and
 /// messages to `stderr`. Returns the process exit code: 0, or 2 on any error.
-pub fn run<I, T>(args: I, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32
+pub fn run<I, T>(args: I, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -56,21 +58,55 @@ where
         }
     };
     let command: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
-    let outcome = match cli.command {
-        Command::Rank(a) => rank_command(a, command, stdout, stderr),
-        Command::Stats(a) => stats_command(a, stdout),
-        Command::Export(ExportCommand::Gexf(a)) => export_gexf_command(a, command, stderr),
-        Command::Plot(a) => plot_command(a, stderr),
-        Command::Generate(GenerateCommand::Rmat(a)) => generate_command(crate::generate::Model::GRAPH500, a, stderr),
-        Command::Generate(GenerateCommand::Uniform(a)) => generate_command(crate::generate::Model::Uniform, a, stderr),
+    let (outcome, context) = match cli.command {
+        Command::Rank(a) => (rank_command(a, command, stdout, stderr), Context::Rank),
+        Command::Stats(a) => (stats_command(a, stdout), Context::Other),
+        Command::Export(ExportCommand::Gexf(a)) => (export_gexf_command(a, command, stderr), Context::ExportGexf),
+        #[cfg(feature = "plots")]
+        Command::Plot(a) => (plot_command(a, stderr), Context::Other),
+        Command::Generate(GenerateCommand::Rmat(a)) => (
+            generate_command(crawlrank::generate::Model::GRAPH500, a, stderr),
+            Context::Other,
+        ),
+        Command::Generate(GenerateCommand::Uniform(a)) => (
+            generate_command(crawlrank::generate::Model::Uniform, a, stderr),
+            Context::Other,
+        ),
     };
     match outcome {
         Ok(()) => 0,
         Err(Failure::BrokenPipe) => 0,
         Err(Failure::Error(e)) => {
-            let _ = writeln!(stderr, "crawlrank: error: {e}");
+            let _ = writeln!(stderr, "crawlrank: error: {}", render_error(&e, context));
             EXIT_FAILURE
         }
+    }
+}
+
+/// Which command an error came from, where a library parameter has different flags.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Context {
+    Rank,
+    ExportGexf,
+    Other,
+}
+
+/// The flag that sets a library parameter.
+fn flag(parameter: &str, context: Context) -> String {
+    match (parameter, context) {
+        ("tolerance", _) => "--tol".to_string(),
+        ("max_iterations", _) => "--max-iter".to_string(),
+        ("gexf_top", Context::ExportGexf) => "--top".to_string(),
+        ("max_nodes", Context::Rank) => "--gexf-top".to_string(),
+        (p, _) => format!("--{}", p.replace('_', "-")),
+    }
+}
+
+/// An error as the command line reports it: a parameter is named by its flag.
+fn render_error(e: &Error, context: Context) -> String {
+    match e {
+        Error::Parameter { parameter, message } => format!("{} {message}", flag(parameter, context)),
+        e => e.to_string(),
     }
 }
 
@@ -111,7 +147,7 @@ impl From<io::Error> for Failure {
 /// Builds a rayon pool of `threads` threads (all cores by default).
 fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
     if threads == Some(0) {
-        return Err(Error::Config("--threads must be at least 1".to_string()));
+        return Err(Error::parameter("threads", "must be at least 1"));
     }
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
@@ -120,6 +156,7 @@ fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
         .map_err(|e| Error::Config(format!("cannot start the worker threads: {e}")))
 }
 
+/// How to read and build the graph, from the input flags.
 fn load_options(a: &InputArgs) -> LoadOptions {
     LoadOptions {
         parse: ParseOptions {
@@ -138,7 +175,7 @@ fn load_options(a: &InputArgs) -> LoadOptions {
 }
 
 /// The default result folder's name: the first input's file name without its extensions.
-pub fn default_output_name(inputs: &[String]) -> String {
+fn default_output_name(inputs: &[String]) -> String {
     let Some(first) = inputs.first() else {
         return "web-sample".to_string();
     };
@@ -158,28 +195,13 @@ pub fn default_output_name(inputs: &[String]) -> String {
     }
 }
 
-fn rank_command(
-    a: RankArgs,
-    command: Vec<String>,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> Result<(), Failure> {
+/// The rank job the flags ask for, validated.
+fn rank_job(a: &RankArgs, command: Vec<String>) -> Result<RankJob> {
     let inputs = if a.inputs.is_empty() {
-        vec![InputFile::Bundled {
-            name: BUNDLED_NAME,
-            bytes: BUNDLED_GRAPH,
-        }]
+        vec![bundled::input()]
     } else {
         input::expand(&a.inputs)?
     };
-    if let Some(p) = &a.personalize
-        && !p.is_file()
-    {
-        return Err(Error::Input(format!("{}: no such personalization file", p.display())).into());
-    }
-    if a.top == 0 {
-        return Err(Error::Config("--top must be at least 1".to_string()).into());
-    }
     let output = a
         .output
         .clone()
@@ -195,9 +217,10 @@ fn rank_command(
             precision: a.precision,
         },
         personalize: a.personalize.clone(),
-        output: output.clone(),
+        output,
         compression: a.compress,
         top: a.top,
+        #[cfg(feature = "plots")]
         plots: (a.plots || a.inputs.is_empty()).then_some(a.plot_format),
         gexf: a.gexf.clone().map(|path| GexfExport {
             path,
@@ -208,49 +231,27 @@ fn rank_command(
         }),
         command,
     };
-    if a.gexf.is_some() && a.gexf_top == 0 {
-        return Err(Error::Config("--gexf-top must be at least 1".to_string()).into());
-    }
-    job.pagerank.validate()?;
-    let outcome = if let Some(hosts) = &a.cluster.hosts {
-        if a.precision != crate::algo::Precision::F64 {
-            return Err(Error::Config(
-                "--precision f32 is not available with --hosts: the distributed executor sends f64 shares".to_string(),
-            )
-            .into());
-        }
-        if !(a.cluster.connect_timeout > 0.0 && a.cluster.connect_timeout.is_finite()) {
-            return Err(Error::Config("--connect-timeout must be a positive number of seconds".to_string()).into());
-        }
-        let workers = a
-            .cluster
-            .workers
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let cluster = crate::distributed::cluster::Cluster::from_hosts_file(
-            hosts,
-            a.cluster.process,
-            workers,
-            std::time::Duration::from_secs_f64(a.cluster.connect_timeout),
-        )?;
-        match pool(Some(workers))?.install(|| crate::distributed::job::run(&job, &cluster))? {
-            crate::distributed::job::ProcessOutcome::Coordinator(outcome) => *outcome,
-            crate::distributed::job::ProcessOutcome::Member { part_files, output } => {
-                if !a.input.quiet {
-                    writeln!(
-                        stderr,
-                        "crawlrank: process {} of {}: wrote {part_files} part files to {}; process 0 writes the summary",
-                        cluster.process,
-                        cluster.processes(),
-                        output.join("ranks").display()
-                    )?;
-                }
-                return Ok(());
-            }
-        }
-    } else {
-        let bars = Bars::new(!a.input.quiet && io::stderr().is_terminal());
-        pool(a.input.threads)?.install(|| rank::run(&job, &bars))?
+    job.validate()?;
+    Ok(job)
+}
+
+fn rank_command(
+    a: RankArgs,
+    command: Vec<String>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<(), Failure> {
+    let job = rank_job(&a, command)?;
+    #[cfg(feature = "distributed")]
+    let outcome = match &a.cluster.hosts {
+        Some(hosts) => match distributed_rank(&job, hosts, &a.cluster)? {
+            Some(outcome) => outcome,
+            None => return Ok(()),
+        },
+        None => local_rank(&job, &a.input)?,
     };
+    #[cfg(not(feature = "distributed"))]
+    let outcome = local_rank(&job, &a.input)?;
     if a.input.quiet {
         return Ok(());
     }
@@ -270,13 +271,74 @@ fn rank_command(
         s.error_bound,
         s.phases.total,
         s.peak_rss_bytes.map_or("unknown".to_string(), human_bytes),
-        output.display()
+        job.output.display()
     )?;
     Ok(())
 }
 
-fn generate_command(model: crate::generate::Model, a: GenerateArgs, stderr: &mut dyn Write) -> Result<(), Failure> {
-    let options = crate::generate::GenerateOptions {
+fn local_rank(job: &RankJob, input: &InputArgs) -> Result<crawlrank::jobs::rank::RankOutcome> {
+    let bars = Bars::new(!input.quiet && io::stderr().is_terminal());
+    pool(input.threads)?.install(|| crawlrank::jobs::rank::run(job, &bars))
+}
+
+/// Runs `job` as one process of the cluster in `hosts`: the coordinator's outcome, or `None`
+/// on another process (after saying what it wrote).
+#[cfg(feature = "distributed")]
+fn distributed_rank(
+    job: &RankJob,
+    hosts: &Path,
+    a: &args::ClusterArgs,
+) -> Result<Option<crawlrank::jobs::rank::RankOutcome>> {
+    use crawlrank::distributed::{self, Cluster, ProcessOutcome};
+    if !(a.connect_timeout > 0.0 && a.connect_timeout.is_finite()) {
+        return Err(Error::parameter(
+            "connect_timeout",
+            "must be a positive number of seconds",
+        ));
+    }
+    let workers = a
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let cluster = Cluster::from_hosts_file(
+        hosts,
+        a.process,
+        workers,
+        std::time::Duration::from_secs_f64(a.connect_timeout),
+    )?;
+    // A peer that is lost makes timely's network threads panic, and the other workers would
+    // wait for it forever: say which peer, remove what was staged, and stop.
+    let peers = cluster.hosts.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = distributed::explain_panic(info, &peers);
+        distributed::remove_staging();
+        eprintln!("crawlrank: error: {message}");
+        std::process::exit(EXIT_LOST.into());
+    }));
+    match pool(Some(workers))?.install(|| distributed::run(job, &cluster, abort))? {
+        ProcessOutcome::Coordinator(outcome) => Ok(Some(*outcome)),
+        ProcessOutcome::Member { part_files, output } => {
+            if !job.command.iter().any(|a| a == "-q" || a == "--quiet") {
+                eprintln!(
+                    "crawlrank: process {} of {}: wrote {part_files} part files to {}; process 0 writes the summary",
+                    cluster.process,
+                    cluster.processes(),
+                    output.join("ranks").display()
+                );
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// Ends the process when a worker of a distributed run fails: its peers wait for it.
+#[cfg(feature = "distributed")]
+fn abort(message: &str, code: u8) -> ! {
+    eprintln!("crawlrank: error: {message}");
+    std::process::exit(code.into())
+}
+
+fn generate_command(model: crawlrank::generate::Model, a: GenerateArgs, stderr: &mut dyn Write) -> Result<(), Failure> {
+    let options = crawlrank::generate::GenerateOptions {
         model,
         scale: a.scale,
         edge_factor: a.edge_factor,
@@ -295,7 +357,7 @@ fn generate_command(model: crate::generate::Model, a: GenerateArgs, stderr: &mut
         bar
     });
     let out = pool(a.threads)?.install(|| {
-        crate::generate::generate(&options, &a.output, &mut |done, total| {
+        crawlrank::generate::generate(&options, &a.output, &mut |done, total| {
             if let Some(bar) = &bar {
                 bar.set_length(total);
                 bar.set_position(done);
@@ -319,27 +381,16 @@ fn generate_command(model: crate::generate::Model, a: GenerateArgs, stderr: &mut
     Ok(())
 }
 
-fn plot_command(a: PlotArgs, stderr: &mut dyn Write) -> Result<(), Failure> {
-    let dir = &a.result;
-    if !dir.join("ranks").join(crate::output::SUCCESS).is_file() {
-        return Err(Error::Input(format!(
-            "{}: not a complete crawlrank result (no ranks/_SUCCESS); run `crawlrank rank ... -o {}` first",
-            dir.display(),
-            dir.display()
-        ))
-        .into());
-    }
-    let summary = crate::output::Summary::read(dir)?;
-    let top = crate::output::read_top(&dir.join("top.tsv"))?;
-    let files = crate::plot::draw_all(&crate::plot::ChartData::new(&summary, &top), dir, a.plot_format)?;
-    let report = crate::report::write(&summary, &top, dir)?;
+#[cfg(feature = "plots")]
+fn plot_command(a: args::PlotArgs, stderr: &mut dyn Write) -> Result<(), Failure> {
+    let redrawn = crawlrank::jobs::plot::run(&a.result, a.plot_format)?;
     if !a.quiet {
         writeln!(
             stderr,
             "crawlrank: {} charts in {}, report in {}",
-            files.len(),
-            dir.join("plots").display(),
-            report.display()
+            redrawn.charts.len(),
+            a.result.join("plots").display(),
+            redrawn.report.display()
         )?;
     }
     Ok(())
@@ -355,38 +406,37 @@ fn gexf_options(style: &GexfStyleArgs) -> GexfOptions {
     }
 }
 
-fn export_gexf_command(a: ExportGexfArgs, command: Vec<String>, stderr: &mut dyn Write) -> Result<(), Failure> {
+/// The GEXF export the `export gexf` flags ask for.
+fn gexf_export(a: &ExportGexfArgs, command: &[String]) -> GexfExport {
     let select = match (a.top, a.min_rank, &a.nodes) {
-        (_, Some(x), _) if !(x.is_finite() && x >= 0.0) => {
-            return Err(Error::Config(format!("--min-rank must be a number >= 0, not {x}")).into());
-        }
         (_, Some(x), _) => SelectBy::MinRank(x),
         (_, _, Some(file)) => SelectBy::Nodes(file.clone()),
-        (Some(0), _, _) => return Err(Error::Config("--top must be at least 1".to_string()).into()),
         (top, _, _) => SelectBy::Top(top.unwrap_or(1000)),
     };
-    if a.max_nodes == 0 {
-        return Err(Error::Config("--max-nodes must be at least 1".to_string()).into());
-    }
     let mut options = gexf_options(&a.style);
     options.description = format!(
         "Exported from the crawlrank result {}; command: {}",
         a.result.display(),
         command.join(" ")
     );
-    let job = crate::export::ExportGexfJob {
+    GexfExport {
+        path: a.output.clone().unwrap_or_else(|| a.result.join("top.gexf")),
+        select,
+        neighbors: a.neighbors,
+        max_nodes: a.max_nodes,
+        options,
+    }
+}
+
+fn export_gexf_command(a: ExportGexfArgs, command: Vec<String>, stderr: &mut dyn Write) -> Result<(), Failure> {
+    let job = crawlrank::jobs::export::ExportGexfJob {
         result: a.result.clone(),
         inputs: a.inputs.clone(),
-        export: GexfExport {
-            path: a.output.clone().unwrap_or_else(|| a.result.join("top.gexf")),
-            select,
-            neighbors: a.neighbors,
-            max_nodes: a.max_nodes,
-            options,
-        },
+        export: gexf_export(&a, &command),
     };
+    job.export.validate()?;
     let bars = Bars::new(!a.quiet && io::stderr().is_terminal());
-    let report = pool(a.threads)?.install(|| crate::export::export_gexf(&job, &bars))?;
+    let report = pool(a.threads)?.install(|| crawlrank::jobs::export::export_gexf(&job, &bars))?;
     if !a.quiet {
         writeln!(
             stderr,
@@ -394,16 +444,16 @@ fn export_gexf_command(a: ExportGexfArgs, command: Vec<String>, stderr: &mut dyn
             report.nodes,
             report.edges,
             report.path,
-            crate::memory::peak_rss_bytes().map_or("unknown".to_string(), human_bytes)
+            crawlrank::memory::peak_rss_bytes().map_or("unknown".to_string(), human_bytes)
         )?;
     }
     Ok(())
 }
 
 /// Prints the top rows as an aligned table; ids longer than 60 characters are shortened in
-/// the middle.
-pub fn write_top_table(out: &mut dyn Write, rows: &[TopRow]) -> io::Result<()> {
-    let ids: Vec<String> = rows.iter().map(|r| shorten(&r.id, 60)).collect();
+/// the middle (a URL keeps its host).
+fn write_top_table(out: &mut dyn Write, rows: &[TopRow]) -> io::Result<()> {
+    let ids: Vec<String> = rows.iter().map(|r| shorten_id(&r.id, 60)).collect();
     let width = ids.iter().map(|s| s.chars().count()).max().unwrap_or(2).max(2);
     writeln!(
         out,
@@ -426,27 +476,12 @@ pub fn write_top_table(out: &mut dyn Write, rows: &[TopRow]) -> io::Result<()> {
     Ok(())
 }
 
-/// Shortens `text` to at most `max` characters by cutting out its middle.
-pub fn shorten(text: &str, max: usize) -> String {
-    let count = text.chars().count();
-    if count <= max {
-        return text.to_string();
-    }
-    let head = (max - 1) / 2;
-    let tail = max - 1 - head;
-    let start: String = text.chars().take(head).collect();
-    let end: String = text.chars().skip(count - tail).collect();
-    format!("{start}…{end}")
-}
-
 fn stats_command(a: StatsArgs, stdout: &mut dyn Write) -> Result<(), Failure> {
-    let inputs = input::expand(&a.inputs)?;
+    let inputs: Vec<InputFile> = input::expand(&a.inputs)?;
     let options = load_options(&a.input);
+    options.build.validate()?;
     let bars = Bars::new(!a.input.quiet && io::stderr().is_terminal());
-    let report = pool(a.input.threads)?.install(|| -> Result<_> {
-        let loaded = rank::load(&inputs, &options, &bars)?;
-        Ok(crate::stats::report(&loaded.graph, &loaded.nodes))
-    })?;
+    let report = pool(a.input.threads)?.install(|| crawlrank::jobs::stats::run(&inputs, &options, &bars))?;
     if a.json {
         serde_json::to_writer_pretty(&mut *stdout, &report).map_err(io::Error::from)?;
         writeln!(stdout)?;
@@ -474,7 +509,7 @@ fn stats_command(a: StatsArgs, stdout: &mut dyn Write) -> Result<(), Failure> {
             d.min, d.median, d.mean, d.max
         )?;
         for (id, degree) in &d.top {
-            writeln!(stdout, "  {degree:>10}  {}", shorten(id, 80))?;
+            writeln!(stdout, "  {degree:>10}  {}", shorten_id(id, 80))?;
         }
     }
     Ok(())
@@ -510,8 +545,16 @@ mod tests {
     }
 
     #[test]
-    fn shorten_cuts_the_middle() {
-        assert_eq!(shorten("abcdefghij", 5), "ab…ij");
-        assert_eq!(shorten("short", 10), "short");
+    fn parameter_errors_name_the_flag_the_user_typed() {
+        let e = Error::parameter("tolerance", "must be a finite number >= 0, not -1");
+        assert_eq!(
+            render_error(&e, Context::Rank),
+            "--tol must be a finite number >= 0, not -1"
+        );
+        let e = Error::parameter("gexf_top", "must be at least 1");
+        assert_eq!(render_error(&e, Context::Rank), "--gexf-top must be at least 1");
+        assert_eq!(render_error(&e, Context::ExportGexf), "--top must be at least 1");
+        let e = Error::parameter("edge_factor", "must be at least 1");
+        assert_eq!(render_error(&e, Context::Other), "--edge-factor must be at least 1");
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use indicatif::{HumanBytes, HumanCount, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::progress::{Event, Phase, Progress};
+use crawlrank::progress::{Event, Phase, Progress};
 
 /// Turns library events into indicatif bars.
 pub struct Bars {

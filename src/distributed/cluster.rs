@@ -9,8 +9,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
@@ -67,14 +66,17 @@ impl Cluster {
             return Err(Error::Config(format!("{name}: the hosts file lists no process")));
         }
         if process >= hosts.len() {
-            return Err(Error::Config(format!(
-                "--process {process} is out of range: {name} lists {} processes (0 to {})",
-                hosts.len(),
-                hosts.len() - 1
-            )));
+            return Err(Error::parameter(
+                "process",
+                format!(
+                    "must be one of the {} processes {name} lists (0 to {}), not {process}",
+                    hosts.len(),
+                    hosts.len() - 1
+                ),
+            ));
         }
         if workers == 0 {
-            return Err(Error::Config("--workers must be at least 1".to_string()));
+            return Err(Error::parameter("workers", "must be at least 1"));
         }
         Ok(Cluster {
             hosts,
@@ -219,7 +221,6 @@ fn accept_peers(
                 let mut hello = [0u8; 24];
                 if stream.read_exact(&mut hello).is_err() || &hello[..8] != MAGIC {
                     // Not one of ours (a port scanner, a stale connection): ignore it.
-                    eprintln!("crawlrank: ignored a connection from {from} that is not a crawlrank process");
                     continue;
                 }
                 let peer = u64::from_be_bytes(hello[8..16].try_into().expect("8 bytes")) as usize;
@@ -251,60 +252,33 @@ fn check_fingerprint(theirs: u64, ours: u64, peer: usize, host: &str) -> Result<
     Ok(())
 }
 
-/// Folders to remove when the process ends on a failure (partly written results).
-static CLEANUP: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
-
-/// Removes `path` if the process fails from here on.
-pub(crate) fn remove_on_failure(path: PathBuf) {
-    CLEANUP.lock().unwrap_or_else(|p| p.into_inner()).push(path);
-}
-
-/// Forgets a folder registered with [`remove_on_failure`].
-pub(crate) fn keep(path: &Path) {
-    CLEANUP.lock().unwrap_or_else(|p| p.into_inner()).retain(|p| p != path);
-}
-
-/// Ends the process now: prints `message`, removes registered folders, exits with `code`.
-/// Used when a worker fails: its peers are waiting for it and would otherwise hang.
-pub(crate) fn fail(message: &str, code: i32) -> ! {
-    eprintln!("crawlrank: error: {message}");
-    for path in CLEANUP.lock().unwrap_or_else(|p| p.into_inner()).iter() {
-        let _ = std::fs::remove_dir_all(path);
+/// Explains a panic in a process of a distributed run. Timely's network threads panic with
+/// "timely communication error" when a peer's connection breaks: that is reported as the
+/// loss of that peer (named from `hosts`); anything else as an internal failure.
+pub fn explain_panic(info: &std::panic::PanicHookInfo<'_>, hosts: &[String]) -> String {
+    let message = info
+        .payload()
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| info.payload().downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    let thread = std::thread::current().name().unwrap_or("unnamed").to_string();
+    let peer = thread
+        .strip_prefix("timely:recv-")
+        .or_else(|| thread.strip_prefix("timely:send-"))
+        .and_then(|i| i.parse::<usize>().ok());
+    match peer {
+        Some(p) => format!(
+            "lost the connection to process {p} ({}): {message}; it failed or was stopped, so this run \
+             cannot finish (no _SUCCESS is written)",
+            hosts.get(p).map_or("?", String::as_str)
+        ),
+        None if message.contains("timely communication error") || message.contains("MergeQueue poisoned") => {
+            format!("lost the connection to another process: {message}; no _SUCCESS is written")
+        }
+        None => format!(
+            "internal failure in thread {thread} at {}: {message}",
+            info.location().map_or("?".to_string(), |l| l.to_string())
+        ),
     }
-    std::process::exit(code)
-}
-
-/// Makes any panic end the process with a clear message, instead of leaving the other
-/// threads (and the other processes) waiting. Timely's network threads panic with
-/// "timely communication error" when a peer's connection breaks; that is reported as the
-/// loss of that peer.
-pub(crate) fn install_panic_hook(hosts: Vec<String>) {
-    std::panic::set_hook(Box::new(move |info| {
-        let message = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or("unknown panic");
-        let thread = std::thread::current().name().unwrap_or("unnamed").to_string();
-        let peer = thread
-            .strip_prefix("timely:recv-")
-            .or_else(|| thread.strip_prefix("timely:send-"))
-            .and_then(|i| i.parse::<usize>().ok());
-        let text = match peer {
-            Some(p) => format!(
-                "lost the connection to process {p} ({}): {message}; it failed or was stopped, so this run \
-                 cannot finish (no _SUCCESS is written)",
-                hosts.get(p).map_or("?", String::as_str)
-            ),
-            None if message.contains("timely communication error") || message.contains("MergeQueue poisoned") => {
-                format!("lost the connection to another process: {message}; no _SUCCESS is written")
-            }
-            None => format!(
-                "internal failure in thread {thread} at {}: {message}",
-                info.location().map_or("?".to_string(), |l| l.to_string())
-            ),
-        };
-        fail(&text, 3);
-    }));
 }

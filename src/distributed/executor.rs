@@ -7,13 +7,13 @@
 //! 1. **map and combine**: for each owned shard and each destination block it has edges
 //!    into, the shard's partial sums for that block (the combiner: one value per
 //!    destination, not one record per edge) go to the block's owner (`block mod workers`);
-//! 2. **reduce and apply**: the owner adds the partials in shard order, exactly as the local
-//!    executor does (`identity ⊕ partial(shard 0) ⊕ partial(shard 1) …`), applies the
-//!    program and sends the block's new states to every worker.
+//! 2. **reduce and apply**: the owner adds the partials in shard order, applies the program
+//!    and sends the block's new states and its change to every worker.
 //!
-//! Convergence is then decided by every worker from the same numbers in the same order, so
-//! all stop together, and the results are bit-identical to a local run with the same shard
-//! count.
+//! Every sum is one of the shared kernel's ([`crate::engine::reduce`]), in the order it
+//! fixes, and ownership is [`Ownership`](crate::partition::Ownership)'s: the states and every
+//! round's change are bit-identical to a local run with the same shard count, so all workers
+//! stop together, at the iteration a local run stops.
 
 use std::collections::BTreeMap;
 
@@ -24,18 +24,18 @@ use timely::worker::Worker;
 
 use super::exchange::Exchanger;
 use super::ingest::Place;
-use crate::engine::local::combine_cell;
+use crate::engine::reduce::{Carrier, MessagesOf, add_partial, apply_block, combine_shard, total_change};
 use crate::engine::{IterationReport, Outcome, StopRule, VertexProgram};
 use crate::graph::ShardedGraph;
-use crate::partition::{DESTINATION_BLOCK, block_of};
+use crate::partition::{block_count, block_of, block_range};
 
 /// A record of a round.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum RoundRecord<M, S> {
     /// One shard's partial sums for one destination block.
     Partial { block: u32, shard: u32, values: Vec<M> },
-    /// A block's new states.
-    States { block: u32, values: Vec<S> },
+    /// A block's new states and its change.
+    States { block: u32, values: Vec<S>, change: f64 },
 }
 
 /// A record with the worker it goes to.
@@ -61,6 +61,8 @@ pub struct Traffic {
     pub partial_records: u64,
     /// Rounds run.
     pub rounds: u64,
+    /// Edges of the graph (the same on every worker).
+    pub edges: u64,
 }
 
 impl Traffic {
@@ -71,16 +73,16 @@ impl Traffic {
         self.bytes_total += other.bytes_total;
         self.partial_records += other.partial_records;
         self.rounds = self.rounds.max(other.rounds);
+        self.edges = self.edges.max(other.edges);
     }
 }
 
-/// Runs `program` on this worker's share of `graph` until `stop` says so.
-#[allow(clippy::too_many_arguments)]
-pub fn run<P>(
+/// Runs `program` on this worker's share of `graph` until `stop` says so, messages stored
+/// as `C` between map and reduce (the local executor's carriers).
+pub(super) fn run<P, C>(
     worker: &mut Worker,
     place: Place,
     graph: &ShardedGraph,
-    owned: &[usize],
     program: &P,
     initial: Vec<P::State>,
     stop: StopRule,
@@ -90,51 +92,60 @@ where
     P: VertexProgram,
     P::Message: ExchangeData + Clone,
     P::State: ExchangeData + Clone,
+    C: Carrier<P::Message>,
 {
     let mut exchange: Exchanger<RoundRecord<P::Message, P::State>> = Exchanger::new(worker);
-    let n = graph.nodes() as usize;
-    let blocks = n.div_ceil(DESTINATION_BLOCK as usize);
+    let nodes = graph.nodes();
+    let blocks = block_count(nodes);
+    let ownership = place.ownership();
+    let owned = ownership.shards_of(place.index, graph.partition().shards());
     let mut states = initial;
-    let mut messages: Vec<P::Message> = vec![program.identity(); n];
+    let mut messages: Vec<C> = vec![C::pack(program.identity()); nodes as usize];
     let mut next = states.clone();
-    let mut traffic = Traffic::default();
+    let mut changes = vec![0.0; blocks as usize];
+    let mut traffic = Traffic {
+        edges: graph.stats().edges,
+        ..Traffic::default()
+    };
     let state_size = std::mem::size_of::<P::State>() as u64;
     let message_size = std::mem::size_of::<P::Message>() as u64;
     let remote = |target: usize| target / place.per_process != place.index / place.per_process;
-    let work: Vec<(usize, usize)> = owned
+    let work: Vec<(usize, u32)> = owned
         .iter()
         .flat_map(|&s| (0..blocks).map(move |b| (s, b)))
-        .filter(|&(s, b)| graph.shards[s].cells_into(b as u32).next().is_some())
+        .filter(|&(s, b)| !graph.shards()[s].cell_indices_into(b..b + 1).is_empty())
         .collect();
     let (iterations, converged) = crate::engine::iterate(stop, observer, || {
         let round = program.begin_round(graph, &states);
-        // map, for the sources this worker's shards read
-        for &s in owned {
-            let range = graph.partition.range(s);
+        // map, for the sources of this worker's shards
+        for &s in &owned {
+            let range = graph.partition().range(s);
             let (start, end) = (range.start as usize, range.end as usize);
             messages[start..end]
                 .par_iter_mut()
                 .zip(&states[start..end])
                 .enumerate()
-                .for_each(|(i, (m, state))| *m = program.map(&round, (start + i) as u32, *state));
+                .for_each(|(i, (m, state))| *m = C::pack(program.map(&round, (start + i) as u32, *state)));
         }
-        // combine: one partial vector per (owned shard, destination block)
-        let messages_ref: &[P::Message] = &messages;
+        // combine: one partial-sum vector per (owned shard, destination block), to the
+        // block's owner
+        let messages_ref: &[C] = &messages;
         let partials: Vec<Addressed<P>> = work
             .par_iter()
-            .map(|&(s, b)| {
-                let shard = &graph.shards[s];
-                let len = (n - b * DESTINATION_BLOCK as usize).min(DESTINATION_BLOCK as usize);
-                let mut partial = vec![program.identity(); len];
-                for (start, cell) in shard.cells_into(b as u32) {
+            .map_init(Vec::new, |order, &(s, b)| {
+                let shard = &graph.shards()[s];
+                let mut partial = vec![program.identity(); block_range(b, nodes).len()];
+                combine_shard(program, shard, b..b + 1, &mut partial, order, |_, start, cell| {
                     let (edges, weights) = shard.cell_edges(start, cell);
-                    let sources = block_of(messages_ref, cell.source_block);
-                    combine_cell(program, &mut partial, sources, edges, weights);
-                }
+                    (
+                        edges,
+                        MessagesOf::Sources(block_of(messages_ref, cell.source_block), weights),
+                    )
+                });
                 (
-                    b % place.workers,
+                    ownership.block_owner(b),
                     RoundRecord::Partial {
-                        block: b as u32,
+                        block: b,
                         shard: s as u32,
                         values: partial,
                     },
@@ -160,15 +171,15 @@ where
                 by_block.entry(block).or_default().push((shard, values));
             }
         }
-        let mine: Vec<(usize, Partials<P::Message>)> = (place.index..blocks)
-            .step_by(place.workers)
-            .map(|b| (b, by_block.remove(&(b as u32)).unwrap_or_default()))
+        let mine: Vec<(u32, Partials<P::Message>)> = ownership
+            .blocks_of(place.index, blocks)
+            .map(|b| (b, by_block.remove(&b).unwrap_or_default()))
             .collect();
-        let new_blocks: Vec<(usize, Vec<P::State>)> = mine
+        let new_blocks: Vec<(u32, Vec<P::State>, f64)> = mine
             .into_par_iter()
             .map(|(b, mut parts)| {
-                let first = b * DESTINATION_BLOCK as usize;
-                let len = (n - first).min(DESTINATION_BLOCK as usize);
+                let range = block_range(b, nodes);
+                let (first, len) = (range.start as usize, range.len());
                 parts.sort_by_key(|p| p.0);
                 let mut parts = parts.into_iter();
                 let mut reduced = match parts.next() {
@@ -176,20 +187,22 @@ where
                     None => vec![program.identity(); len],
                 };
                 for (_, values) in parts {
-                    for (r, p) in reduced.iter_mut().zip(values) {
-                        *r = program.combine(*r, p);
-                    }
+                    add_partial(program, &mut reduced, &values);
                 }
-                let new: Vec<P::State> = reduced
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, sum)| program.apply(&round, (first + i) as u32, states[first + i], sum))
-                    .collect();
-                (b, new)
+                let mut new = states[first..first + len].to_vec();
+                let change = apply_block(
+                    program,
+                    &round,
+                    range.start,
+                    &states[first..first + len],
+                    &reduced,
+                    &mut new,
+                );
+                (b, new, change)
             })
             .collect();
         let mut outgoing = Vec::with_capacity(new_blocks.len() * place.workers);
-        for (b, values) in new_blocks {
+        for (b, values, change) in new_blocks {
             let bytes = values.len() as u64 * state_size;
             for target in 0..place.workers {
                 traffic.bytes_total += bytes;
@@ -199,8 +212,9 @@ where
                 outgoing.push((
                     target,
                     RoundRecord::States {
-                        block: b as u32,
+                        block: b,
                         values: values.clone(),
+                        change,
                     },
                 ));
             }
@@ -208,28 +222,17 @@ where
         let received = exchange.round(worker, outgoing);
         let mut seen = 0;
         for record in received {
-            if let RoundRecord::States { block, values } = record {
-                let first = block as usize * DESTINATION_BLOCK as usize;
+            if let RoundRecord::States { block, values, change } = record {
+                let first = block_range(block, nodes).start as usize;
                 next[first..first + values.len()].copy_from_slice(&values);
+                changes[block as usize] = change;
                 seen += 1;
             }
         }
         assert_eq!(seen, blocks, "every block's states arrive once a round");
-        // The change, block by block in block order, as the local executor sums it.
-        let changes: Vec<f64> = next
-            .chunks(DESTINATION_BLOCK as usize)
-            .zip(states.chunks(DESTINATION_BLOCK as usize))
-            .map(|(new, old)| {
-                let mut change = 0.0;
-                for (n, o) in new.iter().zip(old) {
-                    change += program.change(*o, *n);
-                }
-                change
-            })
-            .collect();
         std::mem::swap(&mut states, &mut next);
         traffic.rounds += 1;
-        changes.iter().sum()
+        total_change(&changes)
     });
     (
         Outcome {

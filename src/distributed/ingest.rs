@@ -31,12 +31,12 @@ use super::exchange::Exchanger;
 use crate::error::{Error, Result};
 use crate::graph::collect::{pack, unpack};
 use crate::graph::ids::StringTable;
+use crate::graph::load::no_edges;
 use crate::graph::shard::{from_storage_key, storage_key};
-use crate::graph::{EdgeCollector, EdgeCounts, NodeTable, Shard, ShardedGraph};
+use crate::graph::{DenseEdges, EdgeCollector, EdgeCounts, Graph, LoadOptions, Loaded, NodeTable, Shard, ShardedGraph};
 use crate::input::{FileReport, InputFile, read_inputs};
-use crate::partition::{BLOCK, BLOCK_BITS, Partition, default_shard_count};
+use crate::partition::{BLOCK, BLOCK_BITS, Ownership, Partition, default_shard_count};
 use crate::progress::Silent;
-use crate::rank::LoadOptions;
 
 /// Records per message: large enough to amortise a message, small enough to interleave.
 const BATCH: usize = 1 << 20;
@@ -116,45 +116,100 @@ impl Place {
     pub fn is_leader(&self) -> bool {
         self.index.is_multiple_of(self.per_process)
     }
+
+    /// Who owns which shard and block among all workers.
+    pub fn ownership(&self) -> Ownership {
+        Ownership::new(self.workers)
+    }
 }
 
-/// A worker's share of the graph.
-pub struct WorkerGraph {
-    /// Every node's id (shared by the process).
-    pub nodes: Arc<NodeTable>,
-    /// The graph: every shard's range, but edges only in the shards this worker owns.
-    pub graph: ShardedGraph,
-    /// The shards this worker owns.
-    pub owned: Vec<usize>,
-    /// Reports of all inputs, in input order (worker 0 only; empty elsewhere).
-    pub files: Vec<FileReport>,
-    /// Seconds reading this worker's stripe.
-    pub read_seconds: f64,
-    /// Seconds from the end of reading to the shards built.
-    pub partition_seconds: f64,
-}
-
-/// The worker that owns shard `shard`.
-pub fn shard_owner(shard: usize, workers: usize) -> usize {
-    shard % workers
-}
-
-/// Runs the ingest supersteps on this worker.
+/// Runs the ingest supersteps on this worker: its share of the graph, with every node's ids
+/// and degrees and the edges of the shards it owns (the other shards empty).
 pub fn ingest(
     worker: &mut Worker,
     place: Place,
     shared: &ProcessShared,
     inputs: &[InputFile],
     options: &LoadOptions,
-) -> Result<WorkerGraph> {
+) -> Result<Loaded> {
+    options.build.validate()?;
     let started = Instant::now();
     let mut exchange: Exchanger<Ingest> = Exchanger::new(worker);
     let weighted = options.parse.weighted;
+    let stripe = read_stripe(place, inputs, options)?;
+    let read_seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let edges_read = stripe.dense.keys.len() as u64;
+    let (nodes, files) = merge_ids(&mut exchange, worker, place, shared, &stripe)?;
+    if nodes.is_empty() {
+        return Err(no_edges(inputs, 0));
+    }
+    let keys = to_global_ids(stripe.dense.keys, &stripe.dense.nodes, &nodes);
+    let order = weighted.then(|| input_order(&stripe.ends, keys.len()));
+    let edges = collapse_duplicates(
+        &mut exchange,
+        worker,
+        place,
+        EdgeSet {
+            keys,
+            weights: stripe.dense.weights,
+            order,
+        },
+        options.build.multi,
+    );
+    let degrees = count_degrees(
+        &mut exchange,
+        worker,
+        place,
+        shared,
+        &edges,
+        nodes.len(),
+        weighted,
+        edges_read,
+    );
+    // The partition every run with this shard count uses.
+    let shards = options
+        .build
+        .shards
+        .unwrap_or_else(|| default_shard_count(degrees.edges));
+    let partition = Partition::balanced(&degrees.out_degree, shards);
+    let shards = deal_to_shards(&mut exchange, worker, place, &partition, edges, weighted);
+    let sharded = ShardedGraph::assemble(
+        partition,
+        shards,
+        degrees.out_degree.clone(),
+        degrees.in_degree.clone(),
+        degrees.out_weight.clone(),
+        EdgeCounts {
+            read: degrees.edges_read,
+            kept: degrees.edges,
+            self_loops: degrees.self_loops,
+        },
+        options.build.multi,
+    );
+    Ok(Loaded {
+        graph: Graph::new(nodes, sharded, files),
+        read_seconds,
+        partition_seconds: started.elapsed().as_secs_f64(),
+    })
+}
 
-    // 1. Read this worker's stripe, one input at a time so that positions map to inputs.
-    let mut collector = EdgeCollector::new(options.ids, weighted);
+/// What a worker read: its stripe of the inputs (input `i` goes to worker `i mod workers`),
+/// with locally dense ids.
+struct Stripe {
+    dense: DenseEdges,
+    /// Reports of the inputs read, by input index, as JSON (a report flattens a field,
+    /// which bincode cannot carry).
+    reports: Vec<(u32, String)>,
+    /// (input index, edges collected after it), for the input order of weighted edges.
+    ends: Vec<(u64, u64)>,
+}
+
+/// Reads this worker's stripe, one input at a time so that positions map to inputs.
+fn read_stripe(place: Place, inputs: &[InputFile], options: &LoadOptions) -> Result<Stripe> {
+    let mut collector = EdgeCollector::new(options.ids, options.parse.weighted);
     let mut reports = Vec::new();
-    let mut ends = Vec::new(); // (input index, collector length after it)
+    let mut ends = Vec::new();
     for (i, file) in inputs
         .iter()
         .enumerate()
@@ -167,19 +222,29 @@ pub fn ingest(
         ));
         ends.push((i as u64, collector.len() as u64));
     }
-    let read_seconds = started.elapsed().as_secs_f64();
-    let started = Instant::now();
-    let dense = collector.finish()?;
-    let edges_read = dense.keys.len() as u64;
+    Ok(Stripe {
+        dense: collector.finish()?,
+        reports,
+        ends,
+    })
+}
 
-    // 2. Ids: local tables to every process's leader.
+/// Superstep 1: local id tables to every process's leader, which merges them into the
+/// global table its workers share; the input reports to worker 0 (in input order there).
+fn merge_ids(
+    exchange: &mut Exchanger<Ingest>,
+    worker: &mut Worker,
+    place: Place,
+    shared: &ProcessShared,
+    stripe: &Stripe,
+) -> Result<(Arc<NodeTable>, Vec<FileReport>)> {
     let mut outgoing = Vec::new();
     for leader in place.leaders() {
-        for record in label_batches(&dense.nodes) {
+        for record in label_batches(&stripe.dense.nodes) {
             outgoing.push((leader, record));
         }
     }
-    outgoing.push((0, Ingest::Files(reports)));
+    outgoing.push((0, Ingest::Files(stripe.reports.clone())));
     let received = exchange.round(worker, outgoing);
     let mut files: Vec<(u32, String)> = Vec::new();
     if place.is_leader() {
@@ -201,54 +266,86 @@ pub fn ingest(
     }
     exchange.barrier(worker);
     let nodes = Arc::clone(shared.table.get().expect("the leader merged the ids"));
-    let n = nodes.len();
-    if n == 0 {
-        let names: Vec<String> = inputs.iter().map(InputFile::name).collect();
-        return Err(Error::Input(format!("no edges in {}", names.join(", "))));
-    }
+    files.sort_by_key(|f| f.0);
+    let files = files
+        .into_iter()
+        .map(|(_, json)| serde_json::from_str(&json).expect("a report deserializes"))
+        .collect();
+    Ok((nodes, files))
+}
 
-    // 3. Global ids; every edge to the owner of its source's block.
-    let global = global_ids(&dense.nodes, &nodes);
-    drop(dense.nodes);
-    let mut keys = dense.keys;
+/// Renames locally dense edge keys to global ids.
+fn to_global_ids(mut keys: Vec<u64>, local: &NodeTable, global: &NodeTable) -> Vec<u64> {
+    let global = global_ids(local, global);
     keys.par_iter_mut().for_each(|k| {
         let (s, t) = unpack(*k);
         *k = pack(global[s as usize], global[t as usize]);
     });
-    drop(global);
-    let order: Option<Vec<u64>> = weighted.then(|| {
-        let mut order = Vec::with_capacity(keys.len());
-        let mut start = 0u64;
-        for &(input, end) in &ends {
-            order.extend((start..end).map(|p| input << 40 | p));
-            start = end;
-        }
-        order
-    });
-    let block_owner = |key: u64| (unpack(key).0 >> BLOCK_BITS) as usize % place.workers;
-    let outgoing = route_edges(keys, dense.weights, order, place.workers, block_owner);
-    let received = exchange.round(worker, outgoing);
+    keys
+}
 
-    // 4. Collapse duplicates, count degrees.
+/// Every edge's input order, `input index << 40 | position`, from the stripe's input ends.
+fn input_order(ends: &[(u64, u64)], len: usize) -> Vec<u64> {
+    let mut order = Vec::with_capacity(len);
+    let mut start = 0u64;
+    for &(input, end) in ends {
+        order.extend((start..end).map(|p| input << 40 | p));
+        start = end;
+    }
+    order
+}
+
+/// Superstep 2: every edge to the owner of its source's block, where all edges of a source
+/// meet and duplicates collapse as a local build collapses them (with weights, the last in
+/// input order wins).
+fn collapse_duplicates(
+    exchange: &mut Exchanger<Ingest>,
+    worker: &mut Worker,
+    place: Place,
+    edges: EdgeSet,
+    multi: bool,
+) -> EdgeSet {
+    let weighted = edges.weights.is_some();
+    let ownership = place.ownership();
+    let outgoing = route_edges(edges, place.workers, |key| ownership.node_owner(unpack(key).0));
+    let received = exchange.round(worker, outgoing);
     let mut edges = gather_edges(received, weighted);
     edges.sort(weighted, |k| k);
-    if !options.build.multi {
+    if !multi {
         edges.dedup_keep_last();
     }
-    let mut outgoing = Vec::new();
-    let blocks = n.div_ceil(BLOCK as usize);
+    edges
+}
+
+/// Superstep 3: the degrees of the sources this worker's blocks hold, its in-edge counts and
+/// edge counts, to every process's leader, which merges them into the arrays its workers
+/// share.
+#[allow(clippy::too_many_arguments)]
+fn count_degrees(
+    exchange: &mut Exchanger<Ingest>,
+    worker: &mut Worker,
+    place: Place,
+    shared: &ProcessShared,
+    edges: &EdgeSet,
+    n: usize,
+    weighted: bool,
+    edges_read: u64,
+) -> Arc<Degrees> {
+    let blocks = n.div_ceil(BLOCK as usize) as u32;
+    let my_blocks: Vec<u32> = place.ownership().blocks_of(place.index, blocks).collect();
+    let mut out_blocks: Vec<(Vec<u32>, Option<Vec<f64>>)> = my_blocks
+        .iter()
+        .map(|&b| {
+            let len = block_len(b as usize, n);
+            (vec![0; len], weighted.then(|| vec![0.0; len]))
+        })
+        .collect();
     let mut in_counts: Vec<u32> = vec![0; n];
     let mut self_loops = 0u64;
-    let mut out_blocks: Vec<(Vec<u32>, Option<Vec<f64>>)> = Vec::new();
-    let my_blocks: Vec<usize> = (place.index..blocks).step_by(place.workers).collect();
-    for &b in &my_blocks {
-        let len = block_len(b, n);
-        out_blocks.push((vec![0; len], weighted.then(|| vec![0.0; len])));
-    }
     for (i, &key) in edges.keys.iter().enumerate() {
         let (s, t) = unpack(key);
-        let b = (s >> BLOCK_BITS) as usize;
-        let slot = &mut out_blocks[(b - place.index) / place.workers];
+        let b = s >> BLOCK_BITS;
+        let slot = &mut out_blocks[(b as usize - place.index) / place.workers];
         let offset = (s & (BLOCK - 1)) as usize;
         slot.0[offset] += 1;
         if let (Some(w), Some(weights)) = (&mut slot.1, &edges.weights) {
@@ -257,12 +354,13 @@ pub fn ingest(
         in_counts[t as usize] += 1;
         self_loops += (s == t) as u64;
     }
+    let mut outgoing = Vec::new();
     for leader in place.leaders() {
         for (&b, (degrees, weights)) in my_blocks.iter().zip(&out_blocks) {
             outgoing.push((
                 leader,
                 Ingest::OutDegrees {
-                    block: b as u32,
+                    block: b,
                     degrees: degrees.clone(),
                     weights: weights.clone(),
                 },
@@ -295,16 +393,23 @@ pub fn ingest(
         let _ = shared.degrees.set(Arc::new(merge_degrees(received, n, weighted)));
     }
     exchange.barrier(worker);
-    let degrees = Arc::clone(shared.degrees.get().expect("the leader merged the degrees"));
+    Arc::clone(shared.degrees.get().expect("the leader merged the degrees"))
+}
 
-    // 5. The partition every run with this shard count uses; edges to their shard's owner.
-    let shards = options
-        .build
-        .shards
-        .unwrap_or_else(|| default_shard_count(degrees.edges));
-    let partition = Partition::balanced(&degrees.out_degree, shards);
-    let shard_owner_of = |key: u64| shard_owner(partition.shard_of(unpack(key).0), place.workers);
-    let outgoing = route_edges(edges.keys, edges.weights, edges.order, place.workers, shard_owner_of);
+/// Superstep 4: every edge to the owner of its source's shard, which builds the shards it
+/// owns (the others stay empty).
+fn deal_to_shards(
+    exchange: &mut Exchanger<Ingest>,
+    worker: &mut Worker,
+    place: Place,
+    partition: &Partition,
+    edges: EdgeSet,
+    weighted: bool,
+) -> Vec<Shard> {
+    let ownership = place.ownership();
+    let outgoing = route_edges(edges, place.workers, |key| {
+        ownership.shard_owner(partition.shard_of(unpack(key).0))
+    });
     let received = exchange.round(worker, outgoing);
     let mut edges = gather_edges(received, weighted);
     edges.keys.par_iter_mut().for_each(|k| {
@@ -312,37 +417,8 @@ pub fn ingest(
         *k = storage_key(s, t);
     });
     edges.sort(weighted, |k| k);
-    let owned: Vec<usize> = (0..partition.shards())
-        .filter(|&s| shard_owner(s, place.workers) == place.index)
-        .collect();
-    let shards = build_shards(&partition, &owned, edges, weighted);
-
-    let graph = ShardedGraph::assemble(
-        partition,
-        shards,
-        degrees.out_degree.clone(),
-        degrees.in_degree.clone(),
-        degrees.out_weight.clone(),
-        EdgeCounts {
-            read: degrees.edges_read,
-            kept: degrees.edges,
-            self_loops: degrees.self_loops,
-        },
-        options.build.multi,
-    );
-    files.sort_by_key(|f| f.0);
-    let files = files
-        .into_iter()
-        .map(|(_, json)| serde_json::from_str(&json).expect("a report deserializes"))
-        .collect();
-    Ok(WorkerGraph {
-        nodes,
-        graph,
-        owned,
-        files,
-        read_seconds,
-        partition_seconds: started.elapsed().as_secs_f64(),
-    })
+    let owned = ownership.shards_of(place.index, partition.shards());
+    build_shards(partition, &owned, edges, weighted)
 }
 
 /// Nodes in block `b` of a graph of `n` nodes.
@@ -354,6 +430,7 @@ fn block_len(b: usize, n: usize) -> usize {
 fn label_batches(table: &NodeTable) -> Vec<Ingest> {
     match table {
         NodeTable::Int(ids) => ids.chunks(BATCH).map(|c| Ingest::IntLabels(c.to_vec())).collect(),
+        NodeTable::Dense(_) => unreachable!("edge files give integer or string ids, never a dense table"),
         NodeTable::String(t) => {
             let (bytes, ends) = t.parts();
             let mut out = Vec::new();
@@ -483,13 +560,8 @@ impl EdgeSet {
 }
 
 /// Cuts edges into messages for the worker `owner(key)` says.
-fn route_edges(
-    keys: Vec<u64>,
-    weights: Option<Vec<f64>>,
-    order: Option<Vec<u64>>,
-    workers: usize,
-    owner: impl Fn(u64) -> usize,
-) -> Vec<(usize, Ingest)> {
+fn route_edges(edges: EdgeSet, workers: usize, owner: impl Fn(u64) -> usize) -> Vec<(usize, Ingest)> {
+    let EdgeSet { keys, weights, order } = edges;
     let mut buffers: Vec<EdgeSet> = (0..workers)
         .map(|_| EdgeSet {
             keys: Vec::new(),

@@ -19,11 +19,12 @@
 
 use rayon::prelude::*;
 
-use super::{IterationReport, Outcome, StopRule, VertexProgram};
 use std::ops::Range;
 
+use super::reduce::{Carrier, MessagesOf, add_partial, apply_block, combine_shard, total_change, weighed};
+use super::{IterationReport, Outcome, StopRule, VertexProgram};
 use crate::graph::{Cell, ShardedGraph};
-use crate::partition::{DESTINATION_BLOCK, block_of};
+use crate::partition::{DESTINATION_BLOCK, block_count, block_of};
 
 /// Node chunk of the map step.
 const MAP_CHUNK: usize = 1 << 14;
@@ -75,39 +76,6 @@ pub const FUSED_TASK_BYTES: usize = 1 << 20;
 /// iteration against 0.249 s with 16 Mi; on R-MAT 22 a single group of 64 Mi edges was
 /// faster still but raised the run's peak memory (868 against 831 MiB), this did not.
 pub const GROUP_BYTES: usize = 256 << 20;
-
-/// How a blocked round stores a message between its two passes.
-///
-/// The identity for every message type (bit-identical to a fused round), or `f32` for
-/// `f64` messages: half the buffer traffic, each message rounded once to 24 bits.
-pub trait Carrier<M>: Copy + Send + Sync {
-    /// The stored form of a message.
-    fn pack(message: M) -> Self;
-    /// The message back.
-    fn unpack(self) -> M;
-}
-
-impl<M: Copy + Send + Sync> Carrier<M> for M {
-    #[inline(always)]
-    fn pack(message: M) -> M {
-        message
-    }
-    #[inline(always)]
-    fn unpack(self) -> M {
-        self
-    }
-}
-
-impl Carrier<f64> for f32 {
-    #[inline(always)]
-    fn pack(message: f64) -> f32 {
-        message as f32
-    }
-    #[inline(always)]
-    fn unpack(self) -> f64 {
-        self as f64
-    }
-}
 
 /// Runs vertex programs on the current rayon pool.
 #[derive(Clone, Copy, Debug, Default)]
@@ -167,7 +135,7 @@ impl LocalExecutor {
             Strategy::Blocked { group_edges } => group_edges,
             Strategy::Auto => {
                 let sizes = (size_of::<M>(), size_of::<C>());
-                if fuses(graph.nodes() as u64, graph.stats.edges, sizes) {
+                if fuses(graph.nodes() as u64, graph.stats().edges, sizes) {
                     return None;
                 }
                 GROUP_BYTES / size_of::<C>().max(1)
@@ -200,24 +168,25 @@ fn round_fused<P: VertexProgram, C: Carrier<P::Message>>(
     let round = program.begin_round(graph, states);
     map(program, &round, states, messages);
     let messages: &[C] = messages;
-    let blocks = graph.nodes().div_ceil(DESTINATION_BLOCK);
-    let changes = reduce_blocks(
+    let blocks = block_count(graph.nodes());
+    let mut changes = vec![0.0; blocks as usize];
+    reduce_blocks(
         program,
         &round,
         graph,
         states,
-        next,
+        (next, &mut changes),
         0..blocks,
         fused_blocks_per_task(size_of::<P::Message>()),
         |shard, _, start, cell| {
-            let (edges, weights) = graph.shards[shard].cell_edges(start, cell);
+            let (edges, weights) = graph.shards()[shard].cell_edges(start, cell);
             (
                 edges,
                 MessagesOf::Sources(block_of(messages, cell.source_block), weights),
             )
         },
     );
-    changes.iter().sum()
+    total_change(&changes)
 }
 
 /// Destination blocks a task of a fused round reduces together: as many as keep the task's
@@ -259,64 +228,59 @@ fn map<P: VertexProgram, C: Carrier<P::Message>>(
     });
 }
 
-/// Where a cell's edge messages come from in the reduce step.
-enum MessagesOf<'a, C> {
-    /// The source block's messages, indexed by the edges' source offsets (and weighed).
-    Sources(&'a [C], Option<&'a [f64]>),
-    /// A blocked round's buffer: one message per edge, already weighed, in edge order.
-    Carried(&'a [C]),
-}
-
 /// Reduces destination blocks `blocks`, in parallel, `per_task` consecutive blocks a task,
-/// into their states in `next`; returns the changes, a task's one after another.
-/// `cell_messages` is as for [`reduce_task`].
+/// into their states in `next`, and writes each block's change into `changes` (one per
+/// block of `blocks`). `cell_messages` is as for [`reduce_task`].
 #[allow(clippy::too_many_arguments)]
 fn reduce_blocks<'a, P: VertexProgram, C: Carrier<P::Message> + 'a>(
     program: &P,
     round: &P::Round,
     graph: &'a ShardedGraph,
     states: &[P::State],
-    next: &mut [P::State],
+    (next, changes): (&mut [P::State], &mut [f64]),
     blocks: Range<u32>,
     per_task: u32,
     cell_messages: impl Fn(usize, usize, usize, Cell) -> (&'a [u32], MessagesOf<'a, C>) + Sync,
-) -> Vec<f64>
-where
+) where
     P::Message: 'a,
 {
     let block = DESTINATION_BLOCK as usize;
     let span = blocks.start as usize * block..(blocks.end as usize * block).min(next.len());
     next[span]
         .par_chunks_mut(block * per_task as usize)
+        .zip(changes.par_chunks_mut(per_task as usize))
         .enumerate()
-        .map_init(Scratch::default, |scratch, (i, out)| {
+        .for_each_init(Scratch::default, |scratch, (i, (out, changes))| {
             let first = blocks.start + i as u32 * per_task;
             let task = first..(first + per_task).min(blocks.end);
-            reduce_task(program, round, graph, states, (task, out), scratch, &cell_messages)
-        })
-        .collect()
+            reduce_task(
+                program,
+                round,
+                graph,
+                states,
+                (task, out, changes),
+                scratch,
+                &cell_messages,
+            )
+        });
 }
 
 /// Reduces consecutive destination blocks `task` (combine within each shard, shards in
-/// order, apply) into their new states `out`, and returns their change.
-/// `cell_messages(shard, index, start, cell)` gives a cell's packed edges and where their
-/// messages are.
+/// order, apply) into their new states `out`, and writes each block's change into
+/// `changes`. `cell_messages(shard, index, start, cell)` gives a cell's packed edges and
+/// where their messages are.
 ///
-/// Within a shard, the cells are taken source block by source block, and for each source
-/// block the task's destination blocks in order: a fused round then reads each source
-/// block's messages once for all of the task's blocks (the later cells find them in L2).
-/// Each destination still receives its edges in source order, so the sums do not depend on
-/// how many blocks a task takes.
+/// The first shard with edges into the task accumulates straight into the sums, which hold
+/// the identity: the same arithmetic as `identity ⊕ partial`, one pass fewer.
 fn reduce_task<'a, P: VertexProgram, C: Carrier<P::Message> + 'a>(
     program: &P,
     round: &P::Round,
     graph: &'a ShardedGraph,
     states: &[P::State],
-    (task, out): (Range<u32>, &mut [P::State]),
+    (task, out, changes): (Range<u32>, &mut [P::State], &mut [f64]),
     scratch: &mut Scratch<P::Message>,
     cell_messages: impl Fn(usize, usize, usize, Cell) -> (&'a [u32], MessagesOf<'a, C>),
-) -> f64
-where
+) where
     P::Message: 'a,
 {
     let block = DESTINATION_BLOCK as usize;
@@ -330,54 +294,37 @@ where
     reduced.resize(out.len(), program.identity());
     partial.resize(out.len(), program.identity());
     let mut first = true;
-    for (s, shard) in graph.shards.iter().enumerate() {
-        let cells = shard.cell_indices_into(task.clone());
-        if cells.is_empty() {
+    for (s, shard) in graph.shards().iter().enumerate() {
+        if shard.cell_indices_into(task.clone()).is_empty() {
             continue; // this shard's partial is the identity: nothing to add
         }
-        // The first shard with edges here accumulates straight into `reduced`, which holds
-        // the identity: the same arithmetic as identity ⊕ partial.
         let target = if first { &mut *reduced } else { &mut *partial };
         if !first {
             target.fill(program.identity());
         }
-        order.clear();
-        order.extend(cells.map(|i| i as u32));
-        if task.len() > 1 {
-            // Stable: each source block's cells stay in destination-block order.
-            order.sort_by_key(|&i| shard.cells()[i as usize].source_block);
-        }
-        for &i in order.iter() {
-            let i = i as usize;
-            let cell = shard.cells()[i];
-            let at = (cell.destination_block - task.start) as usize * block;
-            let sums = &mut target[at..(at + block).min(out.len())];
-            let (edges, messages) = cell_messages(s, i, shard.cell_start(i), cell);
-            match messages {
-                MessagesOf::Sources(sources, weights) => combine_cell(program, sums, sources, edges, weights),
-                MessagesOf::Carried(values) => fold_cell(program, sums, edges, |i, _| values[i].unpack()),
-            }
-        }
+        let messages = |i, start, cell| cell_messages(s, i, start, cell);
+        combine_shard(program, shard, task.clone(), target, order, messages);
         if !first {
-            for (r, p) in reduced.iter_mut().zip(partial.iter()) {
-                *r = program.combine(*r, *p);
-            }
+            add_partial(program, reduced, partial);
         }
         first = false;
     }
-    let mut change = 0.0;
-    for (i, (new, &sum)) in out.iter_mut().zip(reduced.iter()).enumerate() {
-        let v = task_start + i;
-        *new = program.apply(round, v as u32, states[v], sum);
-        change += program.change(states[v], *new);
+    for (b, ((out, sums), change)) in out
+        .chunks_mut(block)
+        .zip(reduced.chunks(block))
+        .zip(changes.iter_mut())
+        .enumerate()
+    {
+        let start = task_start + b * block;
+        *change = apply_block(
+            program,
+            round,
+            start as u32,
+            &states[start..start + out.len()],
+            sums,
+            out,
+        );
     }
-    change
-}
-
-/// An edge's weighed message, stored as `C`: rounded once, in either strategy.
-#[inline(always)]
-fn weighed<P: VertexProgram, C: Carrier<P::Message>>(program: &P, source: C, weight: f64) -> C {
-    C::pack(program.weigh(source.unpack(), weight))
 }
 
 /// Copies each edge's source message into `out` (pass 1 of a blocked round).
@@ -439,12 +386,12 @@ impl BlockedPlan {
     fn new(graph: &ShardedGraph, group_edges: usize) -> BlockedPlan {
         let blocks = graph.nodes().div_ceil(DESTINATION_BLOCK);
         let mut block_edges = vec![0usize; blocks as usize];
-        for shard in &graph.shards {
+        for shard in graph.shards() {
             for (i, c) in shard.cells().iter().enumerate() {
                 block_edges[c.destination_block as usize] += c.end as usize - shard.cell_start(i);
             }
         }
-        let mut cell_values: Vec<Vec<usize>> = graph.shards.iter().map(|s| vec![0; s.cell_count()]).collect();
+        let mut cell_values: Vec<Vec<usize>> = graph.shards().iter().map(|s| vec![0; s.cell_count()]).collect();
         let (mut groups, mut first, mut buffer_len) = (Vec::new(), 0u32, 0usize);
         while first < blocks {
             let (mut last, mut edges) = (first, 0usize);
@@ -468,7 +415,7 @@ impl BlockedPlan {
 impl Group {
     fn new(graph: &ShardedGraph, blocks: Range<u32>, cell_values: &mut [Vec<usize>]) -> Group {
         let (mut units, mut unit_cells, mut len) = (Vec::new(), Vec::new(), 0usize);
-        for (s, shard) in graph.shards.iter().enumerate() {
+        for (s, shard) in graph.shards().iter().enumerate() {
             let mut order: Vec<u32> = shard.cell_indices_into(blocks.clone()).map(|i| i as u32).collect();
             // Stable: each source block's cells stay in destination-block order.
             order.sort_by_key(|&i| shard.cells()[i as usize].source_block);
@@ -514,7 +461,7 @@ fn round_blocked<P: VertexProgram, C: Carrier<P::Message>>(
     let round = program.begin_round(graph, states);
     map(program, &round, states, messages);
     let messages: &[C] = messages;
-    let mut changes = Vec::with_capacity(graph.nodes().div_ceil(DESTINATION_BLOCK) as usize);
+    let mut changes = vec![0.0; block_count(graph.nodes()) as usize];
     for group in &plan.groups {
         // pass 1: source block by source block, copy each edge's message into the buffer
         let mut pieces = Vec::with_capacity(group.units.len());
@@ -525,7 +472,7 @@ fn round_blocked<P: VertexProgram, C: Carrier<P::Message>>(
             rest = tail;
         }
         group.units.par_iter().zip(pieces).for_each(|(unit, piece)| {
-            let shard = &graph.shards[unit.shard];
+            let shard = &graph.shards()[unit.shard];
             let sources = block_of(messages, unit.source_block);
             let mut at = 0;
             for &i in &group.unit_cells[unit.cells.clone()] {
@@ -545,58 +492,23 @@ fn round_blocked<P: VertexProgram, C: Carrier<P::Message>>(
         });
         // pass 2: destination block by destination block, sum the buffer into the block
         let buffer: &[C] = buffer;
-        changes.extend(reduce_blocks(
+        let blocks = group.blocks.start as usize..group.blocks.end as usize;
+        reduce_blocks(
             program,
             &round,
             graph,
             states,
-            next,
+            (next, &mut changes[blocks]),
             group.blocks.clone(),
             1,
             |s, index, start, cell| {
                 let at = plan.cell_values[s][index];
-                let (edges, _) = graph.shards[s].cell_edges(start, cell);
+                let (edges, _) = graph.shards()[s].cell_edges(start, cell);
                 (edges, MessagesOf::Carried(&buffer[at..at + edges.len()]))
             },
-        ));
+        );
     }
-    changes.iter().sum()
-}
-
-/// Folds one cell's edges into the partial sums of its destination block: for every edge,
-/// `partial[destination] ⊕= message[source]` (weighed when the graph is weighted). The
-/// engine's hot loop: both arrays are block-sized and stay in cache; a cell is ordered by
-/// source, so the messages are read front to back and the sums written at random in L2.
-#[inline]
-pub(crate) fn combine_cell<P: VertexProgram, C: Carrier<P::Message>>(
-    program: &P,
-    partial: &mut [P::Message],
-    sources: &[C],
-    edges: &[u32],
-    weights: Option<&[f64]>,
-) {
-    match weights {
-        None => fold_cell(program, partial, edges, |_, e| sources[(e >> 16) as usize].unpack()),
-        Some(w) => fold_cell(program, partial, edges, |i, e| {
-            // Rounded like pass 1 of a blocked round rounds it, so both strategies agree.
-            weighed(program, sources[(e >> 16) as usize], w[i]).unpack()
-        }),
-    }
-}
-
-/// [`combine_cell`] for one way of reading an edge's message (monomorphised, so the weighted
-/// and unweighted loops carry no per-edge test).
-#[inline(always)]
-fn fold_cell<P: VertexProgram>(
-    program: &P,
-    partial: &mut [P::Message],
-    edges: &[u32],
-    message: impl Fn(usize, u32) -> P::Message,
-) {
-    for (i, &e) in edges.iter().enumerate() {
-        let d = (e & 0xFFFF) as usize;
-        partial[d] = program.combine(partial[d], message(i, e));
-    }
+    total_change(&changes)
 }
 
 #[cfg(test)]
@@ -632,7 +544,11 @@ mod tests {
         let plan = auto
             .plan::<f64, f64>(&graph)
             .expect("32 MiB of f64 messages outgrow the cache");
-        assert_eq!(plan.buffer_len as u64, graph.stats.edges, "one group holds every edge");
+        assert_eq!(
+            plan.buffer_len as u64,
+            graph.stats().edges,
+            "one group holds every edge"
+        );
         assert!(
             auto.plan::<f64, f32>(&graph).is_none(),
             "messages stored as f32 take 16 MiB: fused"
@@ -655,6 +571,9 @@ mod tests {
         let plan = blocked.plan::<f64, f64>(&graph).unwrap();
         assert!(plan.groups.len() > 1);
         assert!(plan.groups.windows(2).all(|g| g[0].blocks.end == g[1].blocks.start));
-        assert_eq!(plan.groups.iter().map(|g| g.len as u64).sum::<u64>(), graph.stats.edges);
+        assert_eq!(
+            plan.groups.iter().map(|g| g.len as u64).sum::<u64>(),
+            graph.stats().edges
+        );
     }
 }

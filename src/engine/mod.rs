@@ -10,17 +10,22 @@
 //!    partial, in the shard's storage order (sources ascending).
 //! 4. **reduce by key**: the partials of a destination are combined in shard order, starting
 //!    from the identity.
-//! 5. **apply**: `x'[v] = apply(x[v], reduced[v])`; the round's change is the sum of
-//!    `change(x[v], x'[v])`, added block by block in node order.
+//! 5. **apply**: `x'[v] = apply(x[v], reduced[v])`; each destination block's change is the
+//!    sum of `change(x[v], x'[v])` in node order, and the round's change the sum of the
+//!    blocks' changes in block order.
+//!
+//! [`reduce`] holds that arithmetic, once, for every executor.
 //!
 //! Every sum has a fixed order that depends on the shard partition only, so any executor and
 //! any thread count give bit-identical states.
 
 pub mod local;
+pub mod reduce;
 
 use crate::graph::ShardedGraph;
 
 pub use local::LocalExecutor;
+pub use reduce::Carrier;
 
 /// A computation that the engine iterates: the vertex-centric map/combine/apply triple.
 ///

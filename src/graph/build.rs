@@ -29,6 +29,16 @@ pub struct BuildOptions {
     pub general_path: bool,
 }
 
+impl BuildOptions {
+    /// Checks that the options can work.
+    pub fn validate(&self) -> crate::error::Result<()> {
+        if self.shards == Some(0) {
+            return Err(crate::error::Error::parameter("shards", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
 /// Builds the sharded graph of `nodes` nodes from packed edge keys (see
 /// [`pack`](super::collect::pack)) and optional weights, in input order.
 ///
@@ -250,7 +260,7 @@ mod tests {
     }
 
     fn all_edges(g: &ShardedGraph) -> Vec<(u32, u32, f64)> {
-        let mut v: Vec<_> = g.shards.iter().flat_map(|s| s.edges_iter()).collect();
+        let mut v: Vec<_> = g.shards().iter().flat_map(|s| s.edges_iter()).collect();
         v.sort_by_key(|e| (e.0, e.1));
         v
     }
@@ -263,12 +273,12 @@ mod tests {
             4,
             &BuildOptions::default(),
         );
-        assert_eq!(g.stats.edges, 4);
-        assert_eq!(g.stats.duplicate_edges, 1);
-        assert_eq!(g.stats.self_loops, 1);
-        assert_eq!(g.stats.dangling_nodes, 2); // 2 only a target, 3 isolated
-        assert_eq!(g.out_degree, vec![2, 2, 0, 0]);
-        assert_eq!(g.in_degree, vec![0, 2, 2, 0]);
+        assert_eq!(g.stats().edges, 4);
+        assert_eq!(g.stats().duplicate_edges, 1);
+        assert_eq!(g.stats().self_loops, 1);
+        assert_eq!(g.stats().dangling_nodes, 2); // 2 only a target, 3 isolated
+        assert_eq!(g.out_degree(), vec![2, 2, 0, 0]);
+        assert_eq!(g.in_degree(), vec![0, 2, 2, 0]);
     }
 
     #[test]
@@ -279,8 +289,8 @@ mod tests {
             general_path: false,
         };
         let g = build(keys(&[(0, 1), (0, 1), (1, 0)]), None, 2, &options);
-        assert_eq!(g.stats.edges, 3);
-        assert_eq!(g.out_degree, vec![2, 1]);
+        assert_eq!(g.stats().edges, 3);
+        assert_eq!(g.out_degree(), vec![2, 1]);
     }
 
     #[test]
@@ -292,7 +302,7 @@ mod tests {
             &BuildOptions::default(),
         );
         assert_eq!(all_edges(&g), vec![(0, 0, 1.0), (0, 1, 2.0)]);
-        assert_eq!(g.out_weight, Some(vec![3.0, 0.0]));
+        assert_eq!(g.out_weight(), Some(&[3.0, 0.0][..]));
         assert!(g.is_dangling(1));
     }
 
@@ -311,8 +321,8 @@ mod tests {
                     general_path: false,
                 },
             );
-            assert_eq!(g.shards.len(), shards);
-            for shard in &g.shards {
+            assert_eq!(g.shards().len(), shards);
+            for shard in g.shards() {
                 assert!(shard.edges_iter().all(|(s, _, _)| shard.source_range.contains(&s)));
             }
             assert_eq!(all_edges(&g), reference, "{shards} shards");
@@ -352,8 +362,8 @@ mod tests {
                         )
                     });
                     let listing: Vec<Vec<(u32, u32, f64)>> =
-                        g.shards.iter().map(|s| s.edges_iter().collect()).collect();
-                    for (shard, list) in g.shards.iter().zip(&listing) {
+                        g.shards().iter().map(|s| s.edges_iter().collect()).collect();
+                    for (shard, list) in g.shards().iter().zip(&listing) {
                         assert!(list.iter().all(|e| shard.source_range.contains(&e.0)));
                     }
                     let mut all: Vec<(u32, u32)> = listing.iter().flatten().map(|e| (e.0, e.1)).collect();

@@ -7,10 +7,10 @@
 
 use rayon::prelude::*;
 
-use super::ids::{IdMode, Interner, NodeTable, parse_u64};
+use super::ids::{IdMode, Interner, NodeTable};
 use crate::error::{Error, Result};
 use crate::input::EdgeSink;
-use crate::input::text::IntegerBatch;
+use crate::input::text::{IntegerBatch, not_an_integer, parse_u64};
 
 const LOW: u64 = u32::MAX as u64;
 
@@ -141,14 +141,6 @@ impl EdgeCollector {
         self.edges = Edges::Text { interner, keys };
         Ok(())
     }
-}
-
-/// The message for a node id that is not an unsigned 64-bit integer in `--ids int`.
-pub fn not_an_integer(bad: &[u8]) -> String {
-    format!(
-        "node id {} is not an unsigned 64-bit integer (--ids int); use --ids string for text ids",
-        crate::error::quote(bad)
-    )
 }
 
 fn too_many() -> String {

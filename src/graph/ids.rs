@@ -10,8 +10,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::hash::BuildHasher;
 
+use crate::input::text::parse_u64;
+
 /// How to read node ids.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum IdMode {
     /// Integers if the first edge's ids are integers; if a later id is not, switch to strings.
@@ -31,23 +34,6 @@ pub enum IdKind {
     Int,
     /// Strings.
     String,
-}
-
-/// Parses an unsigned decimal integer that fits in `u64`.
-#[inline]
-pub fn parse_u64(text: &[u8]) -> Option<u64> {
-    if text.is_empty() || text.len() > 20 {
-        return None;
-    }
-    let mut value: u64 = 0;
-    for &b in text {
-        let digit = b.wrapping_sub(b'0');
-        if digit > 9 {
-            return None;
-        }
-        value = value.checked_mul(10)?.checked_add(digit as u64)?;
-    }
-    Some(value)
 }
 
 /// A list of strings stored back to back in one buffer.
@@ -94,6 +80,86 @@ pub enum NodeTable {
     Int(Vec<u64>),
     /// String ids, in byte-wise ascending order.
     String(StringTable),
+    /// Integer ids `0..n` that are the dense ids themselves (a graph made from `u32` edges).
+    Dense(u32),
+}
+
+/// A node as the user names it: an integer id or a string id (a URL, a name).
+///
+/// Converts from the ids a program holds (`u32`, `u64`, `usize`, `&str`, `&[u8]`), so that
+/// lookups read naturally: `ranking.rank_of(42u64)`, `ranking.rank_of("https://a.example/")`.
+/// An integer looks up a graph with string ids as its decimal text, and a string looks up a
+/// graph with integer ids if it is a decimal number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Node<'a> {
+    /// An integer id.
+    Int(u64),
+    /// A string id, as bytes (usually UTF-8).
+    Text(&'a [u8]),
+}
+
+impl Node<'_> {
+    /// The integer id, if this node has one.
+    pub fn as_int(&self) -> Option<u64> {
+        match self {
+            Node::Int(v) => Some(*v),
+            Node::Text(_) => None,
+        }
+    }
+
+    /// The string id's bytes, if this node has one.
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Node::Int(_) => None,
+            Node::Text(t) => Some(t),
+        }
+    }
+}
+
+impl std::fmt::Display for Node<'_> {
+    /// The id as text: the integer in decimal, the string with invalid UTF-8 replaced.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Node::Int(v) => write!(f, "{v}"),
+            Node::Text(t) => f.write_str(&String::from_utf8_lossy(t)),
+        }
+    }
+}
+
+impl From<u64> for Node<'_> {
+    fn from(id: u64) -> Self {
+        Node::Int(id)
+    }
+}
+
+impl From<u32> for Node<'_> {
+    fn from(id: u32) -> Self {
+        Node::Int(id.into())
+    }
+}
+
+impl From<usize> for Node<'_> {
+    fn from(id: usize) -> Self {
+        Node::Int(id as u64)
+    }
+}
+
+impl<'a> From<&'a str> for Node<'a> {
+    fn from(id: &'a str) -> Self {
+        Node::Text(id.as_bytes())
+    }
+}
+
+impl<'a> From<&'a String> for Node<'a> {
+    fn from(id: &'a String) -> Self {
+        Node::Text(id.as_bytes())
+    }
+}
+
+impl<'a> From<&'a [u8]> for Node<'a> {
+    fn from(id: &'a [u8]) -> Self {
+        Node::Text(id)
+    }
 }
 
 impl NodeTable {
@@ -102,6 +168,7 @@ impl NodeTable {
         match self {
             NodeTable::Int(ids) => ids.len(),
             NodeTable::String(t) => t.len(),
+            NodeTable::Dense(n) => *n as usize,
         }
     }
 
@@ -113,7 +180,7 @@ impl NodeTable {
     /// The kind of ids.
     pub fn kind(&self) -> IdKind {
         match self {
-            NodeTable::Int(_) => IdKind::Int,
+            NodeTable::Int(_) | NodeTable::Dense(_) => IdKind::Int,
             NodeTable::String(_) => IdKind::String,
         }
     }
@@ -124,6 +191,35 @@ impl NodeTable {
         match self {
             NodeTable::Int(ids) => out.extend_from_slice(itoa::Buffer::new().format(ids[node as usize]).as_bytes()),
             NodeTable::String(t) => out.extend_from_slice(t.get(node as usize)),
+            NodeTable::Dense(n) => {
+                assert!(node < *n, "node {node} of {n}");
+                out.extend_from_slice(itoa::Buffer::new().format(node).as_bytes())
+            }
+        }
+    }
+
+    /// The user's id of dense node `node`.
+    pub fn node(&self, node: u32) -> Node<'_> {
+        match self {
+            NodeTable::Int(ids) => Node::Int(ids[node as usize]),
+            NodeTable::String(t) => Node::Text(t.get(node as usize)),
+            NodeTable::Dense(n) => {
+                assert!(node < *n, "node {node} of {n}");
+                Node::Int(node.into())
+            }
+        }
+    }
+
+    /// The dense id of the node `id`, if the graph has it (an integer finds a string id
+    /// that is its decimal text, and the other way round).
+    pub fn find(&self, id: Node<'_>) -> Option<u32> {
+        match id {
+            Node::Text(text) => self.lookup(text),
+            Node::Int(v) => match self {
+                NodeTable::Int(ids) => ids.binary_search(&v).ok().map(|i| i as u32),
+                NodeTable::Dense(n) => u32::try_from(v).ok().filter(|&v| v < *n),
+                NodeTable::String(_) => self.lookup(itoa::Buffer::new().format(v).as_bytes()),
+            },
         }
     }
 
@@ -138,6 +234,7 @@ impl NodeTable {
     pub fn lookup(&self, text: &[u8]) -> Option<u32> {
         match self {
             NodeTable::Int(ids) => ids.binary_search(&parse_u64(text)?).ok().map(|i| i as u32),
+            NodeTable::Dense(n) => u32::try_from(parse_u64(text)?).ok().filter(|&v| v < *n),
             NodeTable::String(t) => {
                 let (mut lo, mut hi) = (0, t.len());
                 while lo < hi {
@@ -227,16 +324,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_u64_edges_of_range() {
-        assert_eq!(parse_u64(b"0"), Some(0));
-        assert_eq!(parse_u64(b"18446744073709551615"), Some(u64::MAX));
-        assert_eq!(parse_u64(b"18446744073709551616"), None);
-        assert_eq!(parse_u64(b"-1"), None);
-        assert_eq!(parse_u64(b"12a"), None);
-        assert_eq!(parse_u64(b""), None);
-    }
-
-    #[test]
     fn interner_numbers_in_first_seen_order_and_sorts() {
         let mut i = Interner::default();
         assert_eq!(i.intern(b"http://b/"), Some(0));
@@ -248,6 +335,27 @@ mod tests {
         assert_eq!(nodes.label(0), "http://a/");
         assert_eq!(nodes.lookup(b"http://b/"), Some(1));
         assert_eq!(nodes.lookup(b"http://c/"), None);
+    }
+
+    #[test]
+    fn nodes_are_found_by_either_kind_of_id() {
+        let dense = NodeTable::Dense(4);
+        assert_eq!(dense.find(Node::Int(3)), Some(3));
+        assert_eq!(dense.find(Node::Int(4)), None);
+        assert_eq!(dense.find("2".into()), Some(2));
+        assert_eq!(dense.node(1), Node::Int(1));
+        assert_eq!(dense.label(3), "3");
+        let ints = NodeTable::Int(vec![7, 1 << 40]);
+        assert_eq!(ints.find(Node::Int(1 << 40)), Some(1));
+        assert_eq!(ints.find("7".into()), Some(0));
+        let mut i = Interner::default();
+        for s in ["10", "b"] {
+            i.intern(s.as_bytes());
+        }
+        let texts = NodeTable::String(i.into_sorted().0);
+        assert_eq!(texts.find(Node::Int(10)), Some(0));
+        assert_eq!(texts.find("b".into()), Some(1));
+        assert_eq!(texts.node(1).to_string(), "b");
     }
 
     #[test]

@@ -7,17 +7,105 @@
 pub mod bucket;
 pub mod build;
 pub mod collect;
+pub mod from_edges;
 pub mod ids;
+pub mod load;
 pub mod shard;
+
+use std::sync::Arc;
 
 use serde::Serialize;
 
 pub use build::{BuildOptions, build};
 pub use collect::{DenseEdges, EdgeCollector};
-pub use ids::{IdKind, IdMode, NodeTable};
+pub use from_edges::GraphBuilder;
+pub use ids::{IdKind, IdMode, Node, NodeTable};
+pub use load::{LoadOptions, Loaded, load};
 pub use shard::{Cell, Shard};
 
+use crate::input::FileReport;
 use crate::partition::Partition;
+
+/// A graph ready to rank: its nodes under the user's ids, its edges in shards, and what was
+/// read to make it.
+#[derive(Clone, Debug)]
+pub struct Graph {
+    nodes: Arc<NodeTable>,
+    sharded: ShardedGraph,
+    files: Vec<FileReport>,
+}
+
+impl Graph {
+    /// A graph from its parts: ids, shards and the reports of the files read.
+    pub(crate) fn new(nodes: Arc<NodeTable>, sharded: ShardedGraph, files: Vec<FileReport>) -> Graph {
+        debug_assert_eq!(nodes.len(), sharded.nodes() as usize, "one id per node");
+        Graph { nodes, sharded, files }
+    }
+
+    /// The user's ids of the nodes, by dense id.
+    pub fn nodes(&self) -> &NodeTable {
+        &self.nodes
+    }
+
+    /// The id table, shared with rankings of this graph.
+    pub(crate) fn node_table(&self) -> &Arc<NodeTable> {
+        &self.nodes
+    }
+
+    /// The sharded graph the engine runs on.
+    pub(crate) fn sharded(&self) -> &ShardedGraph {
+        &self.sharded
+    }
+
+    /// What each input file held, in input order (empty for a graph made from an iterator).
+    pub fn files(&self) -> &[FileReport] {
+        &self.files
+    }
+
+    /// The user's id of node `index` (a dense id, `0..node_count()`).
+    ///
+    /// # Panics
+    ///
+    /// When `index` is not below [`node_count`](Self::node_count).
+    pub fn node(&self, index: u32) -> Node<'_> {
+        self.nodes.node(index)
+    }
+
+    /// The index of the node the user calls `id`, if the graph has it.
+    pub fn find<'a>(&self, id: impl Into<Node<'a>>) -> Option<u32> {
+        self.nodes.find(id.into())
+    }
+
+    /// Whether the graph's ids are integers or strings.
+    pub fn id_kind(&self) -> IdKind {
+        self.nodes.kind()
+    }
+
+    /// Node, edge, duplicate, self-loop and dangling counts.
+    pub fn stats(&self) -> &GraphStats {
+        self.sharded.stats()
+    }
+
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.sharded.nodes() as usize
+    }
+
+    /// Number of edges kept (duplicates collapsed unless the graph keeps parallel edges).
+    pub fn edge_count(&self) -> u64 {
+        self.sharded.stats().edges
+    }
+
+    /// Out-degree of every node, by dense id.
+    pub fn out_degree(&self) -> &[u32] {
+        self.sharded.out_degree()
+    }
+
+    /// In-degree of every node, by dense id.
+    pub fn in_degree(&self) -> &[u32] {
+        self.sharded.in_degree()
+    }
+}
 
 /// Counts that describe a built graph (they go to `summary.json`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
@@ -41,20 +129,23 @@ pub struct GraphStats {
 }
 
 /// A graph split into shards by source range.
+///
+/// Its fields are private so that the arrays and the counts cannot disagree: the counts
+/// are derived from the arrays in [`assemble`](Self::assemble), the only way to make one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ShardedGraph {
     /// Who owns which source range.
-    pub partition: Partition,
+    partition: Partition,
     /// One per partition range, in order.
-    pub shards: Vec<Shard>,
+    shards: Vec<Shard>,
     /// Out-degree of every node (parallel edges counted with `multi`).
-    pub out_degree: Vec<u32>,
+    out_degree: Vec<u32>,
     /// In-degree of every node.
-    pub in_degree: Vec<u32>,
+    in_degree: Vec<u32>,
     /// Sum of out-edge weights of every node, when weighted.
-    pub out_weight: Option<Vec<f64>>,
+    out_weight: Option<Vec<f64>>,
     /// Counts.
-    pub stats: GraphStats,
+    stats: GraphStats,
 }
 
 /// Edge counts of a build, for [`GraphStats`].
@@ -105,6 +196,36 @@ impl ShardedGraph {
     /// Number of nodes.
     pub fn nodes(&self) -> u32 {
         self.out_degree.len() as u32
+    }
+
+    /// Who owns which source range.
+    pub fn partition(&self) -> &Partition {
+        &self.partition
+    }
+
+    /// The shards, one per partition range, in order.
+    pub fn shards(&self) -> &[Shard] {
+        &self.shards
+    }
+
+    /// Out-degree of every node (parallel edges counted with `multi`).
+    pub fn out_degree(&self) -> &[u32] {
+        &self.out_degree
+    }
+
+    /// In-degree of every node.
+    pub fn in_degree(&self) -> &[u32] {
+        &self.in_degree
+    }
+
+    /// Sum of out-edge weights of every node, when weighted.
+    pub fn out_weight(&self) -> Option<&[f64]> {
+        self.out_weight.as_deref()
+    }
+
+    /// Counts of nodes, edges, duplicates, self-loops and dangling nodes.
+    pub fn stats(&self) -> &GraphStats {
+        &self.stats
     }
 
     /// Whether `node` has nothing to pass on: no out-edge, or out-weights summing to zero.

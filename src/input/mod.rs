@@ -4,6 +4,7 @@
 //! [`expand`] turns what the user typed into an ordered list of [`InputFile`]s;
 //! [`read_inputs`] streams all of them, in that order, into one [`EdgeSink`].
 
+pub mod bundled;
 pub mod compression;
 pub mod parallel;
 pub mod text;

@@ -12,10 +12,10 @@ use std::io::{BufRead, Cursor, Read};
 use rayon::prelude::*;
 
 use super::text::{
-    EdgeSink, IntegerBatch, ParseOptions, Separator, TextStats, line_weight, read_edges_from, read_error, split_fields,
+    EdgeSink, IntegerBatch, ParseOptions, Separator, TextStats, line_weight, not_an_integer, parse_u64,
+    read_edges_from, read_error, split_fields,
 };
 use crate::error::{Error, Result};
-use crate::graph::ids::parse_u64;
 
 /// Bytes per chunk parsed by one task.
 const CHUNK: usize = 4 << 20;
@@ -116,7 +116,7 @@ fn parse_chunk(chunk: &[u8], separator: Separator, options: &ParseOptions, stric
                     } else {
                         fields.target
                     };
-                    Err(crate::graph::collect::not_an_integer(bad))
+                    Err(not_an_integer(bad))
                 }
                 _ => Ok(None),
             }

@@ -12,7 +12,8 @@ use std::io::BufRead;
 use crate::error::{Error, Result};
 
 /// How fields are separated on a line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Separator {
     /// One tab between fields; fields may contain blanks.
@@ -157,12 +158,43 @@ fn unquote_csv(line: &[u8], out: &mut Vec<u8>) -> Result<Vec<(usize, usize)>, St
     }
 }
 
+/// Parses an unsigned decimal integer that fits in `u64`.
+#[inline]
+pub fn parse_u64(text: &[u8]) -> Option<u64> {
+    if text.is_empty() || text.len() > 20 {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for &b in text {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_add(digit as u64)?;
+    }
+    Some(value)
+}
+
+/// The message for a node id that is not an unsigned 64-bit integer when ids must be
+/// integers.
+pub fn not_an_integer(bad: &[u8]) -> String {
+    format!(
+        "node id {} is not an unsigned 64-bit integer, as integer ids must be; read the ids as strings for text ids",
+        crate::error::quote(bad)
+    )
+}
+
 /// Parses a weight field: a finite, non-negative number.
 pub fn parse_weight(text: &[u8]) -> Result<f64, String> {
     let value: f64 = std::str::from_utf8(text)
         .ok()
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| "the weight is not a number".to_string())?;
+    check_weight(value)
+}
+
+/// A weight a graph can use: finite and not negative.
+pub fn check_weight(value: f64) -> Result<f64, String> {
     if !value.is_finite() {
         return Err("the weight is not finite".to_string());
     }
@@ -235,7 +267,7 @@ pub enum IntegerBatch<'a> {
 pub fn line_weight(fields: &EdgeFields<'_>, options: &ParseOptions) -> Result<Option<f64>, String> {
     match (fields.weight, options.weighted) {
         (Some(text), true) => Ok(Some(parse_weight(text)?)),
-        (None, true) => Err("--weighted needs a weight on every line (source target weight)".to_string()),
+        (None, true) => Err("a weighted graph needs a weight on every line (source target weight)".to_string()),
         (Some(text), false) => {
             std::str::from_utf8(text)
                 .ok()
@@ -379,6 +411,16 @@ mod tests {
     }
 
     #[test]
+    fn parses_u64_edges_of_range() {
+        assert_eq!(parse_u64(b"0"), Some(0));
+        assert_eq!(parse_u64(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_u64(b"18446744073709551616"), None);
+        assert_eq!(parse_u64(b"-1"), None);
+        assert_eq!(parse_u64(b"12a"), None);
+        assert_eq!(parse_u64(b""), None);
+    }
+
+    #[test]
     fn weights_must_be_finite_and_non_negative() {
         assert_eq!(parse_weight(b"2.5"), Ok(2.5));
         assert!(parse_weight(b"-1").is_err());
@@ -460,7 +502,7 @@ mod tests {
         let (sink, _) = read("a b 2\n", &options).unwrap();
         assert_eq!(sink.0[0].2, Some(2.0));
         let err = read("a b 2\nc d\n", &options).unwrap_err().to_string();
-        assert!(err.starts_with("t.tsv:2: --weighted needs a weight"), "{err}");
+        assert!(err.starts_with("t.tsv:2: a weighted graph needs a weight"), "{err}");
         let err = read("a b -2\n", &options).unwrap_err().to_string();
         assert!(err.contains("negative"), "{err}");
     }

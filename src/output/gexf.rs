@@ -38,15 +38,16 @@ use crate::error::{Error, Result};
 use crate::graph::IdKind;
 
 /// GEXF schema version.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum GexfVersion {
     /// GEXF 1.3, namespace `http://gexf.net/1.3`.
     #[default]
-    #[value(name = "1.3")]
+    #[cfg_attr(feature = "cli", value(name = "1.3"))]
     #[serde(rename = "1.3")]
     V1_3,
     /// GEXF 1.2draft, namespace `http://www.gexf.net/1.2draft`.
-    #[value(name = "1.2draft")]
+    #[cfg_attr(feature = "cli", value(name = "1.2draft"))]
     #[serde(rename = "1.2draft")]
     V1_2Draft,
 }
@@ -68,7 +69,8 @@ impl GexfVersion {
 }
 
 /// What node colours mean.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum ColorBy {
     /// Rank decile on the viridis ramp.
@@ -79,7 +81,8 @@ pub enum ColorBy {
 }
 
 /// Where nodes are placed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Layout {
     /// One circle, in rank order.
@@ -289,8 +292,8 @@ pub fn write_gexf<W: Write>(
         let values: [(&str, String); 5] = [
             ("0", number.format(ranks[i]).to_string()),
             ("1", (i + 1).to_string()),
-            ("2", ranked.graph.in_degree[v as usize].to_string()),
-            ("3", ranked.graph.out_degree[v as usize].to_string()),
+            ("2", ranked.graph.in_degree()[v as usize].to_string()),
+            ("3", ranked.graph.out_degree()[v as usize].to_string()),
             ("4", host.clone()),
         ];
         for (id, value) in &values[..if with_host { 5 } else { 4 }] {
@@ -393,6 +396,21 @@ pub struct GexfReport {
 }
 
 impl GexfExport {
+    /// Checks that the selection can work.
+    pub fn validate(&self) -> Result<()> {
+        match self.select {
+            SelectBy::Top(0) => return Err(Error::parameter("gexf_top", "must be at least 1")),
+            SelectBy::MinRank(x) if !(x.is_finite() && x >= 0.0) => {
+                return Err(Error::parameter("min_rank", format!("must be a number >= 0, not {x}")));
+            }
+            _ => {}
+        }
+        if self.max_nodes == 0 {
+            return Err(Error::parameter("max_nodes", "must be at least 1"));
+        }
+        Ok(())
+    }
+
     /// Selects, finds the induced edges and writes the file.
     pub fn write(&self, ranked: &Ranked<'_>, dir: &Path) -> Result<GexfReport> {
         let selection = match &self.select {

@@ -14,7 +14,8 @@ use super::{Exporter, Ranked};
 use crate::error::{Error, Result};
 
 /// How part files are compressed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum OutputCompression {
     /// gzip (`.gz`), fast level; what every tool reads.
@@ -95,7 +96,7 @@ pub fn part_name(shard: usize, compression: OutputCompression) -> String {
 
 impl Exporter for PartFiles {
     fn export(&self, ranked: &Ranked<'_>, dir: &Path) -> Result<()> {
-        let shards: Vec<usize> = (0..ranked.graph.partition.shards()).collect();
+        let shards: Vec<usize> = (0..ranked.graph.partition().shards()).collect();
         self.write_shards(ranked, dir, &shards)
     }
 }
@@ -105,7 +106,7 @@ impl PartFiles {
     pub fn write_shards(&self, ranked: &Ranked<'_>, dir: &Path, shards: &[usize]) -> Result<()> {
         let folder = dir.join("ranks");
         std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
-        let partition = &ranked.graph.partition;
+        let partition = &ranked.graph.partition();
         shards.par_iter().try_for_each(|&shard| {
             let path = folder.join(part_name(shard, self.compression));
             let io = |e| Error::io(&path, e);

@@ -32,18 +32,25 @@ fn by_rank(ranks: &[f64]) -> impl Fn(&u32, &u32) -> std::cmp::Ordering + Sync + 
     move |a, b| ranks[*b as usize].total_cmp(&ranks[*a as usize]).then(a.cmp(b))
 }
 
+/// The indices of the `k` highest of `ranks`, highest first; ties go to the smaller index.
+pub fn top_indices(ranks: &[f64], k: usize) -> Vec<u32> {
+    let mut nodes: Vec<u32> = (0..ranks.len() as u32).collect();
+    let k = k.min(nodes.len());
+    let order = by_rank(ranks);
+    if k > 0 && k < nodes.len() {
+        nodes.select_nth_unstable_by(k - 1, &order);
+    }
+    nodes.truncate(k);
+    nodes.sort_unstable_by(&order);
+    nodes
+}
+
 impl Selection {
     /// The `k` best-ranked nodes.
     pub fn top(ranked: &Ranked<'_>, k: usize) -> Selection {
-        let mut nodes: Vec<u32> = (0..ranked.ranks.len() as u32).collect();
-        let k = k.min(nodes.len());
-        let order = by_rank(ranked.ranks);
-        if k > 0 && k < nodes.len() {
-            nodes.select_nth_unstable_by(k - 1, &order);
+        Selection {
+            nodes: top_indices(ranked.ranks, k),
         }
-        nodes.truncate(k);
-        nodes.sort_unstable_by(&order);
-        Selection { nodes }
     }
 
     /// Every node whose rank is at least `min_rank`, best first, at most `max_nodes` of them.
@@ -76,7 +83,7 @@ impl Selection {
         // One pass over the shards marks neighbours; a bit a node.
         let marks: Vec<Vec<u32>> = ranked
             .graph
-            .shards
+            .shards()
             .par_iter()
             .map(|shard| {
                 let mut found = Vec::new();
@@ -125,7 +132,7 @@ impl Selection {
     pub fn count_induced_edges(&self, ranked: &Ranked<'_>, positions: &[u32]) -> usize {
         ranked
             .graph
-            .shards
+            .shards()
             .par_iter()
             .map(|shard| induced_in_shard(shard, positions).count())
             .sum()
@@ -140,7 +147,7 @@ impl Selection {
         positions: &[u32],
         mut visit: impl FnMut(InducedEdge) -> Result<(), E>,
     ) -> Result<(), E> {
-        for shard in &ranked.graph.shards {
+        for shard in ranked.graph.shards() {
             for edge in induced_in_shard(shard, positions) {
                 visit(edge)?;
             }

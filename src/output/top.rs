@@ -35,8 +35,8 @@ pub fn top_nodes(ranked: &Ranked<'_>, k: usize) -> Vec<TopRow> {
             position: i + 1,
             id: ranked.nodes.label(v),
             pagerank: ranks[v as usize],
-            in_degree: ranked.graph.in_degree[v as usize],
-            out_degree: ranked.graph.out_degree[v as usize],
+            in_degree: ranked.graph.in_degree()[v as usize],
+            out_degree: ranked.graph.out_degree()[v as usize],
         })
         .collect()
 }
@@ -71,6 +71,37 @@ impl Exporter for TopTable {
     }
 }
 
+/// Shortens an id to `max` characters by cutting out the middle; a URL keeps its scheme and
+/// host whole, and the cut falls in the path.
+pub fn shorten_id(label: &str, max: usize) -> String {
+    let chars: Vec<char> = label.chars().collect();
+    if chars.len() <= max {
+        return label.to_string();
+    }
+    let host_end = label.find("://").map(|s| {
+        let after = s + 3;
+        label[after..].find(['/', '?', '#']).map_or(label.len(), |i| after + i)
+    });
+    match host_end {
+        Some(end) => {
+            let host_chars = label[..end].chars().count();
+            let room = max.saturating_sub(host_chars + 1);
+            let tail = (room * 2 / 3).max(6.min(chars.len() - host_chars));
+            let head = room.saturating_sub(tail);
+            let start: String = chars[..host_chars + head].iter().collect();
+            let end: String = chars[chars.len() - tail..].iter().collect();
+            format!("{start}…{end}")
+        }
+        None => {
+            let head = (max - 1) / 2;
+            let tail = max - 1 - head;
+            let start: String = chars[..head].iter().collect();
+            let end: String = chars[chars.len() - tail..].iter().collect();
+            format!("{start}…{end}")
+        }
+    }
+}
+
 /// Reads a `top.tsv` written by [`TopTable`].
 pub fn read_top(path: &Path) -> Result<Vec<TopRow>> {
     let name = path.display().to_string();
@@ -101,4 +132,32 @@ pub fn read_top(path: &Path) -> Result<Vec<TopRow>> {
         });
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_shortened_in_the_path_never_in_the_host() {
+        let url = "https://www.example.org/a/very/long/path/to/some/page-with-a-long-name.html";
+        let short = shorten_id(url, 40);
+        assert_eq!(short.chars().count(), 40, "{short}");
+        assert!(short.starts_with("https://www.example.org/"), "{short}");
+        assert!(short.ends_with("-name.html"), "{short}");
+        let long_host = format!("https://{}.example.org/page", "x".repeat(60));
+        let short = shorten_id(&long_host, 30);
+        assert!(
+            short.starts_with(&format!("https://{}.example.org", "x".repeat(60))),
+            "{short}"
+        );
+        assert_eq!(shorten_id("short", 10), "short");
+        assert_eq!(shorten_id("1234567890123", 7), "123…123");
+    }
+
+    #[test]
+    fn plain_ids_lose_their_middle() {
+        assert_eq!(shorten_id("abcdefghij", 5), "ab…ij");
+        assert_eq!(shorten_id("short", 10), "short");
+    }
 }

@@ -9,6 +9,7 @@ mod convergence;
 mod degree_distribution;
 mod phases;
 mod rank_distribution;
+pub mod report;
 mod top_nodes;
 
 use std::path::{Path, PathBuf};
@@ -22,7 +23,8 @@ use crate::error::{Error, Result};
 use crate::output::{Summary, TopRow};
 
 /// Image file format of the charts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum PlotFormat {
     /// PNG bitmaps.
     #[default]
@@ -285,51 +287,9 @@ pub(crate) fn log_range(low: f64, high: f64) -> std::ops::Range<f64> {
     10f64.powf(low.log10().floor())..10f64.powf(high.log10().ceil())
 }
 
-/// Shortens an id to `max` characters by cutting out the middle; a URL keeps its scheme and
-/// host whole, and the cut falls in the path.
-pub fn shorten_label(label: &str, max: usize) -> String {
-    let chars: Vec<char> = label.chars().collect();
-    if chars.len() <= max {
-        return label.to_string();
-    }
-    let host_end = label.find("://").map(|s| {
-        let after = s + 3;
-        label[after..].find(['/', '?', '#']).map_or(label.len(), |i| after + i)
-    });
-    match host_end {
-        Some(end) => {
-            let host_chars = label[..end].chars().count();
-            let room = max.saturating_sub(host_chars + 1);
-            let tail = (room * 2 / 3).max(6.min(chars.len() - host_chars));
-            let head = room.saturating_sub(tail);
-            let start: String = chars[..host_chars + head].iter().collect();
-            let end: String = chars[chars.len() - tail..].iter().collect();
-            format!("{start}…{end}")
-        }
-        None => crate::cli::shorten(label, max),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls_are_shortened_in_the_path_never_in_the_host() {
-        let url = "https://www.example.org/a/very/long/path/to/some/page-with-a-long-name.html";
-        let short = shorten_label(url, 40);
-        assert_eq!(short.chars().count(), 40, "{short}");
-        assert!(short.starts_with("https://www.example.org/"), "{short}");
-        assert!(short.ends_with("-name.html"), "{short}");
-        let long_host = format!("https://{}.example.org/page", "x".repeat(60));
-        let short = shorten_label(&long_host, 30);
-        assert!(
-            short.starts_with(&format!("https://{}.example.org", "x".repeat(60))),
-            "{short}"
-        );
-        assert_eq!(shorten_label("short", 10), "short");
-        assert_eq!(shorten_label("1234567890123", 7), "123…123");
-    }
 
     #[test]
     fn log_ticks_read_well() {

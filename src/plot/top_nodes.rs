@@ -4,7 +4,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{ChartData, MONO, SANS, linear_tick, shorten_label};
+use super::{ChartData, MONO, SANS, linear_tick};
+use crate::output::top::shorten_id;
 
 /// Bars shown.
 pub const ROWS: usize = 25;
@@ -16,7 +17,7 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
     let rows: Vec<_> = data.top.iter().take(ROWS).rev().collect();
     let labels: Vec<String> = rows
         .iter()
-        .map(|r| format!("{:>2}. {}", r.position, shorten_label(&r.id, LABEL)))
+        .map(|r| format!("{:>2}. {}", r.position, shorten_id(&r.id, LABEL)))
         .collect();
     let best = rows
         .iter()

@@ -48,6 +48,27 @@ pub fn finish(mut child: Child, deadline: Instant, what: &str) -> (i32, String) 
     }
 }
 
+/// Runs the binary with `args` (without the program name) and no input; returns its exit
+/// code, stdout and stderr. Fails the test if it runs for more than 10 minutes.
+pub fn crawlrank(args: &[&str]) -> (i32, String, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        stdout.read_to_end(&mut out).unwrap();
+        out
+    });
+    let (code, stderr) = finish(child, Instant::now() + Duration::from_secs(600), "crawlrank");
+    let out = reader.join().unwrap();
+    (code, String::from_utf8_lossy(&out).into_owned(), stderr)
+}
+
 pub fn strings(args: &[&str]) -> Vec<String> {
     args.iter().map(|s| s.to_string()).collect()
 }
@@ -145,4 +166,33 @@ pub fn assert_same_result(local: &Path, distributed: &Path, what: &str) {
     for ((name, x), (_, y)) in a.iter().zip(&b) {
         assert!(x == y, "{what}: {name} differs from the local run's");
     }
+}
+
+/// `summary.json` of a result folder.
+pub fn summary(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+}
+
+/// The L1 change of every iteration in `summary.json`, exactly as written (shortest
+/// round-trip form, so equal text is equal bits).
+pub fn iteration_changes(out: &Path) -> Vec<String> {
+    summary(out)["iterations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["change"].to_string())
+        .collect()
+}
+
+/// Asserts that two runs took the same iterations with the same L1 change in each, and
+/// stopped for the same reason.
+pub fn assert_same_iterations(local: &Path, distributed: &Path, what: &str) {
+    let (a, b) = (summary(local), summary(distributed));
+    assert_eq!(
+        iteration_changes(local),
+        iteration_changes(distributed),
+        "{what}: per-iteration L1 changes"
+    );
+    assert_eq!(a["converged"], b["converged"], "{what}: convergence");
+    assert_eq!(a["residual"], b["residual"], "{what}: residual");
 }

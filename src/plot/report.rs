@@ -6,13 +6,18 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use super::{Chart, ChartData, draw_svg};
 use crate::error::{Error, Result};
 use crate::output::{Summary, TopRow};
-use crate::plot::{Chart, ChartData, draw_svg};
 
-/// Escapes text for HTML content and attribute values.
+/// Escapes text for HTML content and attribute values (the page is also well-formed XML, so
+/// characters XML forbids are dropped).
 fn esc(text: &str) -> String {
-    crate::output::gexf::escape_xml(text).into_owned()
+    let allowed: String = text
+        .chars()
+        .filter(|&c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..))
+        .collect();
+    quick_xml::escape::escape(&allowed).into_owned()
 }
 
 fn seconds(s: f64) -> String {

@@ -1,4 +1,4 @@
-//! `crawlrank export`: turn a finished result folder into other formats without ranking
+//! The `export` job: turn a finished result folder into other formats without ranking
 //! again. The graph is read once more (with the options recorded in `summary.json`) and the
 //! ranks come from the part files.
 
@@ -7,14 +7,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::cli::{BUNDLED_GRAPH, BUNDLED_NAME};
 use crate::error::{Error, Result};
-use crate::graph::BuildOptions;
-use crate::input::{InputFile, ParseOptions, compression};
+use crate::graph::{BuildOptions, LoadOptions, NodeTable, load};
+use crate::input::{InputFile, ParseOptions, bundled, compression};
 use crate::output::summary::LoadRecord;
-use crate::output::{GexfExport, GexfReport, Ranked, SUCCESS};
+use crate::output::{GexfExport, GexfReport, Ranked};
 use crate::progress::Progress;
-use crate::rank::{LoadOptions, load};
 
 /// Everything `export gexf` needs.
 #[derive(Clone, Debug)]
@@ -42,14 +40,9 @@ struct RecordedRun {
 
 /// Reads the ranking in `job.result` and writes the GEXF file.
 pub fn export_gexf(job: &ExportGexfJob, progress: &dyn Progress) -> Result<GexfReport> {
+    job.export.validate()?;
     let dir = &job.result;
-    if !dir.join("ranks").join(SUCCESS).is_file() {
-        return Err(Error::Input(format!(
-            "{}: not a complete crawlrank result (no ranks/_SUCCESS); run `crawlrank rank ... -o {}` first",
-            dir.display(),
-            dir.display()
-        )));
-    }
+    require_complete(dir)?;
     let summary_path = dir.join("summary.json");
     let text = std::fs::read(&summary_path).map_err(|e| Error::io(&summary_path, e))?;
     let run: RecordedRun = serde_json::from_slice(&text).map_err(|e| {
@@ -78,23 +71,26 @@ pub fn export_gexf(job: &ExportGexfJob, progress: &dyn Progress) -> Result<GexfR
         },
     };
     let loaded = load(&inputs, &options, progress)?;
-    let ranks = read_ranks(&dir.join("ranks"), &loaded.nodes)?;
-    let ranked = Ranked {
-        graph: &loaded.graph,
-        nodes: &loaded.nodes,
-        ranks: &ranks,
-    };
-    job.export.write(&ranked, Path::new("."))
+    let ranks = read_ranks(&dir.join("ranks"), loaded.graph.nodes())?;
+    job.export.write(&Ranked::new(&loaded.graph, &ranks), Path::new("."))
+}
+
+/// Fails unless `dir` holds a complete result (`ranks/_SUCCESS`).
+pub fn require_complete(dir: &Path) -> Result<()> {
+    if !dir.join("ranks").join(crate::output::SUCCESS).is_file() {
+        return Err(Error::Input(format!(
+            "{}: not a complete crawlrank result (no ranks/_SUCCESS); rank into it first",
+            dir.display()
+        )));
+    }
+    Ok(())
 }
 
 fn recorded_inputs(run: &RecordedRun) -> Result<Vec<InputFile>> {
     run.inputs
         .iter()
         .map(|input| match input.source.as_str() {
-            "bundled" if input.path == BUNDLED_NAME => Ok(InputFile::Bundled {
-                name: BUNDLED_NAME,
-                bytes: BUNDLED_GRAPH,
-            }),
+            "bundled" if input.path == bundled::NAME => Ok(bundled::input()),
             "stdin" => Err(Error::Input(
                 "the ranking read standard input, which cannot be read again; give the edge lists after the folder"
                     .to_string(),
@@ -114,7 +110,7 @@ fn recorded_inputs(run: &RecordedRun) -> Result<Vec<InputFile>> {
 }
 
 /// Reads `id<TAB>rank` part files into a rank per dense node id.
-fn read_ranks(folder: &Path, nodes: &crate::graph::NodeTable) -> Result<Vec<f64>> {
+fn read_ranks(folder: &Path, nodes: &NodeTable) -> Result<Vec<f64>> {
     let mut ranks = vec![f64::NAN; nodes.len()];
     let mut parts: Vec<PathBuf> = std::fs::read_dir(folder)
         .map_err(|e| Error::io(folder, e))?

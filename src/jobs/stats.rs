@@ -1,8 +1,11 @@
-//! Graph statistics for `crawlrank stats`: counts and degree distributions.
+//! The `stats` job: a graph's counts and degree distributions, without ranking it.
 
 use serde::Serialize;
 
-use crate::graph::{GraphStats, NodeTable, ShardedGraph};
+use crate::error::Result;
+use crate::graph::{Graph, GraphStats, LoadOptions, NodeTable, load};
+use crate::input::InputFile;
+use crate::progress::Progress;
 
 /// Summary of one degree sequence.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -63,12 +66,17 @@ pub fn degree_summary(degrees: &[u32], nodes: &NodeTable) -> DegreeSummary {
 }
 
 /// The full report for a graph.
-pub fn report(graph: &ShardedGraph, nodes: &NodeTable) -> GraphReport {
+pub fn report(graph: &Graph) -> GraphReport {
     GraphReport {
-        counts: graph.stats.clone(),
-        out_degree: degree_summary(&graph.out_degree, nodes),
-        in_degree: degree_summary(&graph.in_degree, nodes),
+        counts: graph.stats().clone(),
+        out_degree: degree_summary(graph.out_degree(), graph.nodes()),
+        in_degree: degree_summary(graph.in_degree(), graph.nodes()),
     }
+}
+
+/// Reads `inputs` and reports on the graph they hold, on the current rayon pool.
+pub fn run(inputs: &[InputFile], options: &LoadOptions, progress: &dyn Progress) -> Result<GraphReport> {
+    Ok(report(&load(inputs, options, progress)?.graph))
 }
 
 #[cfg(test)]

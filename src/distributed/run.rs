@@ -1,0 +1,310 @@
+//! `rank --hosts FILE --process I`: the rank job's one pipeline
+//! ([`pipeline`](crate::jobs::rank)) run by every timely worker of every process.
+//!
+//! A worker is an [`Executor`]: it loads the shards it owns ([`ingest`](super::ingest)),
+//! runs the rounds with partial sums exchanged between workers ([`executor`](super::executor)),
+//! and meets the other workers at the commit's barriers. Every process writes the part files
+//! of its workers' shards into a staging folder of its own inside `--output` (the same shared
+//! folder for all, or a local one each); process 0 also writes `summary.json`, `top.tsv` and
+//! the charts, and takes the first and last steps of the commit.
+//!
+//! A worker that fails leaves its peers waiting for a round that will not come, so the
+//! process must stop at once: the library removes its staging folder and calls the
+//! caller's [`Abort`] handler, which reports and ends the process (the library itself never
+//! prints or exits). When a peer process is lost, timely's network threads panic; the
+//! caller's panic hook can name the peer with [`explain_panic`](super::cluster::explain_panic)
+//! and clean up with [`remove_staging`].
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use timely::WorkerConfig;
+use timely::communication::allocator::zero_copy::initialize::initialize_networking_from_sockets;
+use timely::communication::{AllocatorBuilder, Hooks};
+use timely::worker::Worker;
+
+use super::cluster::Cluster;
+use super::exchange::Exchanger;
+use super::executor::{self, Traffic};
+use super::ingest::{Place, ProcessShared, ingest};
+use crate::engine::{Carrier, IterationReport, Outcome, StopRule, VertexProgram};
+use crate::error::{Error, Result};
+use crate::graph::{LoadOptions, Loaded, ShardedGraph};
+use crate::input::InputFile;
+use crate::jobs::rank::{Executor, RankJob, RankOutcome, pipeline};
+use crate::output::Staging;
+use crate::output::summary::DistributedRecord;
+use crate::partition::Ownership;
+use crate::progress::{Progress, Silent};
+
+/// How a process of a distributed run stops when it cannot go on: called with a message and
+/// an exit code (2 when a step failed, such as a bad input line; 3 when a worker was lost),
+/// after the process's staging folder has been removed. It must not return: the other
+/// workers are waiting for this one.
+pub type Abort = fn(message: &str, code: u8) -> !;
+
+/// What a process of a distributed run reports.
+pub enum ProcessOutcome {
+    /// Process 0: the whole run's summary and top rows.
+    Coordinator(Box<RankOutcome>),
+    /// Another process: how many part files it wrote, and where.
+    Member {
+        /// Part files its workers wrote.
+        part_files: usize,
+        /// The result folder.
+        output: PathBuf,
+    },
+}
+
+/// Runs `job` as process `cluster.process` of the cluster; `abort` ends the process when a
+/// worker fails.
+pub fn run(job: &RankJob, cluster: &Cluster, abort: Abort) -> Result<ProcessOutcome> {
+    if job.inputs.iter().any(|f| matches!(f, InputFile::Stdin)) {
+        return Err(Error::Config(
+            "standard input cannot be striped over processes; give files that every process can read".to_string(),
+        ));
+    }
+    if job.gexf.is_some() {
+        return Err(Error::Config(
+            "a GEXF export needs the whole graph in one process; after the run, write it from the result \
+             folder with the export job (`crawlrank export gexf OUTPUT`)"
+                .to_string(),
+        ));
+    }
+    job.validate()?;
+    let fingerprint = fingerprint(job, cluster);
+    // One staging folder per process index: a rerun of process I replaces what an earlier,
+    // failed process I left, and no process touches another's (their ids are not comparable
+    // across machines).
+    let staging = Arc::new(Staging::create_named(
+        &job.output,
+        &format!(".crawlrank-process-{}", cluster.process),
+    )?);
+    remove_on_failure(staging.path().to_path_buf());
+
+    // The network guard joins timely's send and receive threads after the workers: a process
+    // leaves only once its peers have closed their connections cleanly.
+    let mut network = None;
+    let builders: Vec<AllocatorBuilder> = if cluster.processes() == 1 {
+        timely::CommunicationConfig::Process(cluster.workers)
+            .try_build()
+            .map_err(Error::Config)?
+            .0
+    } else {
+        let sockets = cluster.connect(fingerprint)?;
+        let hooks = Hooks::default();
+        let process = timely::communication::allocator::ProcessBuilder::new_typed_vector(
+            cluster.workers,
+            hooks.refill.clone(),
+            None,
+        );
+        let (builders, guard) =
+            initialize_networking_from_sockets(process, sockets, cluster.process, cluster.workers, hooks)
+                .map_err(|e| Error::Config(format!("cannot start the network threads: {e}")))?;
+        network = Some(guard);
+        builders.into_iter().map(AllocatorBuilder::Tcp).collect()
+    };
+    let shared = Arc::new(ProcessShared::default());
+    let job_shared = Arc::new(job.clone());
+    let cluster_shared = Arc::new(cluster.clone());
+    let staging_shared = Arc::clone(&staging);
+    let guards = timely::execute::execute_from(builders, Box::new(network), WorkerConfig::default(), move |worker| {
+        let mut executor = WorkerExecutor::new(worker, &cluster_shared, &shared);
+        match pipeline(&mut executor, &job_shared, &staging_shared, &Silent) {
+            Ok(Some(outcome)) => WorkerOutcome::Coordinator(Box::new(outcome)),
+            Ok(None) => WorkerOutcome::Parts(executor.owned_parts()),
+            Err(e) => fail(abort, &format!("process {}: {e}", cluster_shared.process), 2),
+        }
+    })
+    .map_err(Error::Config)?;
+    let mut outcome = None;
+    let mut part_files = 0;
+    for result in guards.join() {
+        match result {
+            Ok(WorkerOutcome::Coordinator(o)) => {
+                part_files += o.summary.outputs.part_files;
+                outcome = Some(o);
+            }
+            Ok(WorkerOutcome::Parts(count)) => part_files += count,
+            Err(e) => fail(abort, &format!("a worker failed: {e}"), 3),
+        }
+    }
+    keep(staging.path());
+    match outcome {
+        Some(o) => Ok(ProcessOutcome::Coordinator(o)),
+        None => Ok(ProcessOutcome::Member {
+            part_files,
+            output: job.output.clone(),
+        }),
+    }
+}
+
+/// What one worker returns.
+enum WorkerOutcome {
+    /// Worker 0: the run's outcome.
+    Coordinator(Box<RankOutcome>),
+    /// Any other worker: the number of part files it wrote.
+    Parts(usize),
+}
+
+/// What workers tell each other outside the rounds.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+enum Control {
+    /// A worker's traffic, for the summary.
+    Traffic(Traffic),
+}
+
+/// One timely worker as an executor of the rank pipeline.
+struct WorkerExecutor<'w> {
+    worker: &'w mut Worker,
+    place: Place,
+    cluster: &'w Cluster,
+    shared: &'w ProcessShared,
+    /// Barriers and the traffic report.
+    control: Exchanger<Control>,
+    traffic: Traffic,
+    shards: usize,
+}
+
+impl<'w> WorkerExecutor<'w> {
+    fn new(worker: &'w mut Worker, cluster: &'w Cluster, shared: &'w ProcessShared) -> Self {
+        let place = Place {
+            index: worker.index(),
+            workers: worker.peers(),
+            per_process: cluster.workers,
+        };
+        // Exchangers are dataflows: every worker builds them in the same order.
+        let control = Exchanger::new(worker);
+        WorkerExecutor {
+            worker,
+            place,
+            cluster,
+            shared,
+            control,
+            traffic: Traffic::default(),
+            shards: 0,
+        }
+    }
+
+    /// Part files this worker wrote.
+    fn owned_parts(&self) -> usize {
+        self.ownership().shards_of(self.place.index, self.shards).len()
+    }
+}
+
+impl Executor for WorkerExecutor<'_> {
+    fn load(&mut self, inputs: &[InputFile], options: &LoadOptions, _: &dyn Progress) -> Result<Loaded> {
+        let loaded = ingest(self.worker, self.place, self.shared, inputs, options)?;
+        self.shards = loaded.graph.sharded().partition().shards();
+        Ok(loaded)
+    }
+
+    fn iterate<P, C>(
+        &mut self,
+        graph: &ShardedGraph,
+        program: &P,
+        initial: Vec<f64>,
+        stop: StopRule,
+        observer: &mut dyn FnMut(&IterationReport),
+    ) -> Outcome<f64>
+    where
+        P: VertexProgram<State = f64, Message = f64>,
+        C: Carrier<f64>,
+    {
+        let (outcome, traffic) =
+            executor::run::<P, C>(self.worker, self.place, graph, program, initial, stop, observer);
+        self.traffic = traffic;
+        outcome
+    }
+
+    fn ownership(&self) -> Ownership {
+        self.place.ownership()
+    }
+
+    fn index(&self) -> usize {
+        self.place.index
+    }
+
+    fn publishes(&self) -> bool {
+        self.place.is_leader()
+    }
+
+    fn barrier(&mut self) {
+        self.control.barrier(self.worker);
+    }
+
+    fn spread(&mut self) -> Option<DistributedRecord> {
+        let all = self.control.round(self.worker, [(0, Control::Traffic(self.traffic))]);
+        if self.place.index != 0 {
+            return None;
+        }
+        let mut total = Traffic::default();
+        for Control::Traffic(t) in &all {
+            total.add(t);
+        }
+        let rounds = total.rounds.max(1) as f64;
+        let remote = (total.partial_bytes_remote + total.state_bytes_remote) as f64 / rounds;
+        Some(DistributedRecord {
+            hosts: self.cluster.hosts.clone(),
+            workers_per_process: self.cluster.workers,
+            shard_owner: "shard mod workers; worker w runs in process w / workers_per_process".to_string(),
+            partial_bytes_per_round: total.partial_bytes_remote as f64 / rounds,
+            state_bytes_per_round: total.state_bytes_remote as f64 / rounds,
+            partial_records_per_round: total.partial_records as f64 / rounds,
+            bytes_per_edge_per_round: remote / total.edges.max(1) as f64,
+        })
+    }
+
+    fn threads(&self) -> usize {
+        self.place.workers
+    }
+}
+
+/// A hash of everything that must agree between the processes: crawlrank's version, the
+/// inputs, the options and the cluster. Not `--process` or `--output`, which differ.
+fn fingerprint(job: &RankJob, cluster: &Cluster) -> u64 {
+    let text = format!(
+        "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
+        env!("CARGO_PKG_VERSION"),
+        job.inputs.iter().map(InputFile::name).collect::<Vec<_>>(),
+        job.load,
+        job.pagerank,
+        job.personalize,
+        job.compression,
+        job.top,
+        cluster.hosts,
+        cluster.workers,
+    );
+    // FNV-1a: stable across processes and builds, unlike the standard hasher's seed.
+    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Folders to remove when the process ends on a failure (partly written results).
+static CLEANUP: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Removes `path` if the process fails from here on.
+fn remove_on_failure(path: PathBuf) {
+    CLEANUP.lock().unwrap_or_else(|p| p.into_inner()).push(path);
+}
+
+/// Forgets a folder registered with [`remove_on_failure`].
+fn keep(path: &std::path::Path) {
+    CLEANUP.lock().unwrap_or_else(|p| p.into_inner()).retain(|p| p != path);
+}
+
+/// Removes the staging folders of distributed runs in this process that have not finished:
+/// for a panic hook that ends the process because a peer was lost.
+pub fn remove_staging() {
+    for path in CLEANUP.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        let _ = std::fs::remove_dir_all(path);
+    }
+}
+
+/// Removes the staging folders and hands over to the caller's handler.
+fn fail(abort: Abort, message: &str, code: u8) -> ! {
+    remove_staging();
+    abort(message, code)
+}

@@ -1,0 +1,76 @@
+//! From input files to a [`Graph`]: the first two stages of every job, read then partition.
+//!
+//! Inputs are read lazily, in order, into an [`EdgeCollector`]; its ids are made dense and the
+//! edges built into shards. `rank`, `stats` and `export` all load their graph here, and the
+//! library's [`Graph::read`](super::Graph) does too.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::{BuildOptions, EdgeCollector, Graph, IdMode, build};
+use crate::error::{Error, Result};
+use crate::input::{InputFile, ParseOptions, read_inputs};
+use crate::progress::{Event, Phase, Progress};
+
+/// How to read and build a graph.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Text parsing.
+    pub parse: ParseOptions,
+    /// How to read ids.
+    pub ids: IdMode,
+    /// Duplicates and shards.
+    pub build: BuildOptions,
+}
+
+/// A graph read and sharded, with the time each stage took.
+pub struct Loaded {
+    /// The graph, its ids and what each input held.
+    pub graph: Graph,
+    /// Seconds spent reading.
+    pub read_seconds: f64,
+    /// Seconds spent renumbering and sharding.
+    pub partition_seconds: f64,
+}
+
+/// Reads `inputs` and builds the sharded graph.
+pub fn load(inputs: &[InputFile], options: &LoadOptions, progress: &dyn Progress) -> Result<Loaded> {
+    options.build.validate()?;
+    let started = Instant::now();
+    progress.event(Event::Started(Phase::Read));
+    let mut collector = EdgeCollector::new(options.ids, options.parse.weighted);
+    let files = read_inputs(inputs, &options.parse, &mut collector, progress)?;
+    if collector.is_empty() {
+        return Err(no_edges(inputs, files.iter().map(|f| f.text.bad_lines).sum()));
+    }
+    let read_seconds = started.elapsed().as_secs_f64();
+    progress.event(Event::Finished(Phase::Read, read_seconds));
+
+    let started = Instant::now();
+    progress.event(Event::Started(Phase::Partition));
+    let dense = collector.finish()?;
+    let node_count =
+        u32::try_from(dense.nodes.len()).map_err(|_| Error::Input("too many nodes for 32-bit ids".to_string()))?;
+    let sharded = build(dense.keys, dense.weights, node_count, &options.build);
+    let partition_seconds = started.elapsed().as_secs_f64();
+    progress.event(Event::Finished(Phase::Partition, partition_seconds));
+    Ok(Loaded {
+        graph: Graph::new(Arc::new(dense.nodes), sharded, files),
+        read_seconds,
+        partition_seconds,
+    })
+}
+
+/// The error for inputs that held no edge: every line blank, a comment, or skipped.
+pub fn no_edges(inputs: &[InputFile], skipped: u64) -> Error {
+    let names: Vec<String> = inputs.iter().map(InputFile::name).collect();
+    let why = if skipped > 0 {
+        format!("all {skipped} edge lines were malformed and skipped")
+    } else {
+        "every line is blank or a comment".to_string()
+    };
+    Error::Input(format!(
+        "no edges in {}: {why}; give a file with `source target` lines",
+        names.join(", ")
+    ))
+}

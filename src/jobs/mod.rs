@@ -1,0 +1,15 @@
+//! The jobs: what each command does, from its inputs to its results, callable from any
+//! program. The command line turns its arguments into one of these and runs it.
+//!
+//! | job | what it does |
+//! |---|---|
+//! | [`rank`] | reads edges, ranks them and writes a result folder (local or distributed) |
+//! | [`stats`] | reads edges and reports counts and degree distributions |
+//! | [`export`] | writes a slice of a finished result as GEXF, without ranking again |
+//! | `plot` | redraws the charts and report of a finished result (feature `plots`) |
+
+pub mod export;
+#[cfg(feature = "plots")]
+pub mod plot;
+pub mod rank;
+pub mod stats;

@@ -1,0 +1,402 @@
+//! The `rank` job: source → graph → executor → writers, one pipeline whatever runs it.
+//!
+//! [`pipeline`] is the whole job for one [`Executor`]: load the graph, read the
+//! personalization, iterate PageRank, write this executor's part files, let the coordinator
+//! write the top table, GEXF, summary and charts, and commit the result folder in the steps
+//! of [`ResultFolder`]. The local executor is one executor that owns everything; the
+//! distributed one (`crate::distributed`) is one worker of many, and differs only in how it
+//! loads its shards, exchanges partial sums and waits for the others.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::algo::pagerank::{PageRankProgram, PageRankResult};
+use crate::algo::{PageRankConfig, Precision, read_personalization};
+use crate::engine::{Carrier, IterationReport, LocalExecutor, Outcome, StopRule, VertexProgram};
+use crate::error::{Error, Result};
+use crate::graph::{Graph, IdKind, LoadOptions, Loaded, ShardedGraph, load};
+use crate::input::{FileReport, InputFile};
+use crate::output::parts::part_name;
+use crate::output::summary::{DistributedRecord, LoadRecord, Outputs, Parameters, Phases};
+use crate::output::{
+    Exporter, GexfExport, GexfReport, OutputCompression, PartFiles, Ranked, ResultFolder, Staging, Summary, TopRow,
+    TopTable, top_nodes,
+};
+use crate::partition::Ownership;
+use crate::progress::{Event, Phase, Progress};
+
+/// Everything the `rank` command does.
+#[derive(Clone, Debug)]
+pub struct RankJob {
+    /// Inputs, in order.
+    pub inputs: Vec<InputFile>,
+    /// Reading and building.
+    pub load: LoadOptions,
+    /// PageRank parameters.
+    pub pagerank: PageRankConfig,
+    /// Teleport to the nodes of this file.
+    pub personalize: Option<PathBuf>,
+    /// The result folder.
+    pub output: PathBuf,
+    /// Part file compression.
+    pub compression: OutputCompression,
+    /// Rows of `top.tsv`.
+    pub top: usize,
+    /// A GEXF export of the top of the ranking, written before the results are committed.
+    pub gexf: Option<GexfExport>,
+    /// Draw the charts (and `report.html`) in this format.
+    #[cfg(feature = "plots")]
+    pub plots: Option<crate::plot::PlotFormat>,
+    /// The command line, for the summary.
+    pub command: Vec<String>,
+}
+
+impl RankJob {
+    /// A job with default parameters for the given files and result folder.
+    pub fn new(inputs: Vec<PathBuf>, output: PathBuf) -> RankJob {
+        RankJob {
+            inputs: inputs.into_iter().map(InputFile::Path).collect(),
+            load: LoadOptions::default(),
+            pagerank: PageRankConfig::default(),
+            personalize: None,
+            output,
+            compression: OutputCompression::Gzip,
+            top: 100,
+            gexf: None,
+            #[cfg(feature = "plots")]
+            plots: None,
+            command: Vec::new(),
+        }
+    }
+
+    /// Checks the parameters before anything is read.
+    pub fn validate(&self) -> Result<()> {
+        self.pagerank.validate()?;
+        self.load.build.validate()?;
+        if self.top == 0 {
+            return Err(Error::parameter("top", "must be at least 1"));
+        }
+        if let Some(gexf) = &self.gexf {
+            gexf.validate()?;
+        }
+        if let Some(p) = &self.personalize
+            && !p.is_file()
+        {
+            return Err(Error::Input(format!("{}: no such personalization file", p.display())));
+        }
+        Ok(())
+    }
+}
+
+/// What a finished `rank` job reports.
+pub struct RankOutcome {
+    /// The content of `summary.json`.
+    pub summary: Summary,
+    /// The top rows (as in `top.tsv`).
+    pub top: Vec<TopRow>,
+}
+
+/// Runs the job in this process, on the current rayon pool.
+pub fn run(job: &RankJob, progress: &dyn Progress) -> Result<RankOutcome> {
+    job.validate()?;
+    let staging = Staging::create(&job.output)?;
+    let outcome = pipeline(&mut LocalExecutor::default(), job, &staging, progress)?;
+    Ok(outcome.expect("a local run is its own coordinator"))
+}
+
+/// Where a ranking runs: which part of the graph it holds, how its rounds reach the other
+/// executors of the run, and which of them writes what. Implemented by the local executor
+/// (one executor that owns everything) and by a distributed run's workers.
+pub(crate) trait Executor {
+    /// Reads the inputs and builds this executor's share of the graph: every node's ids
+    /// and degrees, and the edges of the shards it owns.
+    fn load(&mut self, inputs: &[InputFile], options: &LoadOptions, progress: &dyn Progress) -> Result<Loaded>;
+
+    /// Iterates `program` from `initial` until `stop` says so, messages stored as `C`
+    /// between map and reduce; every executor of the run returns the same states.
+    fn iterate<P, C>(
+        &mut self,
+        graph: &ShardedGraph,
+        program: &P,
+        initial: Vec<f64>,
+        stop: StopRule,
+        observer: &mut dyn FnMut(&IterationReport),
+    ) -> Outcome<f64>
+    where
+        P: VertexProgram<State = f64, Message = f64>,
+        C: Carrier<f64>;
+
+    /// Who owns which shard and block.
+    fn ownership(&self) -> Ownership;
+
+    /// This executor's index among the run's executors.
+    fn index(&self) -> usize;
+
+    /// Whether this executor writes the summary, top table and charts, and takes the first
+    /// and last steps of the commit.
+    fn is_coordinator(&self) -> bool {
+        self.index() == 0
+    }
+
+    /// Whether this executor publishes its process's staged part files.
+    fn publishes(&self) -> bool;
+
+    /// Returns once every executor of the run has reached this point.
+    fn barrier(&mut self);
+
+    /// How the run was spread over processes, for the summary (the coordinator's answer;
+    /// `None` for a local run). Every executor calls it at the same point: it may exchange.
+    fn spread(&mut self) -> Option<DistributedRecord>;
+
+    /// Threads (or workers) that computed.
+    fn threads(&self) -> usize;
+}
+
+impl Executor for LocalExecutor {
+    fn load(&mut self, inputs: &[InputFile], options: &LoadOptions, progress: &dyn Progress) -> Result<Loaded> {
+        load(inputs, options, progress)
+    }
+
+    fn iterate<P, C>(
+        &mut self,
+        graph: &ShardedGraph,
+        program: &P,
+        initial: Vec<f64>,
+        stop: StopRule,
+        observer: &mut dyn FnMut(&IterationReport),
+    ) -> Outcome<f64>
+    where
+        P: VertexProgram<State = f64, Message = f64>,
+        C: Carrier<f64>,
+    {
+        self.run_carrying::<P, C>(graph, program, initial, stop, observer)
+    }
+
+    fn ownership(&self) -> Ownership {
+        Ownership::local()
+    }
+
+    fn index(&self) -> usize {
+        0
+    }
+
+    fn publishes(&self) -> bool {
+        true
+    }
+
+    fn barrier(&mut self) {}
+
+    fn spread(&mut self) -> Option<DistributedRecord> {
+        None
+    }
+
+    fn threads(&self) -> usize {
+        rayon::current_num_threads()
+    }
+}
+
+/// The whole job on one executor, writing into `staging`. Returns the outcome on the
+/// coordinator, `None` on the other executors of a distributed run.
+pub(crate) fn pipeline<E: Executor>(
+    executor: &mut E,
+    job: &RankJob,
+    staging: &Staging,
+    progress: &dyn Progress,
+) -> Result<Option<RankOutcome>> {
+    let job_started = Instant::now();
+    let loaded = executor.load(&job.inputs, &job.load, progress)?;
+    let graph = &loaded.graph;
+    let personalization = match &job.personalize {
+        Some(path) => Some(read_personalization(path, graph.nodes())?),
+        None => None,
+    };
+
+    let started = Instant::now();
+    progress.event(Event::Started(Phase::Iterate));
+    let program = PageRankProgram::new(graph.sharded(), &job.pagerank, personalization.as_deref())?;
+    let n = graph.node_count();
+    let initial = vec![1.0 / n as f64; n];
+    let (stop, max_iterations) = (job.pagerank.stop_rule(), job.pagerank.max_iterations);
+    let mut observer = |report: &IterationReport| {
+        progress.event(Event::Iteration {
+            iteration: report.iteration,
+            max_iterations,
+            change: report.change,
+        })
+    };
+    let outcome = match job.pagerank.precision {
+        Precision::F64 => executor.iterate::<_, f64>(graph.sharded(), &program, initial, stop, &mut observer),
+        Precision::F32 => executor.iterate::<_, f32>(graph.sharded(), &program, initial, stop, &mut observer),
+    };
+    let result = PageRankResult::new(&job.pagerank, outcome);
+    let iterate_seconds = started.elapsed().as_secs_f64();
+    progress.event(Event::Finished(Phase::Iterate, iterate_seconds));
+
+    let started = Instant::now();
+    progress.event(Event::Started(Phase::Write));
+    let ranked = Ranked::new(graph, &result.ranks);
+    let shards = graph.sharded().partition().shards();
+    let owned = executor.ownership().shards_of(executor.index(), shards);
+    let part_files = PartFiles {
+        compression: job.compression,
+    };
+    part_files.write_shards(&ranked, staging.path(), &owned)?;
+    // Every executor reaches this point only once its part files are written.
+    let spread = executor.spread();
+    let folder = ResultFolder::new(&job.output);
+    let mut outcome = None;
+    if executor.is_coordinator() {
+        TopTable { k: job.top }.export(&ranked, staging.path())?;
+        let top = top_nodes(&ranked, job.top);
+        let gexf = match &job.gexf {
+            Some(export) => {
+                let mut export = export.clone();
+                if export.options.description.is_empty() {
+                    export.options.description = describe_run(job, graph, &export);
+                }
+                Some(export.write(&ranked, Path::new("."))?)
+            }
+            None => None,
+        };
+        let facts = RunFacts {
+            files: graph.files(),
+            personalization_nodes: personalization.as_ref().map_or(0, Vec::len),
+            ids: graph.nodes().kind(),
+            threads: executor.threads(),
+            top_rows: top.len(),
+            gexf,
+            phases: Phases {
+                read: loaded.read_seconds,
+                partition: loaded.partition_seconds,
+                iterate: iterate_seconds,
+                write: started.elapsed().as_secs_f64(),
+                total: job_started.elapsed().as_secs_f64(),
+            },
+            distributed: spread,
+        };
+        let summary = summarize(job, graph.sharded(), &result, &facts);
+        summary.write(staging.path())?;
+        #[cfg(feature = "plots")]
+        if let Some(format) = job.plots {
+            crate::plot::draw_all(&crate::plot::ChartData::new(&summary, &top), staging.path(), format)?;
+            crate::plot::report::write(&summary, &top, staging.path())?;
+        }
+        folder.unseal()?;
+        outcome = Some(RankOutcome { summary, top });
+    }
+    executor.barrier(); // the previous result's _SUCCESS is gone
+    if executor.publishes() {
+        folder.publish(staging)?;
+    }
+    executor.barrier(); // every part file is in place
+    if executor.is_coordinator() {
+        let parts: Vec<String> = (0..shards).map(|s| part_name(s, job.compression)).collect();
+        folder.seal(staging, &parts)?;
+        progress.event(Event::Finished(Phase::Write, started.elapsed().as_secs_f64()));
+    }
+    Ok(outcome)
+}
+
+/// The GEXF `<meta><description>` of a ranking run: what was ranked, how, and what the
+/// file holds.
+fn describe_run(job: &RankJob, graph: &Graph, export: &GexfExport) -> String {
+    let inputs: Vec<String> = job.inputs.iter().map(InputFile::name).collect();
+    format!(
+        "PageRank of {} ({} nodes, {} edges); damping {}, tolerance {:e}, max iterations {}, dangling {}{}; \
+         exported: {:?}{}; command: {}",
+        inputs.join(", "),
+        graph.stats().nodes,
+        graph.stats().edges,
+        job.pagerank.damping,
+        job.pagerank.tolerance,
+        job.pagerank.max_iterations,
+        job.pagerank.dangling.name(),
+        job.personalize
+            .as_ref()
+            .map_or(String::new(), |p| format!(", personalized by {}", p.display())),
+        export.select,
+        if export.neighbors { " with neighbours" } else { "" },
+        job.command.join(" ")
+    )
+}
+
+/// What a run measured besides the ranks, for its summary.
+struct RunFacts<'a> {
+    /// What each input held.
+    files: &'a [FileReport],
+    /// Nodes in the personalization file.
+    personalization_nodes: usize,
+    /// The kind of ids.
+    ids: IdKind,
+    /// Threads that computed.
+    threads: usize,
+    /// Rows in `top.tsv`.
+    top_rows: usize,
+    /// The GEXF export, when there was one.
+    gexf: Option<GexfReport>,
+    /// Seconds per phase.
+    phases: Phases,
+    /// How a distributed run was spread.
+    distributed: Option<DistributedRecord>,
+}
+
+/// The content of `summary.json` for a finished ranking: the one record of a run, whatever
+/// executor ran it.
+fn summarize(job: &RankJob, graph: &ShardedGraph, result: &PageRankResult, facts: &RunFacts<'_>) -> Summary {
+    Summary {
+        crawlrank_version: env!("CARGO_PKG_VERSION").to_string(),
+        command: job.command.clone(),
+        inputs: facts.files.to_vec(),
+        graph: graph.stats().clone(),
+        ids: facts.ids,
+        bad_lines_skipped: facts.files.iter().map(|f| f.text.bad_lines).sum(),
+        parameters: Parameters {
+            damping: job.pagerank.damping,
+            tolerance: job.pagerank.tolerance,
+            max_iterations: job.pagerank.max_iterations,
+            dangling: job.pagerank.dangling,
+            weighted: graph.stats().weighted,
+            multi: graph.stats().multi,
+            personalization: job.personalize.as_ref().map(|p| p.display().to_string()),
+            personalization_nodes: facts.personalization_nodes,
+            shards: graph.partition().shards(),
+            shards_by_default: job.load.build.shards.is_none(),
+            threads: facts.threads,
+            precision: job.pagerank.precision.name().to_string(),
+            teleport: if job.personalize.is_some() {
+                "personalized"
+            } else {
+                "uniform"
+            }
+            .to_string(),
+        },
+        load: LoadRecord {
+            ids: job.load.ids,
+            separator: job.load.parse.separator,
+            header: job.load.parse.header,
+            skip_bad_lines: job.load.parse.skip_bad_lines,
+            weighted: job.load.parse.weighted,
+            multi: job.load.build.multi,
+            shards: graph.partition().shards(),
+        },
+        iterations_run: result.iterations.len(),
+        iterations: result.iterations.clone(),
+        converged: result.converged,
+        residual: result.residual,
+        error_bound: result.error_bound,
+        rank_sum: result.ranks.iter().sum(),
+        phases: facts.phases.clone(),
+        peak_rss_bytes: crate::memory::peak_rss_bytes(),
+        graph_bytes: graph.heap_bytes() as u64,
+        outputs: Outputs {
+            ranks: "ranks".to_string(),
+            compression: job.compression,
+            part_files: graph.partition().shards(),
+            top: "top.tsv".to_string(),
+            top_rows: facts.top_rows,
+            gexf: facts.gexf.clone(),
+        },
+        distributions: crate::analysis::Distributions::compute(&result.ranks, graph.in_degree(), graph.out_degree()),
+        distributed: facts.distributed.clone(),
+    }
+}
