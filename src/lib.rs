@@ -37,6 +37,7 @@ pub mod error;
 pub mod generate;
 pub mod graph;
 pub mod input;
+pub mod interop;
 pub mod jobs;
 pub mod memory;
 pub mod output;

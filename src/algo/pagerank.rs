@@ -509,7 +509,7 @@ impl Ranking {
 
     /// The `k` best-ranked nodes, best first; ties go to the node that comes first.
     pub fn top(&self, k: usize) -> Vec<(Node<'_>, f64)> {
-        crate::output::subgraph::top_indices(&self.result.ranks, k)
+        top_indices(&self.result.ranks, k)
             .into_iter()
             .map(|v| (self.nodes.node(v), self.result.ranks[v as usize]))
             .collect()
@@ -534,6 +534,19 @@ impl Ranking {
     pub fn error_bound(&self) -> f64 {
         self.result.error_bound
     }
+}
+
+/// The indices of the `k` highest of `ranks`, highest first; ties go to the smaller index.
+pub(crate) fn top_indices(ranks: &[f64], k: usize) -> Vec<u32> {
+    let mut nodes: Vec<u32> = (0..ranks.len() as u32).collect();
+    let k = k.min(nodes.len());
+    let order = |a: &u32, b: &u32| ranks[*b as usize].total_cmp(&ranks[*a as usize]).then(a.cmp(b));
+    if k > 0 && k < nodes.len() {
+        nodes.select_nth_unstable_by(k - 1, &order);
+    }
+    nodes.truncate(k);
+    nodes.sort_unstable_by(&order);
+    nodes
 }
 
 /// Reads a personalization file: one node id per line, optionally followed by a weight

@@ -32,24 +32,11 @@ fn by_rank(ranks: &[f64]) -> impl Fn(&u32, &u32) -> std::cmp::Ordering + Sync + 
     move |a, b| ranks[*b as usize].total_cmp(&ranks[*a as usize]).then(a.cmp(b))
 }
 
-/// The indices of the `k` highest of `ranks`, highest first; ties go to the smaller index.
-pub fn top_indices(ranks: &[f64], k: usize) -> Vec<u32> {
-    let mut nodes: Vec<u32> = (0..ranks.len() as u32).collect();
-    let k = k.min(nodes.len());
-    let order = by_rank(ranks);
-    if k > 0 && k < nodes.len() {
-        nodes.select_nth_unstable_by(k - 1, &order);
-    }
-    nodes.truncate(k);
-    nodes.sort_unstable_by(&order);
-    nodes
-}
-
 impl Selection {
     /// The `k` best-ranked nodes.
     pub fn top(ranked: &Ranked<'_>, k: usize) -> Selection {
         Selection {
-            nodes: top_indices(ranked.ranks, k),
+            nodes: crate::algo::pagerank::top_indices(ranked.ranks, k),
         }
     }
 
