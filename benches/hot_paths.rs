@@ -3,17 +3,16 @@
 //! iteration, and writing rank part files. Inputs are generated in memory (R-MAT, the same
 //! generator as `crawlrank generate`), never read from the repository.
 //!
-//! Run: `cargo bench --bench hot_paths` (add `-- --quick` for a short run).
+//! Run: `cargo bench --features internals --bench hot_paths` (add `-- --quick` for a short
+//! run); the `internals` feature exposes the engine pieces measured here.
 
 use std::hint::black_box;
 
-use crawlrank::algo::{PageRank, PageRankConfig, Precision, pagerank_with};
-use crawlrank::engine::LocalExecutor;
-use crawlrank::engine::local::Strategy;
+use crawlrank::algo::{PageRankConfig, Precision};
 use crawlrank::generate::{GenerateOptions, Model, generate};
-use crawlrank::graph::{BuildOptions, DenseEdges, EdgeCollector, IdMode, NodeTable, ShardedGraph, build};
-use crawlrank::input::{ParseOptions, parallel::read_edges_parallel, text::read_edges};
+use crawlrank::internals::{Edges, Round, Strategy, pagerank, parse_lines, parse_parallel};
 use crawlrank::output::{Exporter, OutputCompression, PartFiles, Ranked};
+use crawlrank::prelude::*;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 /// An R-MAT edge list as text.
@@ -31,26 +30,8 @@ fn rmat_text(scale: u32, urls: bool) -> Vec<u8> {
     std::fs::read(&path).unwrap()
 }
 
-/// Integer edges with dense ids, read the way `crawlrank rank` reads them.
-fn dense_edges(text: &[u8]) -> DenseEdges {
-    let mut collector = EdgeCollector::new(IdMode::Auto, false);
-    read_edges_parallel(
-        "bench",
-        text,
-        &ParseOptions::default(),
-        false,
-        &mut collector,
-        &mut |_| {},
-    )
-    .unwrap();
-    collector.finish().unwrap()
-}
-
-fn load(text: &[u8]) -> (NodeTable, ShardedGraph) {
-    let dense = dense_edges(text);
-    let n = dense.nodes.len() as u32;
-    let graph = build(dense.keys, None, n, &BuildOptions::default());
-    (dense.nodes, graph)
+fn load(text: &[u8]) -> Graph {
+    parse_parallel(text).unwrap().build()
 }
 
 fn parsing(c: &mut Criterion) {
@@ -61,69 +42,47 @@ fn parsing(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(ints.len() as u64));
     group.bench_function("integer edge list (parallel)", |b| {
         b.iter(|| {
-            let mut collector = EdgeCollector::new(IdMode::Auto, false);
-            let stats = read_edges_parallel(
-                "bench",
-                &ints[..],
-                &ParseOptions::default(),
-                false,
-                &mut collector,
-                &mut |_| {},
-            )
-            .unwrap();
-            assert_eq!(stats.edges, 16 << 18);
-            black_box(collector.len())
+            let edges = parse_parallel(&ints).unwrap();
+            assert_eq!(edges.len(), 16 << 18);
+            black_box(edges.len())
         })
     });
     group.throughput(Throughput::Bytes(urls.len() as u64));
     group.bench_function("URL edge list", |b| {
         b.iter(|| {
-            let mut collector = EdgeCollector::new(IdMode::Auto, false);
-            let stats = read_edges(
-                "bench",
-                &urls[..],
-                &ParseOptions::default(),
-                &mut collector,
-                &mut |_| {},
-            )
-            .unwrap();
-            assert_eq!(stats.edges, 16 << 16);
-            black_box(collector.len())
+            let edges = parse_lines(&urls).unwrap();
+            assert_eq!(edges.len(), 16 << 16);
+            black_box(edges.len())
         })
     });
     group.finish();
 }
 
 fn building(c: &mut Criterion) {
-    let dense = dense_edges(&rmat_text(18, false));
-    let n = dense.nodes.len() as u32;
+    let edges: Edges = parse_parallel(&rmat_text(18, false)).unwrap();
     let mut group = c.benchmark_group("build");
     group.sample_size(10);
-    group.throughput(Throughput::Elements(dense.keys.len() as u64));
+    group.throughput(Throughput::Elements(edges.len() as u64));
     group.bench_function("sort, dedup, degrees, shards", |b| {
         b.iter(|| {
-            let graph = build(dense.keys.clone(), None, n, &BuildOptions::default());
+            let graph = edges.build();
             assert_eq!(graph.stats().edges + graph.stats().duplicate_edges, 16 << 18);
-            black_box(graph.stats().edges)
+            black_box(graph.edge_count())
         })
     });
     group.finish();
 }
 
 fn iteration(c: &mut Criterion) {
-    let (_, graph) = load(&rmat_text(20, false));
-    let program = PageRank::new(&graph, &PageRankConfig::default(), None).unwrap();
-    let n = graph.nodes() as usize;
-    let states = vec![1.0 / n as f64; n];
-    let mut messages = vec![0.0; n];
-    let mut next = vec![0.0; n];
+    let graph = load(&rmat_text(20, false));
+    let mut round = Round::new(&graph).unwrap();
     let mut group = c.benchmark_group("pagerank");
     group.sample_size(20);
-    group.throughput(Throughput::Elements(graph.stats().edges));
+    group.throughput(Throughput::Elements(graph.edge_count()));
     group.bench_function("one iteration, R-MAT scale 20", |b| {
         b.iter(|| {
-            let change = LocalExecutor::default().round(&graph, &program, &states, &mut messages, &mut next);
-            let total: f64 = next.iter().sum();
+            let change = round.run(&graph);
+            let total: f64 = round.ranks().iter().sum();
             assert!((total - 1.0).abs() < 1e-9, "ranks sum to 1");
             black_box(change)
         })
@@ -135,10 +94,8 @@ fn iteration(c: &mut Criterion) {
         max_iterations: 5,
         ..Default::default()
     };
-    let reference = pagerank_with(&LocalExecutor::default(), &graph, &five, None, &mut |_| {})
-        .unwrap()
-        .ranks;
-    group.throughput(Throughput::Elements(5 * graph.stats().edges));
+    let reference = pagerank(&graph, &five, Strategy::Fused).unwrap();
+    group.throughput(Throughput::Elements(5 * graph.edge_count()));
     for (name, strategy, precision) in [
         ("five rounds, fused, f64", Strategy::Fused, Precision::F64),
         (
@@ -159,9 +116,7 @@ fn iteration(c: &mut Criterion) {
         };
         group.bench_function(name, |b| {
             b.iter(|| {
-                let ranks = pagerank_with(&LocalExecutor { strategy }, &graph, &config, None, &mut |_| {})
-                    .unwrap()
-                    .ranks;
+                let ranks = pagerank(&graph, &config, strategy).unwrap();
                 let l1: f64 = ranks.iter().zip(&reference).map(|(a, b)| (a - b).abs()).sum();
                 match precision {
                     Precision::F64 => assert!(l1 == 0.0, "{name}: L1 {l1:e} to fused f64"),
@@ -175,13 +130,9 @@ fn iteration(c: &mut Criterion) {
 }
 
 fn writing(c: &mut Criterion) {
-    let (nodes, graph) = load(&rmat_text(18, false));
-    let ranks = vec![1.0 / graph.nodes() as f64; graph.nodes() as usize];
-    let ranked = Ranked {
-        graph: &graph,
-        nodes: &nodes,
-        ranks: &ranks,
-    };
+    let graph = load(&rmat_text(18, false));
+    let ranks = vec![1.0 / graph.node_count() as f64; graph.node_count()];
+    let ranked = Ranked::new(&graph, &ranks);
     let dir = tempfile::tempdir().unwrap();
     let mut group = c.benchmark_group("write");
     group.sample_size(10);

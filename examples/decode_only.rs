@@ -10,7 +10,7 @@ use std::time::Instant;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args().nth(1).ok_or("usage: decode_only FILE")?;
     let started = Instant::now();
-    let (kind, mut reader) = crawlrank::input::compression::decode(std::fs::File::open(&path)?)?;
+    let (kind, mut reader) = crawlrank::input::decode(std::fs::File::open(&path)?)?;
     let mut buffer = vec![0u8; 1 << 20];
     let mut total = 0u64;
     loop {

@@ -10,7 +10,7 @@
 //! |---|---|
 //! | bytes → edge lines (files, folders, globs, stdin; gzip/bzip2/zstd) | [`input`] |
 //! | edge lines → dense ids → sorted, sharded graph | [`graph`] |
-//! | who owns which source range, destination block and shard | [`partition`] |
+//! | who owns which source range, destination block and shard | `partition` (internal) |
 //! | map / combine / reduce-by-key / apply iterations | [`engine`] |
 //! | PageRank and other vertex programs | [`algo`] |
 //! | part files, top table, summary, GEXF; the result folder's commit | [`output`] |
@@ -28,6 +28,9 @@
 //! # Ok::<(), crawlrank::Error>(())
 //! ```
 
+#![deny(missing_docs)]
+#![warn(unreachable_pub)]
+
 pub mod algo;
 pub mod analysis;
 #[cfg(feature = "distributed")]
@@ -37,11 +40,14 @@ pub mod error;
 pub mod generate;
 pub mod graph;
 pub mod input;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod internals;
 pub mod interop;
 pub mod jobs;
 pub mod memory;
 pub mod output;
-pub mod partition;
+pub(crate) mod partition;
 #[cfg(feature = "plots")]
 pub mod plot;
 pub mod prelude;

@@ -18,35 +18,35 @@
 use std::ops::Range;
 
 /// Edges per shard the default shard count aims at.
-pub const EDGES_PER_SHARD: u64 = 1 << 24;
+pub(crate) const EDGES_PER_SHARD: u64 = 1 << 24;
 /// The largest default shard count.
-pub const MAX_DEFAULT_SHARDS: usize = 1024;
+pub(crate) const MAX_DEFAULT_SHARDS: usize = 1024;
 /// log2 of [`BLOCK`].
-pub const BLOCK_BITS: u32 = 15;
+pub(crate) const BLOCK_BITS: u32 = 15;
 /// Node ids per block: 32 Ki values of 8 bytes, 256 KiB; a destination block's partial sums
 /// and a source block's messages fit together in a 1 MiB L2 cache. At most 2^16, since cells
 /// store 16-bit offsets.
-pub const BLOCK: u32 = 1 << BLOCK_BITS;
+pub(crate) const BLOCK: u32 = 1 << BLOCK_BITS;
 /// Destination ids whose partial sums are reduced together (a reduce task takes one or more
 /// consecutive destination blocks).
-pub const DESTINATION_BLOCK: u32 = BLOCK;
+pub(crate) const DESTINATION_BLOCK: u32 = BLOCK;
 
 /// The values of block `block` in an array indexed by node id (the last block may be short).
 #[inline]
-pub fn block_of<T>(values: &[T], block: u32) -> &[T] {
+pub(crate) fn block_of<T>(values: &[T], block: u32) -> &[T] {
     let start = (block as usize) << BLOCK_BITS;
     &values[start..(start + BLOCK as usize).min(values.len())]
 }
 
 /// The default number of shards for a graph with `edges` edges: one per
 /// [`EDGES_PER_SHARD`] edges, at least 1 and at most [`MAX_DEFAULT_SHARDS`].
-pub fn default_shard_count(edges: u64) -> usize {
+pub(crate) fn default_shard_count(edges: u64) -> usize {
     (edges.div_ceil(EDGES_PER_SHARD) as usize).clamp(1, MAX_DEFAULT_SHARDS)
 }
 
 /// Source ranges, one per shard, covering `0..nodes` without gaps.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Partition {
+pub(crate) struct Partition {
     /// `bounds[s]..bounds[s + 1]` is shard `s`'s source range.
     bounds: Vec<u32>,
 }
@@ -55,7 +55,7 @@ impl Partition {
     /// Splits `0..out_degrees.len()` into `shards` ranges of about equal cost, where a node
     /// costs its out-degree plus one (so that ranges of dangling nodes are not free: their
     /// ranks still have to be computed and written).
-    pub fn balanced(out_degrees: &[u32], shards: usize) -> Partition {
+    pub(crate) fn balanced(out_degrees: &[u32], shards: usize) -> Partition {
         let shards = shards.max(1);
         let nodes = out_degrees.len() as u32;
         let total: u64 = out_degrees.iter().map(|&d| d as u64 + 1).sum();
@@ -79,29 +79,30 @@ impl Partition {
     }
 
     /// Number of shards.
-    pub fn shards(&self) -> usize {
+    pub(crate) fn shards(&self) -> usize {
         self.bounds.len() - 1
     }
 
     /// Number of nodes covered.
-    pub fn nodes(&self) -> u32 {
+    pub(crate) fn nodes(&self) -> u32 {
         *self.bounds.last().expect("bounds are never empty")
     }
 
     /// Shard `s`'s source range.
-    pub fn range(&self, s: usize) -> Range<u32> {
+    pub(crate) fn range(&self, s: usize) -> Range<u32> {
         self.bounds[s]..self.bounds[s + 1]
     }
 
     /// The shard that owns `source`.
     #[inline]
-    pub fn shard_of(&self, source: u32) -> usize {
+    pub(crate) fn shard_of(&self, source: u32) -> usize {
         debug_assert!(source < self.nodes());
         self.bounds.partition_point(|&b| b <= source) - 1
     }
 
+    #[cfg(test)]
     /// The bounds, first 0 and last the node count.
-    pub fn bounds(&self) -> &[u32] {
+    pub(crate) fn bounds(&self) -> &[u32] {
         &self.bounds
     }
 }
@@ -115,66 +116,65 @@ impl Partition {
 /// sources in the block while the graph is built, and reduces and applies the destinations
 /// in the block every round.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Ownership {
+pub(crate) struct Ownership {
     workers: usize,
 }
 
 impl Ownership {
     /// Ownership among `workers` workers (at least one).
-    pub fn new(workers: usize) -> Ownership {
+    pub(crate) fn new(workers: usize) -> Ownership {
         Ownership {
             workers: workers.max(1),
         }
     }
 
     /// Everything owned by one worker: a local run.
-    pub fn local() -> Ownership {
+    pub(crate) fn local() -> Ownership {
         Ownership::new(1)
-    }
-
-    /// Number of workers.
-    pub fn workers(&self) -> usize {
-        self.workers
     }
 
     /// The worker that owns shard `shard`.
     #[inline]
-    pub fn shard_owner(&self, shard: usize) -> usize {
+    pub(crate) fn shard_owner(&self, shard: usize) -> usize {
         shard % self.workers
     }
 
     /// The worker that owns block `block`.
+    #[cfg_attr(not(feature = "distributed"), allow(dead_code))] // a local run owns every block
     #[inline]
-    pub fn block_owner(&self, block: u32) -> usize {
+    pub(crate) fn block_owner(&self, block: u32) -> usize {
         block as usize % self.workers
     }
 
     /// The worker that owns the block of node `node`.
+    #[cfg_attr(not(feature = "distributed"), allow(dead_code))] // a local run owns every block
     #[inline]
-    pub fn node_owner(&self, node: u32) -> usize {
+    pub(crate) fn node_owner(&self, node: u32) -> usize {
         self.block_owner(node >> BLOCK_BITS)
     }
 
     /// The shards of `0..shards` that `worker` owns, ascending.
-    pub fn shards_of(&self, worker: usize, shards: usize) -> Vec<usize> {
+    pub(crate) fn shards_of(&self, worker: usize, shards: usize) -> Vec<usize> {
         (0..shards).filter(|&s| self.shard_owner(s) == worker).collect()
     }
 
     /// The blocks of `0..blocks` that `worker` owns, ascending.
-    pub fn blocks_of(&self, worker: usize, blocks: u32) -> impl Iterator<Item = u32> + use<> {
+    #[cfg_attr(not(feature = "distributed"), allow(dead_code))] // a local run owns every block
+    pub(crate) fn blocks_of(&self, worker: usize, blocks: u32) -> impl Iterator<Item = u32> + use<> {
         (worker as u32..blocks).step_by(self.workers)
     }
 }
 
 /// Number of blocks covering `nodes` node ids.
 #[inline]
-pub fn block_count(nodes: u32) -> u32 {
+pub(crate) fn block_count(nodes: u32) -> u32 {
     nodes.div_ceil(BLOCK)
 }
 
 /// The id range of block `block` in a graph of `nodes` nodes (the last block may be short).
+#[cfg_attr(not(feature = "distributed"), allow(dead_code))]
 #[inline]
-pub fn block_range(block: u32, nodes: u32) -> Range<u32> {
+pub(crate) fn block_range(block: u32, nodes: u32) -> Range<u32> {
     let start = block << BLOCK_BITS;
     start..(start + BLOCK).min(nodes)
 }

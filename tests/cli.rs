@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crawlrank::input::compression::decode;
+use crawlrank::input::decode;
 
 const BIN: &str = env!("CARGO_BIN_EXE_crawlrank");
 

@@ -8,7 +8,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crawlrank::input::compression::decode;
+use crawlrank::input::decode;
 
 fn cnr() -> PathBuf {
     let shared = std::env::var_os("CRAWLRANK_SHARED")

@@ -6,7 +6,7 @@ use crate::engine::VertexProgram;
 use crate::graph::ShardedGraph;
 
 /// Counts the edges into every node (parallel edges counted with `multi`).
-pub struct InDegree;
+pub(crate) struct InDegree;
 
 impl VertexProgram for InDegree {
     type State = u64;

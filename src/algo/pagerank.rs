@@ -158,7 +158,7 @@ impl Distribution {
 }
 
 /// The PageRank vertex program for one graph.
-pub struct PageRankProgram {
+pub(crate) struct PageRankProgram {
     damping: f64,
     /// 1/W(u), and 0 for dangling nodes.
     inverse_out: Vec<f64>,
@@ -168,14 +168,14 @@ pub struct PageRankProgram {
 }
 
 /// Per-round globals of PageRank.
-pub struct PageRankRound {
+pub(crate) struct PageRankRound {
     dangling_mass: f64,
 }
 
 impl PageRankProgram {
     /// PageRank on `graph` (weighted if the graph carries weights), teleporting uniformly or
     /// to `personalization` (node, weight) pairs, normalised here.
-    pub fn new(
+    pub(crate) fn new(
         graph: &ShardedGraph,
         config: &PageRankConfig,
         personalization: Option<&[(u32, f64)]>,
@@ -263,7 +263,7 @@ impl VertexProgram for PageRankProgram {
 
 /// Ranks and how they were reached.
 #[derive(Clone, Debug)]
-pub struct PageRankResult {
+pub(crate) struct PageRankResult {
     /// One rank per dense node id; they sum to 1.
     pub ranks: Vec<f64>,
     /// One report per iteration.
@@ -277,7 +277,7 @@ pub struct PageRankResult {
 }
 
 /// Runs PageRank on `graph` with the local executor on the current rayon pool.
-pub fn pagerank(
+pub(crate) fn pagerank(
     graph: &ShardedGraph,
     config: &PageRankConfig,
     personalization: Option<&[(u32, f64)]>,
@@ -287,7 +287,7 @@ pub fn pagerank(
 }
 
 /// [`pagerank`] with a given local executor (its strategy changes speed, never results).
-pub fn pagerank_with(
+pub(crate) fn pagerank_with(
     executor: &LocalExecutor,
     graph: &ShardedGraph,
     config: &PageRankConfig,
@@ -306,7 +306,7 @@ pub fn pagerank_with(
 
 impl PageRankConfig {
     /// When iterating stops.
-    pub fn stop_rule(&self) -> StopRule {
+    pub(crate) fn stop_rule(&self) -> StopRule {
         StopRule {
             tolerance: self.tolerance,
             max_iterations: self.max_iterations,
@@ -316,7 +316,7 @@ impl PageRankConfig {
 
 impl PageRankResult {
     /// The result of an executor's run (local or distributed) under `config`.
-    pub fn new(config: &PageRankConfig, outcome: Outcome<f64>) -> PageRankResult {
+    pub(crate) fn new(config: &PageRankConfig, outcome: Outcome<f64>) -> PageRankResult {
         let residual = outcome.iterations.last().map_or(f64::NAN, |r| r.change);
         PageRankResult {
             ranks: outcome.states,
@@ -337,8 +337,11 @@ pub struct PageRank<'a> {
     config: PageRankConfig,
     personalization: Option<Vec<(Key, f64)>>,
     threads: Option<usize>,
-    progress: Option<Box<dyn FnMut(&IterationReport) + Send + 'a>>,
+    progress: Option<Observer<'a>>,
 }
+
+/// A callback that sees every iteration's report.
+type Observer<'a> = Box<dyn FnMut(&IterationReport) + Send + 'a>;
 
 /// A node id the builder keeps until it meets the graph.
 #[derive(Clone, Debug)]
@@ -552,7 +555,7 @@ pub(crate) fn top_indices(ranks: &[f64], k: usize) -> Vec<u32> {
 /// Reads a personalization file: one node id per line, optionally followed by a weight
 /// (tab, blank or comma), `#` comments and blank lines skipped. A node listed twice gets the
 /// sum of its weights. Every id must be a node of the graph.
-pub fn read_personalization(path: &Path, nodes: &NodeTable) -> Result<Vec<(u32, f64)>> {
+pub(crate) fn read_personalization(path: &Path, nodes: &NodeTable) -> Result<Vec<(u32, f64)>> {
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let (_, reader) = crate::input::compression::decode(file).map_err(|e| Error::io(path, e))?;

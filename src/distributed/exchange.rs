@@ -22,7 +22,7 @@ use timely::dataflow::operators::{Operator, Probe};
 use timely::worker::Worker;
 
 /// A typed all-to-all exchange between the workers of a timely computation.
-pub struct Exchanger<D: ExchangeData + Clone> {
+pub(super) struct Exchanger<D: ExchangeData + Clone> {
     input: InputHandle<u64, (u64, D)>,
     probe: ProbeHandle<u64>,
     received: Rc<RefCell<BTreeMap<u64, Vec<D>>>>,
@@ -31,7 +31,7 @@ pub struct Exchanger<D: ExchangeData + Clone> {
 impl<D: ExchangeData + Clone> Exchanger<D> {
     /// Builds the dataflow on `worker`. Every worker must build the same exchangers in
     /// the same order.
-    pub fn new(worker: &mut Worker) -> Self {
+    pub(super) fn new(worker: &mut Worker) -> Self {
         let mut input = InputHandle::new();
         let probe = ProbeHandle::new();
         let received: Rc<RefCell<BTreeMap<u64, Vec<D>>>> = Rc::new(RefCell::new(BTreeMap::new()));
@@ -60,7 +60,7 @@ impl<D: ExchangeData + Clone> Exchanger<D> {
 
     /// Sends every `(worker, record)` and returns what the other workers sent to this one
     /// in the same round, once all of it has arrived.
-    pub fn round(&mut self, worker: &mut Worker, outgoing: impl IntoIterator<Item = (usize, D)>) -> Vec<D> {
+    pub(super) fn round(&mut self, worker: &mut Worker, outgoing: impl IntoIterator<Item = (usize, D)>) -> Vec<D> {
         let time = *self.input.time();
         for (target, record) in outgoing {
             self.input.send((target as u64, record));
@@ -73,7 +73,7 @@ impl<D: ExchangeData + Clone> Exchanger<D> {
     }
 
     /// A round that sends nothing: returns once every worker has reached this point.
-    pub fn barrier(&mut self, worker: &mut Worker) {
+    pub(super) fn barrier(&mut self, worker: &mut Worker) {
         let rest = self.round(worker, std::iter::empty());
         debug_assert!(rest.is_empty(), "a barrier round carries no records");
     }

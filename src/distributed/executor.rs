@@ -31,7 +31,7 @@ use crate::partition::{block_count, block_of, block_range};
 
 /// A record of a round.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub enum RoundRecord<M, S> {
+pub(super) enum RoundRecord<M, S> {
     /// One shard's partial sums for one destination block.
     Partial { block: u32, shard: u32, values: Vec<M> },
     /// A block's new states and its change.
@@ -50,7 +50,7 @@ type PartialsByBlock<M> = BTreeMap<u32, Partials<M>>;
 
 /// Bytes a worker sent in the rounds (payload: the values, not timely's framing).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Traffic {
+pub(super) struct Traffic {
     /// Partial-sum bytes sent to workers of other processes.
     pub partial_bytes_remote: u64,
     /// State bytes sent to workers of other processes.
@@ -67,7 +67,7 @@ pub struct Traffic {
 
 impl Traffic {
     /// Adds another worker's traffic.
-    pub fn add(&mut self, other: &Traffic) {
+    pub(super) fn add(&mut self, other: &Traffic) {
         self.partial_bytes_remote += other.partial_bytes_remote;
         self.state_bytes_remote += other.state_bytes_remote;
         self.bytes_total += other.bytes_total;

@@ -29,11 +29,12 @@ use timely::worker::Worker;
 
 use super::exchange::Exchanger;
 use crate::error::{Error, Result};
+use crate::graph::collect::DenseEdges;
 use crate::graph::collect::{pack, unpack};
 use crate::graph::ids::StringTable;
 use crate::graph::load::no_edges;
 use crate::graph::shard::{from_storage_key, storage_key};
-use crate::graph::{DenseEdges, EdgeCollector, EdgeCounts, Graph, LoadOptions, Loaded, NodeTable, Shard, ShardedGraph};
+use crate::graph::{EdgeCollector, EdgeCounts, Graph, LoadOptions, Loaded, NodeTable, Shard, ShardedGraph};
 use crate::input::{FileReport, InputFile, read_inputs};
 use crate::partition::{BLOCK, BLOCK_BITS, Ownership, Partition, default_shard_count};
 use crate::progress::Silent;
@@ -43,7 +44,7 @@ const BATCH: usize = 1 << 20;
 
 /// A record of the ingest supersteps.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub enum Ingest {
+pub(super) enum Ingest {
     /// Sorted distinct integer ids of one worker's stripe.
     IntLabels(Vec<u64>),
     /// Sorted distinct string ids: bytes back to back and the end of each.
@@ -73,7 +74,7 @@ pub enum Ingest {
 
 /// The node-sized arrays every process holds, merged from all workers.
 #[derive(Debug)]
-pub struct Degrees {
+pub(super) struct Degrees {
     /// Out-degree of every node.
     pub out_degree: Vec<u32>,
     /// In-degree of every node.
@@ -90,14 +91,14 @@ pub struct Degrees {
 
 /// What the workers of one process share.
 #[derive(Default)]
-pub struct ProcessShared {
+pub(super) struct ProcessShared {
     table: OnceLock<Arc<NodeTable>>,
     degrees: OnceLock<Arc<Degrees>>,
 }
 
 /// Where a worker is in the computation.
 #[derive(Clone, Copy, Debug)]
-pub struct Place {
+pub(super) struct Place {
     /// This worker's index among all workers.
     pub index: usize,
     /// All workers.
@@ -108,24 +109,24 @@ pub struct Place {
 
 impl Place {
     /// The first worker of every process: where process-wide tables are merged.
-    pub fn leaders(&self) -> impl Iterator<Item = usize> + use<> {
+    pub(super) fn leaders(&self) -> impl Iterator<Item = usize> + use<> {
         (0..self.workers).step_by(self.per_process)
     }
 
     /// Whether this worker merges its process's tables.
-    pub fn is_leader(&self) -> bool {
+    pub(super) fn is_leader(&self) -> bool {
         self.index.is_multiple_of(self.per_process)
     }
 
     /// Who owns which shard and block among all workers.
-    pub fn ownership(&self) -> Ownership {
+    pub(super) fn ownership(&self) -> Ownership {
         Ownership::new(self.workers)
     }
 }
 
 /// Runs the ingest supersteps on this worker: its share of the graph, with every node's ids
 /// and degrees and the edges of the shards it owns (the other shards empty).
-pub fn ingest(
+pub(super) fn ingest(
     worker: &mut Worker,
     place: Place,
     shared: &ProcessShared,
@@ -141,7 +142,7 @@ pub fn ingest(
     let started = Instant::now();
     let edges_read = stripe.dense.keys.len() as u64;
     let (nodes, files) = merge_ids(&mut exchange, worker, place, shared, &stripe)?;
-    if nodes.is_empty() {
+    if nodes.len() == 0 {
         return Err(no_edges(inputs, 0));
     }
     let keys = to_global_ids(stripe.dense.keys, &stripe.dense.nodes, &nodes);

@@ -30,8 +30,11 @@ use crate::partition::{DESTINATION_BLOCK, block_count, block_of};
 const MAP_CHUNK: usize = 1 << 14;
 
 /// How a round gets each edge's message to its destination block.
+///
+/// Runs take `Auto`; tests and the benchmarks (feature `internals`) force the others.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Strategy {
+#[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))]
+pub(crate) enum Strategy {
     /// [`Fused`](Strategy::Fused) while the stored messages fit in the last-level cache
     /// ([`FUSED_MESSAGE_BYTES`]) or while reading them once per fused task moves at most
     /// half the bytes a blocked round's buffer would (so R-MAT 22 and 23 are fused, scale
@@ -59,7 +62,7 @@ pub enum Strategy {
 /// threads, 20 iterations, one destination block a task): R-MAT 22 in f64 (19 MB of
 /// messages) fused 0.048 s an iteration, blocked 0.084 s; R-MAT 23 in f32 (18 MB) fused
 /// 0.113 s, blocked 0.141 s. Beyond it, `Strategy::Auto` weighs the two rounds' memory traffic.
-pub const FUSED_MESSAGE_BYTES: usize = 24 << 20;
+pub(crate) const FUSED_MESSAGE_BYTES: usize = 24 << 20;
 
 /// Bytes of sums a task of a fused round keeps: the 1 MiB L2 cache, four destination blocks
 /// of `f64` sums. Each source block's messages are then read once for four destination
@@ -68,18 +71,18 @@ pub const FUSED_MESSAGE_BYTES: usize = 24 << 20;
 /// 0.154 s; 6 to 16 blocks measured 0.126-0.149 s, within the machine's noise of four, and
 /// fewer, larger tasks balance worse on small graphs (R-MAT 22: 4 blocks 0.050 s, 8 blocks
 /// 0.067 s).
-pub const FUSED_TASK_BYTES: usize = 1 << 20;
+pub(crate) const FUSED_TASK_BYTES: usize = 1 << 20;
 
 /// Bytes of the buffer of [`Strategy::Auto`]'s blocked rounds: 32 Mi messages in `f64`, 64 Mi
 /// in `f32`. Fewer, larger groups read the message array fewer times (once per group) and
 /// wait at fewer barriers: on R-MAT 23 in f64, groups of 32 Mi edges took 0.229 s an
 /// iteration against 0.249 s with 16 Mi; on R-MAT 22 a single group of 64 Mi edges was
 /// faster still but raised the run's peak memory (868 against 831 MiB), this did not.
-pub const GROUP_BYTES: usize = 256 << 20;
+pub(crate) const GROUP_BYTES: usize = 256 << 20;
 
 /// Runs vertex programs on the current rayon pool.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct LocalExecutor {
+pub(crate) struct LocalExecutor {
     /// How rounds are run.
     pub strategy: Strategy,
 }
@@ -87,7 +90,7 @@ pub struct LocalExecutor {
 impl LocalExecutor {
     /// Iterates `program` from `initial` states until `stop` says so, calling `observer`
     /// after every round. Messages are carried exactly.
-    pub fn run<P: VertexProgram>(
+    pub(crate) fn run<P: VertexProgram>(
         &self,
         graph: &ShardedGraph,
         program: &P,
@@ -99,7 +102,7 @@ impl LocalExecutor {
     }
 
     /// [`run`](Self::run), with blocked rounds storing messages as `C` between their passes.
-    pub fn run_carrying<P: VertexProgram, C: Carrier<P::Message>>(
+    pub(crate) fn run_carrying<P: VertexProgram, C: Carrier<P::Message>>(
         &self,
         graph: &ShardedGraph,
         program: &P,
@@ -145,7 +148,8 @@ impl LocalExecutor {
     }
 
     /// One fused round; writes the new states into `next` and returns the total change.
-    pub fn round<P: VertexProgram>(
+    #[cfg(feature = "internals")]
+    pub(crate) fn round<P: VertexProgram>(
         &self,
         graph: &ShardedGraph,
         program: &P,

@@ -1,5 +1,5 @@
 //! The engine: iterations of map, combine, reduce by destination and apply over a
-//! [`ShardedGraph`], generic over a [`VertexProgram`].
+//! sharded graph, generic over a vertex program (`VertexProgram`).
 //!
 //! One round, for a program with per-node state `x`:
 //!
@@ -14,24 +14,24 @@
 //!    sum of `change(x[v], x'[v])` in node order, and the round's change the sum of the
 //!    blocks' changes in block order.
 //!
-//! [`reduce`] holds that arithmetic, once, for every executor.
+//! `reduce` holds that arithmetic, once, for every executor.
 //!
 //! Every sum has a fixed order that depends on the shard partition only, so any executor and
 //! any thread count give bit-identical states.
 
-pub mod local;
-pub mod reduce;
+pub(crate) mod local;
+pub(crate) mod reduce;
 
 use crate::graph::ShardedGraph;
 
-pub use local::LocalExecutor;
-pub use reduce::Carrier;
+pub(crate) use local::LocalExecutor;
+pub(crate) use reduce::Carrier;
 
 /// A computation that the engine iterates: the vertex-centric map/combine/apply triple.
 ///
 /// `combine` must be associative and commutative with `identity()` as its identity; the
 /// engine still applies it in a fixed order, so results do not depend on scheduling.
-pub trait VertexProgram: Sync {
+pub(crate) trait VertexProgram: Sync {
     /// Per-node state (PageRank: the rank).
     type State: Copy + Send + Sync;
     /// What travels along an edge (PageRank: a share of rank).
@@ -57,7 +57,7 @@ pub trait VertexProgram: Sync {
 
 /// When to stop iterating.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct StopRule {
+pub(crate) struct StopRule {
     /// Stop once a round's total change is below this (0 never stops early).
     pub tolerance: f64,
     /// Stop after this many rounds in any case.
@@ -102,7 +102,7 @@ pub struct IterationReport {
 
 /// The result of running a program.
 #[derive(Clone, Debug)]
-pub struct Outcome<S> {
+pub(crate) struct Outcome<S> {
     /// The final states.
     pub states: Vec<S>,
     /// One report per round run.

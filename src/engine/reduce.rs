@@ -25,7 +25,7 @@ use crate::partition::DESTINATION_BLOCK;
 ///
 /// The identity for every message type (bit-identical to the message itself), or `f32` for
 /// `f64` messages: half the bytes, each message rounded once to 24 bits.
-pub trait Carrier<M>: Copy + Send + Sync {
+pub(crate) trait Carrier<M>: Copy + Send + Sync {
     /// The stored form of a message.
     fn pack(message: M) -> Self;
     /// The message back.

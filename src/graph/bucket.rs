@@ -24,11 +24,11 @@ use crate::partition::{BLOCK, BLOCK_BITS, Partition, default_shard_count};
 
 /// Above this many cells, the per-thread cell counters cost more than they save; the
 /// general path is used.
-pub const MAX_CELLS: usize = 1 << 24;
+pub(crate) const MAX_CELLS: usize = 1 << 24;
 
 /// Builds the graph of `nodes` nodes from unweighted packed keys, or gives the keys back
 /// when the graph has too many cells for this path.
-pub fn build_by_cells(keys: Vec<u64>, nodes: u32, options: &BuildOptions) -> Result<ShardedGraph, Vec<u64>> {
+pub(crate) fn build_by_cells(keys: Vec<u64>, nodes: u32, options: &BuildOptions) -> Result<ShardedGraph, Vec<u64>> {
     let blocks = (nodes as usize).div_ceil(BLOCK as usize).max(1);
     let cells = blocks * blocks;
     if cells > MAX_CELLS {

@@ -21,8 +21,8 @@ use crate::partition::{BLOCK_BITS, Partition, default_shard_count};
 pub struct BuildOptions {
     /// Keep duplicate edges as parallel edges instead of collapsing them.
     pub multi: bool,
-    /// Number of shards; `None` chooses it from the edge count
-    /// ([`default_shard_count`]).
+    /// Number of shards; `None` chooses it from the edge count only: one per 16 Mi edges,
+    /// at least 1 and at most 1024.
     pub shards: Option<usize>,
     /// Always take the general (sort) path, also for unweighted graphs that the counting
     /// sort into cells would build (tests compare the two).
@@ -44,7 +44,7 @@ impl BuildOptions {
 ///
 /// Duplicates collapse unless `multi`; with weights, the last occurrence's weight wins, as
 /// when networkx adds the same edge twice to a `DiGraph`.
-pub fn build(mut keys: Vec<u64>, weights: Option<Vec<f64>>, nodes: u32, options: &BuildOptions) -> ShardedGraph {
+pub(crate) fn build(mut keys: Vec<u64>, weights: Option<Vec<f64>>, nodes: u32, options: &BuildOptions) -> ShardedGraph {
     if weights.is_none() && !options.general_path {
         match super::bucket::build_by_cells(keys, nodes, options) {
             Ok(graph) => return graph,

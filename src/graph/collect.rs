@@ -16,13 +16,13 @@ const LOW: u64 = u32::MAX as u64;
 
 /// Packs a dense edge into one sortable key: source in the high half.
 #[inline]
-pub fn pack(source: u32, target: u32) -> u64 {
+pub(crate) fn pack(source: u32, target: u32) -> u64 {
     ((source as u64) << 32) | target as u64
 }
 
 /// Unpacks a key made by [`pack`].
 #[inline]
-pub fn unpack(key: u64) -> (u32, u32) {
+pub(crate) fn unpack(key: u64) -> (u32, u32) {
     ((key >> 32) as u32, (key & LOW) as u32)
 }
 
@@ -38,14 +38,14 @@ enum Edges {
 }
 
 /// An [`EdgeSink`] that keeps every edge for the graph builder.
-pub struct EdgeCollector {
+pub(crate) struct EdgeCollector {
     mode: IdMode,
     edges: Edges,
     weights: Option<Vec<f64>>,
 }
 
 /// Edges with dense ids, ready to be sharded.
-pub struct DenseEdges {
+pub(crate) struct DenseEdges {
     /// The user's ids.
     pub nodes: NodeTable,
     /// One [`pack`]ed key an edge, in input order.
@@ -56,7 +56,7 @@ pub struct DenseEdges {
 
 impl EdgeCollector {
     /// A collector reading ids as `mode` says, keeping weights when `weighted`.
-    pub fn new(mode: IdMode, weighted: bool) -> Self {
+    pub(crate) fn new(mode: IdMode, weighted: bool) -> Self {
         let edges = match mode {
             IdMode::Auto => Edges::Empty,
             IdMode::Int => Edges::Narrow(Vec::new()),
@@ -73,7 +73,7 @@ impl EdgeCollector {
     }
 
     /// Edges collected so far.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match &self.edges {
             Edges::Empty => 0,
             Edges::Narrow(k) => k.len(),
@@ -83,12 +83,12 @@ impl EdgeCollector {
     }
 
     /// True when no edge was collected.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Renumbers the ids densely.
-    pub fn finish(self) -> Result<DenseEdges> {
+    pub(crate) fn finish(self) -> Result<DenseEdges> {
         let (nodes, keys) = match self.edges {
             Edges::Empty => (NodeTable::Int(Vec::new()), Vec::new()),
             Edges::Narrow(mut keys) => {

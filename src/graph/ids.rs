@@ -38,36 +38,32 @@ pub enum IdKind {
 
 /// A list of strings stored back to back in one buffer.
 #[derive(Clone, Debug, Default)]
-pub struct StringTable {
+pub(crate) struct StringTable {
     bytes: Vec<u8>,
     ends: Vec<usize>,
 }
 
 impl StringTable {
     /// Number of strings.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.ends.len()
-    }
-
-    /// True when there is no string.
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
     }
 
     /// The `i`-th string's bytes.
     #[inline]
-    pub fn get(&self, i: usize) -> &[u8] {
+    pub(crate) fn get(&self, i: usize) -> &[u8] {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.bytes[start..self.ends[i]]
     }
 
     /// The strings in order: bytes back to back and the end offset of each.
-    pub fn parts(&self) -> (&[u8], &[usize]) {
+    #[cfg(feature = "distributed")]
+    pub(crate) fn parts(&self) -> (&[u8], &[usize]) {
         (&self.bytes, &self.ends)
     }
 
     /// Appends a string.
-    pub fn push(&mut self, s: &[u8]) {
+    pub(crate) fn push(&mut self, s: &[u8]) {
         self.bytes.extend_from_slice(s);
         self.ends.push(self.bytes.len());
     }
@@ -75,7 +71,7 @@ impl StringTable {
 
 /// Maps dense ids back to the user's ids.
 #[derive(Clone, Debug)]
-pub enum NodeTable {
+pub(crate) enum NodeTable {
     /// Integer ids, ascending: dense id `i` is `ids[i]`.
     Int(Vec<u64>),
     /// String ids, in byte-wise ascending order.
@@ -164,7 +160,7 @@ impl<'a> From<&'a [u8]> for Node<'a> {
 
 impl NodeTable {
     /// Number of nodes.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             NodeTable::Int(ids) => ids.len(),
             NodeTable::String(t) => t.len(),
@@ -172,13 +168,8 @@ impl NodeTable {
         }
     }
 
-    /// True when there is no node.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// The kind of ids.
-    pub fn kind(&self) -> IdKind {
+    pub(crate) fn kind(&self) -> IdKind {
         match self {
             NodeTable::Int(_) | NodeTable::Dense(_) => IdKind::Int,
             NodeTable::String(_) => IdKind::String,
@@ -187,7 +178,7 @@ impl NodeTable {
 
     /// Appends the user's id of dense node `node` to `out`.
     #[inline]
-    pub fn write_label(&self, node: u32, out: &mut Vec<u8>) {
+    pub(crate) fn write_label(&self, node: u32, out: &mut Vec<u8>) {
         match self {
             NodeTable::Int(ids) => out.extend_from_slice(itoa::Buffer::new().format(ids[node as usize]).as_bytes()),
             NodeTable::String(t) => out.extend_from_slice(t.get(node as usize)),
@@ -199,7 +190,7 @@ impl NodeTable {
     }
 
     /// The user's id of dense node `node`.
-    pub fn node(&self, node: u32) -> Node<'_> {
+    pub(crate) fn node(&self, node: u32) -> Node<'_> {
         match self {
             NodeTable::Int(ids) => Node::Int(ids[node as usize]),
             NodeTable::String(t) => Node::Text(t.get(node as usize)),
@@ -212,7 +203,7 @@ impl NodeTable {
 
     /// The dense id of the node `id`, if the graph has it (an integer finds a string id
     /// that is its decimal text, and the other way round).
-    pub fn find(&self, id: Node<'_>) -> Option<u32> {
+    pub(crate) fn find(&self, id: Node<'_>) -> Option<u32> {
         match id {
             Node::Text(text) => self.lookup(text),
             Node::Int(v) => match self {
@@ -224,14 +215,14 @@ impl NodeTable {
     }
 
     /// The user's id of dense node `node`, as text.
-    pub fn label(&self, node: u32) -> String {
+    pub(crate) fn label(&self, node: u32) -> String {
         let mut out = Vec::new();
         self.write_label(node, &mut out);
         String::from_utf8_lossy(&out).into_owned()
     }
 
     /// The dense id of the node the user calls `text`, if there is one.
-    pub fn lookup(&self, text: &[u8]) -> Option<u32> {
+    pub(crate) fn lookup(&self, text: &[u8]) -> Option<u32> {
         match self {
             NodeTable::Int(ids) => ids.binary_search(&parse_u64(text)?).ok().map(|i| i as u32),
             NodeTable::Dense(n) => u32::try_from(parse_u64(text)?).ok().filter(|&v| v < *n),
@@ -252,7 +243,7 @@ impl NodeTable {
 }
 
 /// Gives each distinct string a number, in order of first appearance.
-pub struct Interner {
+pub(crate) struct Interner {
     strings: StringTable,
     table: HashTable<u32>,
     hasher: foldhash::fast::FixedState,
@@ -269,19 +260,9 @@ impl Default for Interner {
 }
 
 impl Interner {
-    /// Number of distinct strings so far.
-    pub fn len(&self) -> usize {
-        self.strings.len()
-    }
-
-    /// True when nothing was interned.
-    pub fn is_empty(&self) -> bool {
-        self.strings.is_empty()
-    }
-
     /// The number of `s`, new or old. `None` when the `u32` id space is full.
     #[inline]
-    pub fn intern(&mut self, s: &[u8]) -> Option<u32> {
+    pub(crate) fn intern(&mut self, s: &[u8]) -> Option<u32> {
         let Interner { strings, table, hasher } = self;
         let hash = hasher.hash_one(s);
         let entry = table.entry(
@@ -301,7 +282,7 @@ impl Interner {
     }
 
     /// Sorts the strings; returns the table and, for each old number, the new one.
-    pub fn into_sorted(self) -> (StringTable, Vec<u32>) {
+    pub(crate) fn into_sorted(self) -> (StringTable, Vec<u32>) {
         let Interner { strings, table, .. } = self;
         drop(table);
         let mut order: Vec<u32> = (0..strings.len() as u32).collect();

@@ -24,7 +24,7 @@ pub struct LoadOptions {
 }
 
 /// A graph read and sharded, with the time each stage took.
-pub struct Loaded {
+pub(crate) struct Loaded {
     /// The graph, its ids and what each input held.
     pub graph: Graph,
     /// Seconds spent reading.
@@ -34,7 +34,7 @@ pub struct Loaded {
 }
 
 /// Reads `inputs` and builds the sharded graph.
-pub fn load(inputs: &[InputFile], options: &LoadOptions, progress: &dyn Progress) -> Result<Loaded> {
+pub(crate) fn load(inputs: &[InputFile], options: &LoadOptions, progress: &dyn Progress) -> Result<Loaded> {
     options.build.validate()?;
     let started = Instant::now();
     progress.event(Event::Started(Phase::Read));
@@ -62,7 +62,7 @@ pub fn load(inputs: &[InputFile], options: &LoadOptions, progress: &dyn Progress
 }
 
 /// The error for inputs that held no edge: every line blank, a comment, or skipped.
-pub fn no_edges(inputs: &[InputFile], skipped: u64) -> Error {
+pub(crate) fn no_edges(inputs: &[InputFile], skipped: u64) -> Error {
     let names: Vec<String> = inputs.iter().map(InputFile::name).collect();
     let why = if skipped > 0 {
         format!("all {skipped} edge lines were malformed and skipped")

@@ -1,27 +1,33 @@
-//! The graph as the engine sees it: dense `u32` node ids, out- and in-degrees, and the edges
-//! split into source-range [`Shard`]s by the [`Partition`].
+//! The graph: a [`Graph`] holds the user's node ids and the edges, renumbered to dense `u32`
+//! ids and split into source-range shards whose edges are grouped by destination block, with
+//! out- and in-degrees. [`GraphBuilder`] makes one from edges a program holds or from files.
 //!
-//! [`collect`] turns parsed edges into dense ids; [`build()`] sorts, deduplicates and shards
-//! them; [`ids`] maps dense ids back to the user's.
+//! Inside: `load` reads input files into a graph; `collect` turns parsed edges into dense
+//! ids; `build` sorts, deduplicates and shards them (`bucket` is its counting-sort fast path
+//! for unweighted graphs); `shard` is the cell layout the engine reads; `ids` maps dense ids
+//! back to the user's; `from_edges` is the builder.
 
-pub mod bucket;
-pub mod build;
-pub mod collect;
-pub mod from_edges;
-pub mod ids;
-pub mod load;
-pub mod shard;
+pub(crate) mod bucket;
+pub(crate) mod build;
+pub(crate) mod collect;
+pub(crate) mod from_edges;
+pub(crate) mod ids;
+pub(crate) mod load;
+pub(crate) mod shard;
 
 use std::sync::Arc;
 
 use serde::Serialize;
 
-pub use build::{BuildOptions, build};
-pub use collect::{DenseEdges, EdgeCollector};
+pub use build::BuildOptions;
+pub(crate) use build::build;
+pub(crate) use collect::EdgeCollector;
 pub use from_edges::GraphBuilder;
-pub use ids::{IdKind, IdMode, Node, NodeTable};
-pub use load::{LoadOptions, Loaded, load};
-pub use shard::{Cell, Shard};
+pub(crate) use ids::NodeTable;
+pub use ids::{IdKind, IdMode, Node};
+pub use load::LoadOptions;
+pub(crate) use load::{Loaded, load};
+pub(crate) use shard::{Cell, Shard};
 
 use crate::input::FileReport;
 use crate::partition::Partition;
@@ -43,7 +49,7 @@ impl Graph {
     }
 
     /// The user's ids of the nodes, by dense id.
-    pub fn nodes(&self) -> &NodeTable {
+    pub(crate) fn nodes(&self) -> &NodeTable {
         &self.nodes
     }
 
@@ -133,7 +139,7 @@ pub struct GraphStats {
 /// Its fields are private so that the arrays and the counts cannot disagree: the counts
 /// are derived from the arrays in [`assemble`](Self::assemble), the only way to make one.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ShardedGraph {
+pub(crate) struct ShardedGraph {
     /// Who owns which source range.
     partition: Partition,
     /// One per partition range, in order.
@@ -161,7 +167,7 @@ pub struct EdgeCounts {
 
 impl ShardedGraph {
     /// Puts a built graph together; the stats follow from the arrays and `counts`.
-    pub fn assemble(
+    pub(crate) fn assemble(
         partition: Partition,
         shards: Vec<Shard>,
         out_degree: Vec<u32>,
@@ -194,43 +200,43 @@ impl ShardedGraph {
     }
 
     /// Number of nodes.
-    pub fn nodes(&self) -> u32 {
+    pub(crate) fn nodes(&self) -> u32 {
         self.out_degree.len() as u32
     }
 
     /// Who owns which source range.
-    pub fn partition(&self) -> &Partition {
+    pub(crate) fn partition(&self) -> &Partition {
         &self.partition
     }
 
     /// The shards, one per partition range, in order.
-    pub fn shards(&self) -> &[Shard] {
+    pub(crate) fn shards(&self) -> &[Shard] {
         &self.shards
     }
 
     /// Out-degree of every node (parallel edges counted with `multi`).
-    pub fn out_degree(&self) -> &[u32] {
+    pub(crate) fn out_degree(&self) -> &[u32] {
         &self.out_degree
     }
 
     /// In-degree of every node.
-    pub fn in_degree(&self) -> &[u32] {
+    pub(crate) fn in_degree(&self) -> &[u32] {
         &self.in_degree
     }
 
     /// Sum of out-edge weights of every node, when weighted.
-    pub fn out_weight(&self) -> Option<&[f64]> {
+    pub(crate) fn out_weight(&self) -> Option<&[f64]> {
         self.out_weight.as_deref()
     }
 
     /// Counts of nodes, edges, duplicates, self-loops and dangling nodes.
-    pub fn stats(&self) -> &GraphStats {
+    pub(crate) fn stats(&self) -> &GraphStats {
         &self.stats
     }
 
     /// Whether `node` has nothing to pass on: no out-edge, or out-weights summing to zero.
     #[inline]
-    pub fn is_dangling(&self, node: u32) -> bool {
+    pub(crate) fn is_dangling(&self, node: u32) -> bool {
         match &self.out_weight {
             Some(w) => w[node as usize] == 0.0,
             None => self.out_degree[node as usize] == 0,
@@ -238,7 +244,7 @@ impl ShardedGraph {
     }
 
     /// Bytes held by the graph's arrays (shards and per-node arrays).
-    pub fn heap_bytes(&self) -> usize {
+    pub(crate) fn heap_bytes(&self) -> usize {
         self.shards.iter().map(Shard::heap_bytes).sum::<usize>()
             + (self.out_degree.capacity() + self.in_degree.capacity()) * 4
             + self.out_weight.as_ref().map_or(0, |w| w.capacity() * 8)

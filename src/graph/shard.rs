@@ -24,7 +24,7 @@ use crate::partition::{BLOCK, BLOCK_BITS};
 
 /// The edges of one (source block, destination block) pair inside a shard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cell {
+pub(crate) struct Cell {
     /// Destination block number.
     pub destination_block: u32,
     /// Source block number.
@@ -35,7 +35,7 @@ pub struct Cell {
 
 /// The edges of one source range, in cells.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Shard {
+pub(crate) struct Shard {
     /// The source ids this shard owns.
     pub source_range: Range<u32>,
     /// Non-empty cells, ordered by (destination block, source block).
@@ -49,7 +49,7 @@ pub struct Shard {
 /// The sort key that puts edges in storage order: destination block, source block, source,
 /// destination.
 #[inline]
-pub fn storage_key(source: u32, destination: u32) -> u64 {
+pub(crate) fn storage_key(source: u32, destination: u32) -> u64 {
     let (sb, so) = ((source >> BLOCK_BITS) as u64, (source & (BLOCK - 1)) as u64);
     let (db, dof) = ((destination >> BLOCK_BITS) as u64, (destination & (BLOCK - 1)) as u64);
     let block_bits = 32 - BLOCK_BITS;
@@ -58,7 +58,7 @@ pub fn storage_key(source: u32, destination: u32) -> u64 {
 
 /// The (source, destination) of a [`storage_key`].
 #[inline]
-pub fn from_storage_key(key: u64) -> (u32, u32) {
+pub(crate) fn from_storage_key(key: u64) -> (u32, u32) {
     let mask = (BLOCK - 1) as u64;
     let dof = key & mask;
     let so = (key >> BLOCK_BITS) & mask;
@@ -71,7 +71,7 @@ pub fn from_storage_key(key: u64) -> (u32, u32) {
 /// opens a new one, and returns the packed edge for the edge array. `end` is the edge's end
 /// position in the shard's edge array.
 #[inline]
-pub fn append_edge(cells: &mut Vec<Cell>, source: u32, destination: u32, end: u64) -> u32 {
+pub(crate) fn append_edge(cells: &mut Vec<Cell>, source: u32, destination: u32, end: u64) -> u32 {
     let (sb, db) = (source >> BLOCK_BITS, destination >> BLOCK_BITS);
     match cells.last_mut() {
         Some(c) if c.destination_block == db && c.source_block == sb => c.end = end,
@@ -87,7 +87,12 @@ pub fn append_edge(cells: &mut Vec<Cell>, source: u32, destination: u32, end: u6
 impl Shard {
     /// A shard from its arrays: cells in storage order with their ends, packed edges, and
     /// one weight per edge when weighted.
-    pub fn from_parts(source_range: Range<u32>, cells: Vec<Cell>, edges: Vec<u32>, weights: Option<Vec<f64>>) -> Shard {
+    pub(crate) fn from_parts(
+        source_range: Range<u32>,
+        cells: Vec<Cell>,
+        edges: Vec<u32>,
+        weights: Option<Vec<f64>>,
+    ) -> Shard {
         assert_eq!(
             cells.last().map_or(0, |c| c.end as usize),
             edges.len(),
@@ -104,10 +109,11 @@ impl Shard {
         }
     }
 
+    #[cfg(any(test, feature = "distributed"))]
     /// Builds a shard from [`storage_key`]s in ascending order, sequentially (tests and the
     /// distributed ingest, which builds one shard per worker; a local graph is dealt out in
     /// parallel by [`build`](crate::graph::build())).
-    pub fn from_storage_keys(source_range: Range<u32>, keys: &[u64], weights: Option<Vec<f64>>) -> Shard {
+    pub(crate) fn from_storage_keys(source_range: Range<u32>, keys: &[u64], weights: Option<Vec<f64>>) -> Shard {
         let (mut cells, mut edges) = (Vec::new(), Vec::with_capacity(keys.len()));
         for &key in keys {
             let (s, d) = from_storage_key(key);
@@ -116,31 +122,32 @@ impl Shard {
         Shard::from_parts(source_range, cells, edges, weights)
     }
 
+    #[cfg(test)]
     /// Number of edges.
-    pub fn edges(&self) -> usize {
+    pub(crate) fn edges(&self) -> usize {
         self.edges.len()
     }
 
     /// Number of non-empty cells.
-    pub fn cell_count(&self) -> usize {
+    pub(crate) fn cell_count(&self) -> usize {
         self.cells.len()
     }
 
     /// Bytes held by the shard's arrays.
-    pub fn heap_bytes(&self) -> usize {
+    pub(crate) fn heap_bytes(&self) -> usize {
         self.cells.capacity() * std::mem::size_of::<Cell>()
             + self.edges.capacity() * 4
             + self.weights.as_ref().map_or(0, |w| w.capacity() * 8)
     }
 
     /// The non-empty cells, in storage order.
-    pub fn cells(&self) -> &[Cell] {
+    pub(crate) fn cells(&self) -> &[Cell] {
         &self.cells
     }
 
     /// Where cell number `index` starts in the edge array.
     #[inline]
-    pub fn cell_start(&self, index: usize) -> usize {
+    pub(crate) fn cell_start(&self, index: usize) -> usize {
         if index == 0 {
             0
         } else {
@@ -149,28 +156,29 @@ impl Shard {
     }
 
     /// The index range of the cells whose destinations lie in destination blocks `blocks`.
-    pub fn cell_indices_into(&self, blocks: Range<u32>) -> Range<usize> {
+    pub(crate) fn cell_indices_into(&self, blocks: Range<u32>) -> Range<usize> {
         let first = self.cells.partition_point(|c| c.destination_block < blocks.start);
         let last = first + self.cells[first..].partition_point(|c| c.destination_block < blocks.end);
         first..last
     }
 
+    #[cfg(test)]
     /// The cells whose destinations lie in destination block `block`, with where each
     /// starts, in source-block order.
-    pub fn cells_into(&self, block: u32) -> impl Iterator<Item = (usize, Cell)> + '_ {
+    pub(crate) fn cells_into(&self, block: u32) -> impl Iterator<Item = (usize, Cell)> + '_ {
         self.cell_indices_into(block..block + 1)
             .map(move |i| (self.cell_start(i), self.cells[i]))
     }
 
     /// The packed edges and weights of a cell that starts at `start`.
     #[inline]
-    pub fn cell_edges(&self, start: usize, cell: Cell) -> (&[u32], Option<&[f64]>) {
+    pub(crate) fn cell_edges(&self, start: usize, cell: Cell) -> (&[u32], Option<&[f64]>) {
         let range = start..cell.end as usize;
         (&self.edges[range.clone()], self.weights.as_ref().map(|w| &w[range]))
     }
 
     /// Every edge as (source, destination, weight), in storage order.
-    pub fn edges_iter(&self) -> impl Iterator<Item = (u32, u32, f64)> + '_ {
+    pub(crate) fn edges_iter(&self) -> impl Iterator<Item = (u32, u32, f64)> + '_ {
         self.cells.iter().enumerate().flat_map(move |(i, &cell)| {
             let start = if i == 0 { 0 } else { self.cells[i - 1].end as usize };
             let (edges, weights) = self.cell_edges(start, cell);

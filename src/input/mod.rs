@@ -1,13 +1,14 @@
 //! Where an edge comes from: input files, folders, glob patterns and standard input, each
 //! decompressed by its magic number and parsed lazily as text.
 //!
-//! [`expand`] turns what the user typed into an ordered list of [`InputFile`]s;
-//! [`read_inputs`] streams all of them, in that order, into one [`EdgeSink`].
+//! [`expand`] turns what the user typed into an ordered list of [`InputFile`]s; `read_inputs`
+//! streams all of them, in that order, into one edge sink (the graph's collector), through
+//! `text` (line by line) or `parallel` (integer ids, in parallel batches).
 
 pub mod bundled;
-pub mod compression;
-pub mod parallel;
-pub mod text;
+pub(crate) mod compression;
+pub(crate) mod parallel;
+pub(crate) mod text;
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -17,8 +18,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
-pub use compression::Compression;
-pub use text::{EdgeSink, ParseOptions, Separator, TextStats};
+pub use compression::{Compression, decode};
+pub(crate) use text::EdgeSink;
+pub use text::{ParseOptions, Separator, TextStats};
 
 use crate::error::{Error, Result};
 use crate::progress::{Event, Progress};

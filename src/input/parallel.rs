@@ -239,7 +239,7 @@ fn first_separator(text: &[u8]) -> Option<Separator> {
 /// Reads a whole file like [`read_edges`](super::text::read_edges), parsing integer ids in
 /// parallel on the current rayon pool. `strict` is the sink's answer to
 /// [`EdgeSink::integer_batches`].
-pub fn read_edges_parallel<R: BufRead, S: EdgeSink>(
+pub(crate) fn read_edges_parallel<R: BufRead, S: EdgeSink>(
     name: &str,
     reader: R,
     options: &ParseOptions,

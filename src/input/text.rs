@@ -46,7 +46,7 @@ impl Separator {
 
 /// One parsed edge line: the two endpoint ids as raw text and the optional weight text.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct EdgeFields<'a> {
+pub(crate) struct EdgeFields<'a> {
     /// The source id's text.
     pub source: &'a [u8],
     /// The destination id's text.
@@ -58,7 +58,11 @@ pub struct EdgeFields<'a> {
 /// Splits `line` (without its line ending) into fields.
 ///
 /// Quoted comma fields that contain `""` are unescaped into `scratch`.
-pub fn split_fields<'a>(line: &'a [u8], sep: Separator, scratch: &'a mut Vec<u8>) -> Result<EdgeFields<'a>, String> {
+pub(crate) fn split_fields<'a>(
+    line: &'a [u8],
+    sep: Separator,
+    scratch: &'a mut Vec<u8>,
+) -> Result<EdgeFields<'a>, String> {
     let mut fields: [&[u8]; 3] = [&[]; 3];
     let mut count = 0;
     let mut push = |f: &'a [u8], count: &mut usize| {
@@ -160,7 +164,7 @@ fn unquote_csv(line: &[u8], out: &mut Vec<u8>) -> Result<Vec<(usize, usize)>, St
 
 /// Parses an unsigned decimal integer that fits in `u64`.
 #[inline]
-pub fn parse_u64(text: &[u8]) -> Option<u64> {
+pub(crate) fn parse_u64(text: &[u8]) -> Option<u64> {
     if text.is_empty() || text.len() > 20 {
         return None;
     }
@@ -177,7 +181,7 @@ pub fn parse_u64(text: &[u8]) -> Option<u64> {
 
 /// The message for a node id that is not an unsigned 64-bit integer when ids must be
 /// integers.
-pub fn not_an_integer(bad: &[u8]) -> String {
+pub(crate) fn not_an_integer(bad: &[u8]) -> String {
     format!(
         "node id {} is not an unsigned 64-bit integer, as integer ids must be; read the ids as strings for text ids",
         crate::error::quote(bad)
@@ -185,7 +189,7 @@ pub fn not_an_integer(bad: &[u8]) -> String {
 }
 
 /// Parses a weight field: a finite, non-negative number.
-pub fn parse_weight(text: &[u8]) -> Result<f64, String> {
+pub(crate) fn parse_weight(text: &[u8]) -> Result<f64, String> {
     let value: f64 = std::str::from_utf8(text)
         .ok()
         .and_then(|s| s.parse().ok())
@@ -194,7 +198,7 @@ pub fn parse_weight(text: &[u8]) -> Result<f64, String> {
 }
 
 /// A weight a graph can use: finite and not negative.
-pub fn check_weight(value: f64) -> Result<f64, String> {
+pub(crate) fn check_weight(value: f64) -> Result<f64, String> {
     if !value.is_finite() {
         return Err("the weight is not finite".to_string());
     }
@@ -264,7 +268,7 @@ pub enum IntegerBatch<'a> {
 
 /// The weight of a split line: parsed and checked with `--weighted`; otherwise, if present,
 /// it must still be a number (a third column of words is a mistake) and is ignored.
-pub fn line_weight(fields: &EdgeFields<'_>, options: &ParseOptions) -> Result<Option<f64>, String> {
+pub(crate) fn line_weight(fields: &EdgeFields<'_>, options: &ParseOptions) -> Result<Option<f64>, String> {
     match (fields.weight, options.weighted) {
         (Some(text), true) => Ok(Some(parse_weight(text)?)),
         (None, true) => Err("a weighted graph needs a weight on every line (source target weight)".to_string()),
@@ -283,7 +287,7 @@ pub fn line_weight(fields: &EdgeFields<'_>, options: &ParseOptions) -> Result<Op
 ///
 /// `name` is used in error messages; `on_lines` is called every 64 Ki lines with the number of
 /// edges read so far in this file (for progress reports).
-pub fn read_edges<R: BufRead, S: EdgeSink>(
+pub(crate) fn read_edges<R: BufRead, S: EdgeSink>(
     name: &str,
     reader: R,
     options: &ParseOptions,

@@ -1,6 +1,6 @@
 //! Ranking graphs that live in other libraries' types.
 //!
-//! - [`petgraph`](self::petgraph) (feature `petgraph`): any directed petgraph graph, with
+//! - `petgraph` (feature `petgraph`): any directed petgraph graph, with
 //!   ranks indexed by its own node ids.
 
 #[cfg(feature = "petgraph")]

@@ -35,7 +35,7 @@ pub struct GraphReport {
 }
 
 /// Summarises `degrees`, naming nodes through `nodes`.
-pub fn degree_summary(degrees: &[u32], nodes: &NodeTable) -> DegreeSummary {
+pub(crate) fn degree_summary(degrees: &[u32], nodes: &NodeTable) -> DegreeSummary {
     if degrees.is_empty() {
         return DegreeSummary {
             min: 0,

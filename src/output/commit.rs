@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 /// The marker written last.
 pub const SUCCESS: &str = "_SUCCESS";
 /// The folder of part files inside a result folder.
-pub const RANKS: &str = "ranks";
+pub(crate) const RANKS: &str = "ranks";
 /// Entries of a result folder besides `ranks/` that belong to one run and are replaced
 /// together (an entry the new run does not write is removed).
 const RUN_ENTRIES: &[&str] = &["top.tsv", "summary.json", "plots", "report.html"];
@@ -34,7 +34,7 @@ const OLD_RESULT: &str = ".crawlrank-old-";
 
 /// A hidden folder inside the result folder in which one process writes its share of a run.
 /// Removed when dropped: whatever is still in it when the run ends was not committed.
-pub struct Staging {
+pub(crate) struct Staging {
     staging: PathBuf,
 }
 
@@ -42,7 +42,7 @@ impl Staging {
     /// A staging folder for a local run in `target` (created if needed), named by this
     /// process's id. Staging folders left by local runs that were killed (their process is
     /// gone) are removed first.
-    pub fn create(target: &Path) -> Result<Staging> {
+    pub(crate) fn create(target: &Path) -> Result<Staging> {
         fs::create_dir_all(target).map_err(|e| Error::io(target, e))?;
         remove_abandoned(target);
         Staging::create_named(target, &format!("{LOCAL_STAGING}{}", std::process::id()))
@@ -51,7 +51,7 @@ impl Staging {
     /// A staging folder `name` in `target` (replacing what a failed run left under that
     /// name). Distributed runs name theirs by process index: on a folder shared between
     /// machines, a process id says nothing about another machine's processes.
-    pub fn create_named(target: &Path, name: &str) -> Result<Staging> {
+    pub(crate) fn create_named(target: &Path, name: &str) -> Result<Staging> {
         fs::create_dir_all(target).map_err(|e| Error::io(target, e))?;
         let staging = target.join(name);
         if staging.exists() {
@@ -62,7 +62,7 @@ impl Staging {
     }
 
     /// The folder to write into.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.staging
     }
 }
@@ -75,20 +75,20 @@ impl Drop for Staging {
 
 /// A result folder, and the steps that put a new run in place of the previous one.
 #[derive(Clone, Debug)]
-pub struct ResultFolder {
+pub(crate) struct ResultFolder {
     target: PathBuf,
 }
 
 impl ResultFolder {
     /// The result folder `target`.
-    pub fn new(target: &Path) -> ResultFolder {
+    pub(crate) fn new(target: &Path) -> ResultFolder {
         ResultFolder {
             target: target.to_path_buf(),
         }
     }
 
     /// Step 1: removes the previous result's `ranks/_SUCCESS`.
-    pub fn unseal(&self) -> Result<()> {
+    pub(crate) fn unseal(&self) -> Result<()> {
         let success = self.target.join(RANKS).join(SUCCESS);
         match fs::remove_file(&success) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&success, e)),
@@ -98,7 +98,7 @@ impl ResultFolder {
 
     /// Step 2: moves the part files staged in `staging` into `ranks/`, replacing files of
     /// the same name. Returns how many moved.
-    pub fn publish(&self, staging: &Staging) -> Result<usize> {
+    pub(crate) fn publish(&self, staging: &Staging) -> Result<usize> {
         let ranks = self.target.join(RANKS);
         fs::create_dir_all(&ranks).map_err(|e| Error::io(&ranks, e))?;
         let staged = staging.path().join(RANKS);
@@ -117,7 +117,7 @@ impl ResultFolder {
 
     /// Step 3: removes part files that are not among `parts` (this run's), replaces the
     /// run's other entries with those in `staging`, and writes `ranks/_SUCCESS`.
-    pub fn seal(&self, staging: &Staging, parts: &[String]) -> Result<()> {
+    pub(crate) fn seal(&self, staging: &Staging, parts: &[String]) -> Result<()> {
         let ranks = self.target.join(RANKS);
         fs::create_dir_all(&ranks).map_err(|e| Error::io(&ranks, e))?;
         for entry in fs::read_dir(&ranks).map_err(|e| Error::io(&ranks, e))? {
@@ -144,7 +144,8 @@ impl ResultFolder {
     }
 
     /// The three steps one after the other, for a run whose every file is in `staging`.
-    pub fn commit(&self, staging: &Staging, parts: &[String]) -> Result<()> {
+    #[cfg(test)]
+    pub(crate) fn commit(&self, staging: &Staging, parts: &[String]) -> Result<()> {
         self.unseal()?;
         self.publish(staging)?;
         self.seal(staging, parts)

@@ -147,7 +147,7 @@ const HOST_PALETTE: [(u8, u8, u8); 20] = [
 
 /// The host of a URL (`scheme://[user@]host[:port]/…`), lower-cased; empty when the id is
 /// not a URL.
-pub fn host_of(id: &str) -> String {
+pub(crate) fn host_of(id: &str) -> String {
     let Some(start) = id.find("://") else {
         return String::new();
     };
@@ -173,7 +173,7 @@ fn host_color(host: &str) -> (u8, u8, u8) {
 
 /// Escapes text for an XML attribute or element: drops characters XML 1.0 does not allow,
 /// escapes markup characters, and writes tab, newline and carriage return as references.
-pub fn escape_xml(text: &str) -> Cow<'_, str> {
+pub(crate) fn escape_xml(text: &str) -> Cow<'_, str> {
     let clean = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}');
     if text
         .chars()
@@ -199,7 +199,8 @@ pub fn escape_xml(text: &str) -> Cow<'_, str> {
 }
 
 /// The text that survives the export of `text`: what a reader gets back.
-pub fn xml_safe(text: &str) -> String {
+#[cfg(test)]
+pub(crate) fn xml_safe(text: &str) -> String {
     text.chars()
         .filter(|&c| {
             matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
@@ -217,7 +218,7 @@ fn attr<'a>(key: &'a str, escaped: Cow<'a, str>) -> Attribute<'a> {
 /// Writes `selection` and its induced edges as GEXF into `out`, streaming: the edges are
 /// counted in one parallel pass over the shards and written in a second one, never held.
 /// Returns the writer and the number of edges written.
-pub fn write_gexf<W: Write>(
+pub(crate) fn write_gexf<W: Write>(
     out: W,
     ranked: &Ranked<'_>,
     selection: &Selection,

@@ -1,24 +1,26 @@
 //! Where ranks are written: one exporter per format behind [`Exporter`], all writing into a
-//! [`Staging`] folder that replaces the previous result only once everything is written.
+//! staging folder whose files replace the previous result only once everything is written
+//! (`commit`).
 //!
 //! A result folder `DIR` holds `ranks/part-NNNNN.<ext>` (one per shard, Spark's
 //! `saveAsTextFile` layout, `_SUCCESS` last), `top.tsv` and `summary.json`. A failed or
 //! interrupted run leaves the previous complete result as it was; the new files appear
 //! together, and `ranks/_SUCCESS` is written only after all of them.
 
-pub mod commit;
-pub mod gexf;
-pub mod parts;
-pub mod subgraph;
+pub(crate) mod commit;
+pub(crate) mod gexf;
+pub(crate) mod parts;
+pub(crate) mod subgraph;
 pub mod summary;
 pub mod top;
 
 use std::path::Path;
 
-pub use commit::{ResultFolder, SUCCESS, Staging};
+pub use commit::SUCCESS;
+pub(crate) use commit::{ResultFolder, Staging};
 pub use gexf::{ColorBy, GexfExport, GexfOptions, GexfReport, GexfVersion, Layout, SelectBy};
 pub use parts::{OutputCompression, PartFiles};
-pub use subgraph::{InducedEdge, Selection};
+pub(crate) use subgraph::Selection;
 pub use summary::Summary;
 pub use top::{TopRow, TopTable, read_top, top_nodes};
 

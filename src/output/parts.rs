@@ -90,7 +90,7 @@ pub struct PartFiles {
 }
 
 /// The name of shard `shard`'s part file.
-pub fn part_name(shard: usize, compression: OutputCompression) -> String {
+pub(crate) fn part_name(shard: usize, compression: OutputCompression) -> String {
     format!("part-{shard:05}{}", compression.extension())
 }
 

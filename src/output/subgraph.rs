@@ -11,14 +11,14 @@ use crate::error::{Error, Result};
 
 /// Nodes chosen for export, best-ranked first.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Selection {
+pub(crate) struct Selection {
     /// Dense node ids, in rank order.
     pub nodes: Vec<u32>,
 }
 
 /// An edge between two selected nodes, by their positions in the [`Selection`].
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct InducedEdge {
+pub(crate) struct InducedEdge {
     /// Position of the source in the selection.
     pub source: u32,
     /// Position of the target in the selection.
@@ -34,14 +34,14 @@ fn by_rank(ranks: &[f64]) -> impl Fn(&u32, &u32) -> std::cmp::Ordering + Sync + 
 
 impl Selection {
     /// The `k` best-ranked nodes.
-    pub fn top(ranked: &Ranked<'_>, k: usize) -> Selection {
+    pub(crate) fn top(ranked: &Ranked<'_>, k: usize) -> Selection {
         Selection {
             nodes: crate::algo::pagerank::top_indices(ranked.ranks, k),
         }
     }
 
     /// Every node whose rank is at least `min_rank`, best first, at most `max_nodes` of them.
-    pub fn min_rank(ranked: &Ranked<'_>, min_rank: f64, max_nodes: usize) -> Selection {
+    pub(crate) fn min_rank(ranked: &Ranked<'_>, min_rank: f64, max_nodes: usize) -> Selection {
         let mut nodes: Vec<u32> = (0..ranked.ranks.len() as u32)
             .into_par_iter()
             .filter(|&v| ranked.ranks[v as usize] >= min_rank)
@@ -52,7 +52,7 @@ impl Selection {
     }
 
     /// The nodes given, in rank order, without repeats.
-    pub fn listed(ranked: &Ranked<'_>, mut nodes: Vec<u32>) -> Selection {
+    pub(crate) fn listed(ranked: &Ranked<'_>, mut nodes: Vec<u32>) -> Selection {
         nodes.sort_unstable();
         nodes.dedup();
         nodes.sort_unstable_by(by_rank(ranked.ranks));
@@ -61,7 +61,7 @@ impl Selection {
 
     /// Adds the direct in- and out-neighbours of the selection, best-ranked first, until the
     /// selection holds `max_nodes` nodes (it is never cut below its current size).
-    pub fn with_neighbors(self, ranked: &Ranked<'_>, max_nodes: usize) -> Selection {
+    pub(crate) fn with_neighbors(self, ranked: &Ranked<'_>, max_nodes: usize) -> Selection {
         let n = ranked.ranks.len();
         let mut chosen = vec![false; n];
         for &v in &self.nodes {
@@ -106,7 +106,7 @@ impl Selection {
     }
 
     /// Each node's position in the selection, or `u32::MAX` when it is not selected.
-    pub fn positions(&self, nodes: usize) -> Vec<u32> {
+    pub(crate) fn positions(&self, nodes: usize) -> Vec<u32> {
         let mut position = vec![u32::MAX; nodes];
         for (i, &v) in self.nodes.iter().enumerate() {
             position[v as usize] = i as u32;
@@ -116,7 +116,7 @@ impl Selection {
 
     /// The number of edges [`visit_induced_edges`](Self::visit_induced_edges) will visit,
     /// counted in parallel.
-    pub fn count_induced_edges(&self, ranked: &Ranked<'_>, positions: &[u32]) -> usize {
+    pub(crate) fn count_induced_edges(&self, ranked: &Ranked<'_>, positions: &[u32]) -> usize {
         ranked
             .graph
             .shards()
@@ -128,7 +128,7 @@ impl Selection {
     /// Calls `visit` for every edge whose both ends are selected, in one streaming pass over
     /// the shards (shard order, then destination, then source). Parallel edges become one
     /// edge whose weight is their count (or their summed weights). Nothing is collected.
-    pub fn visit_induced_edges<E>(
+    pub(crate) fn visit_induced_edges<E>(
         &self,
         ranked: &Ranked<'_>,
         positions: &[u32],
@@ -142,8 +142,9 @@ impl Selection {
         Ok(())
     }
 
+    #[cfg(test)]
     /// The induced edges as a list (for small selections and tests).
-    pub fn induced_edges(&self, ranked: &Ranked<'_>) -> Vec<InducedEdge> {
+    pub(crate) fn induced_edges(&self, ranked: &Ranked<'_>) -> Vec<InducedEdge> {
         let positions = self.positions(ranked.ranks.len());
         let mut edges = Vec::new();
         self.visit_induced_edges(ranked, &positions, |e| -> Result<(), ()> {
@@ -184,7 +185,7 @@ fn induced_in_shard<'a>(
 }
 
 /// Reads an explicit node list (one id per line, `#` comments) into dense ids.
-pub fn read_node_list(path: &std::path::Path, ranked: &Ranked<'_>) -> Result<Vec<u32>> {
+pub(crate) fn read_node_list(path: &std::path::Path, ranked: &Ranked<'_>) -> Result<Vec<u32>> {
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let (_, reader) = crate::input::compression::decode(file).map_err(|e| Error::io(path, e))?;

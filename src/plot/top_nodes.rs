@@ -8,7 +8,7 @@ use super::{ChartData, MONO, SANS, linear_tick};
 use crate::output::top::shorten_id;
 
 /// Bars shown.
-pub const ROWS: usize = 25;
+pub(super) const ROWS: usize = 25;
 /// Longest label, in characters.
 const LABEL: usize = 56;
 
