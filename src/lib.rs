@@ -29,7 +29,7 @@
 //! ```
 
 #![deny(missing_docs)]
-#![warn(unreachable_pub)]
+#![deny(unreachable_pub)]
 
 pub mod algo;
 pub mod analysis;

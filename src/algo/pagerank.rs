@@ -424,6 +424,23 @@ impl<'a> PageRank<'a> {
     }
 
     /// Ranks `graph`.
+    ///
+    /// ```
+    /// use crawlrank::prelude::*;
+    ///
+    /// let graph = Graph::from_sparse_edges([(10, 20), (20, 30), (30, 10), (40, 10)])?;
+    /// let mut changes = Vec::new();
+    /// let ranking = PageRank::new()
+    ///     .personalization([(40u64, 1.0)])
+    ///     .threads(2)
+    ///     .on_iteration(|report| changes.push(report.change))
+    ///     .run(&graph)?;
+    /// assert_eq!(changes.len(), ranking.iterations().len());
+    /// // All teleport goes to 40, which only links to 10.
+    /// assert!(ranking.rank_of(40u64).unwrap() > 0.15 - 1e-9);
+    /// assert!(PageRank::new().personalization([(99u64, 1.0)]).run(&graph).is_err());
+    /// # Ok::<(), crawlrank::Error>(())
+    /// ```
     pub fn run(&mut self, graph: &Graph) -> Result<Ranking> {
         self.config.validate()?;
         let personalization = match &self.personalization {

@@ -1,10 +1,9 @@
 //! The command line: arguments in, library jobs run, results and errors out.
 //!
-//! Arguments are parsed in two layers: clap fills the raw structs in [`args`], then
-//! [`Jobs`]-building functions here turn them into the library's validated jobs, in one place
-//! each ([`rank_job`], [`load_options`], [`gexf_export`]); the library checks the values and
-//! names a bad one by its parameter, which [`render_error`] turns back into the flag the user
-//! typed. This module owns what the library never does: printing, progress bars, the exit
+//! Arguments are parsed in two layers: clap fills the raw structs in [`args`], then one
+//! function per job turns them into the library's job ([`rank_job`], [`load_options`],
+//! [`gexf_export`]); the library's jobs check the values, once, and name a bad one by its
+//! parameter, which [`render_error`] turns back into the flag the user typed. This module owns what the library never does: printing, progress bars, the exit
 //! code (0, or 2 on any error; 3 when a distributed run loses a peer) and the panic hook of a
 //! distributed run.
 
@@ -244,7 +243,7 @@ fn rank_command(
     let job = rank_job(&a, command)?;
     #[cfg(feature = "distributed")]
     let outcome = match &a.cluster.hosts {
-        Some(hosts) => match distributed_rank(&job, hosts, &a.cluster)? {
+        Some(hosts) => match distributed_rank(&job, hosts, &a.cluster, a.input.quiet)? {
             Some(outcome) => outcome,
             None => return Ok(()),
         },
@@ -288,6 +287,7 @@ fn distributed_rank(
     job: &RankJob,
     hosts: &Path,
     a: &args::ClusterArgs,
+    quiet: bool,
 ) -> Result<Option<crawlrank::jobs::rank::RankOutcome>> {
     use crawlrank::distributed::{self, Cluster, ProcessOutcome};
     if !(a.connect_timeout > 0.0 && a.connect_timeout.is_finite()) {
@@ -317,7 +317,7 @@ fn distributed_rank(
     match pool(Some(workers))?.install(|| distributed::run(job, &cluster, abort))? {
         ProcessOutcome::Coordinator(outcome) => Ok(Some(*outcome)),
         ProcessOutcome::Member { part_files, output } => {
-            if !job.command.iter().any(|a| a == "-q" || a == "--quiet") {
+            if !quiet {
                 eprintln!(
                     "crawlrank: process {} of {}: wrote {part_files} part files to {}; process 0 writes the summary",
                     cluster.process,
@@ -434,7 +434,6 @@ fn export_gexf_command(a: ExportGexfArgs, command: Vec<String>, stderr: &mut dyn
         inputs: a.inputs.clone(),
         export: gexf_export(&a, &command),
     };
-    job.export.validate()?;
     let bars = Bars::new(!a.quiet && io::stderr().is_terminal());
     let report = pool(a.threads)?.install(|| crawlrank::jobs::export::export_gexf(&job, &bars))?;
     if !a.quiet {
@@ -479,7 +478,6 @@ fn write_top_table(out: &mut dyn Write, rows: &[TopRow]) -> io::Result<()> {
 fn stats_command(a: StatsArgs, stdout: &mut dyn Write) -> Result<(), Failure> {
     let inputs: Vec<InputFile> = input::expand(&a.inputs)?;
     let options = load_options(&a.input);
-    options.build.validate()?;
     let bars = Bars::new(!a.input.quiet && io::stderr().is_terminal());
     let report = pool(a.input.threads)?.install(|| crawlrank::jobs::stats::run(&inputs, &options, &bars))?;
     if a.json {
