@@ -246,7 +246,7 @@ fn check_fingerprint(theirs: u64, ours: u64, peer: usize, host: &str) -> Result<
     if theirs != ours {
         return Err(Error::Config(format!(
             "process {peer} ({host}) runs a different job: the inputs, options or crawlrank version differ; \
-             start every process with the same command apart from --process and --output"
+             start every process with the same job, apart from its process index and its result folder"
         )));
     }
     Ok(())

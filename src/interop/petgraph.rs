@@ -100,12 +100,7 @@ impl PageRank<'_> {
         G::NodeId: Eq + Hash,
     {
         let (ids, dense_of) = number_nodes(graph)?;
-        let edges = graph.edge_references().map(|e| {
-            (
-                dense_of[graph.to_index(e.source())],
-                dense_of[graph.to_index(e.target())],
-            )
-        });
+        let edges = graph.edge_references().map(|e| ends(graph, &dense_of, e));
         let ranked = petgraph_builder(ids.len()).edges(edges)?;
         self.finish(ids, &ranked)
     }
@@ -123,11 +118,8 @@ impl PageRank<'_> {
     {
         let (ids, dense_of) = number_nodes(graph)?;
         let edges = graph.edge_references().map(|e| {
-            (
-                dense_of[graph.to_index(e.source())],
-                dense_of[graph.to_index(e.target())],
-                weight(e),
-            )
+            let (source, target) = ends(graph, &dense_of, e);
+            (source, target, weight(e))
         });
         let ranked = petgraph_builder(ids.len()).weighted_edges(edges)?;
         self.finish(ids, &ranked)
@@ -138,6 +130,14 @@ impl PageRank<'_> {
         let position = ids.iter().enumerate().map(|(i, &id)| (id, i as u32)).collect();
         Ok(NodeRanks { ids, position, ranking })
     }
+}
+
+/// The dense ids of an edge's ends.
+fn ends<G: NodeIndexable, E: EdgeRef<NodeId = G::NodeId>>(graph: G, dense_of: &[u32], edge: E) -> (u32, u32) {
+    (
+        dense_of[graph.to_index(edge.source())],
+        dense_of[graph.to_index(edge.target())],
+    )
 }
 
 /// How a petgraph graph becomes a crawlrank graph: its nodes are `0..nodes`, every edge kept.
