@@ -176,7 +176,7 @@ pub(crate) fn block_count(nodes: u32) -> u32 {
 #[inline]
 pub(crate) fn block_range(block: u32, nodes: u32) -> Range<u32> {
     let start = block << BLOCK_BITS;
-    start..(start + BLOCK).min(nodes)
+    start..start.saturating_add(BLOCK).min(nodes)
 }
 
 #[cfg(test)]

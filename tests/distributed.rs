@@ -94,6 +94,15 @@ fn local_and_two_processes_agree_in_every_iteration_on_many_blocks() {
             assert_same_iterations(&local, &out, &what);
             assert_eq!(summary(&out)["parameters"]["precision"], precision, "{what}");
         }
+        if scale == 19 {
+            // Two workers in each of two processes, over eleven blocks and three shards.
+            let local = dir.path().join("local-19-f64");
+            let out = dir.path().join("d2x2-19-f64");
+            let extra = ["--tol", "1e-9", "--shards", "3"];
+            run_cluster(&[graph], &out, 2, 2, &extra);
+            assert_same_result(&local, &out, "R-MAT 19, 2×2");
+            assert_same_iterations(&local, &out, "R-MAT 19, 2×2");
+        }
         // The precision took effect: f32 shares give other bits than f64.
         let f64s = dir.path().join(format!("local-{scale}-f64"));
         let f32s = dir.path().join(format!("local-{scale}-f32"));

@@ -174,13 +174,13 @@ pub(crate) struct PageRankRound {
 
 impl PageRankProgram {
     /// PageRank on `graph` (weighted if the graph carries weights), teleporting uniformly or
-    /// to `personalization` (node, weight) pairs, normalised here.
+    /// to `personalization` (node, weight) pairs, normalised here. `config` has been
+    /// validated by the caller (the job, or the [`PageRank`] builder).
     pub(crate) fn new(
         graph: &ShardedGraph,
         config: &PageRankConfig,
         personalization: Option<&[(u32, f64)]>,
     ) -> Result<PageRankProgram> {
-        config.validate()?;
         let n = graph.nodes();
         if n == 0 {
             return Err(Error::Input("the graph has no nodes".to_string()));
@@ -442,10 +442,16 @@ impl<'a> PageRank<'a> {
     /// # Ok::<(), crawlrank::Error>(())
     /// ```
     pub fn run(&mut self, graph: &Graph) -> Result<Ranking> {
+        self.run_resolving(graph, &|node| graph.find(node))
+    }
+
+    /// [`run`](Self::run), with the personalization's nodes found by `find` (a petgraph
+    /// graph names its nodes by their index, not by the dense ids of `graph`).
+    pub(crate) fn run_resolving(&mut self, graph: &Graph, find: &dyn Fn(Node<'_>) -> Option<u32>) -> Result<Ranking> {
         self.config.validate()?;
         let personalization = match &self.personalization {
             None => None,
-            Some(seeds) => Some(resolve(graph, seeds)?),
+            Some(seeds) => Some(resolve(find, seeds)?),
         };
         let mut silent = |_: &IterationReport| {};
         let observer: &mut (dyn FnMut(&IterationReport) + Send) = match &mut self.progress {
@@ -456,12 +462,7 @@ impl<'a> PageRank<'a> {
         let mut rank = || pagerank(graph.sharded(), config, personalization.as_deref(), observer);
         let result = match self.threads {
             None => rank()?,
-            Some(0) => return Err(Error::parameter("threads", "must be at least 1")),
-            Some(threads) => rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .map_err(|e| Error::Config(format!("cannot start {threads} threads: {e}")))?
-                .install(rank)?,
+            threads => crate::jobs::thread_pool(threads)?.install(rank)?,
         };
         Ok(Ranking {
             nodes: Arc::clone(graph.node_table()),
@@ -471,7 +472,7 @@ impl<'a> PageRank<'a> {
 }
 
 /// The personalization seeds as dense ids.
-fn resolve(graph: &Graph, seeds: &[(Key, f64)]) -> Result<Vec<(u32, f64)>> {
+fn resolve(find: &dyn Fn(Node<'_>) -> Option<u32>, seeds: &[(Key, f64)]) -> Result<Vec<(u32, f64)>> {
     seeds
         .iter()
         .map(|(key, weight)| {
@@ -479,9 +480,8 @@ fn resolve(graph: &Graph, seeds: &[(Key, f64)]) -> Result<Vec<(u32, f64)>> {
                 Key::Int(v) => Node::Int(*v),
                 Key::Text(t) => Node::Text(t),
             };
-            let found = graph
-                .find(node)
-                .ok_or_else(|| Error::Input(format!("personalization: node {node} is not in the graph")))?;
+            let found =
+                find(node).ok_or_else(|| Error::Input(format!("personalization: node {node} is not in the graph")))?;
             let weight = crate::input::text::check_weight(*weight)
                 .map_err(|m| Error::Input(format!("personalization: node {node}: {m}")))?;
             Ok((found, weight))
@@ -490,6 +490,11 @@ fn resolve(graph: &Graph, seeds: &[(Key, f64)]) -> Result<Vec<(u32, f64)>> {
 }
 
 /// The ranks of a graph's nodes, with how they were reached.
+///
+/// Two ways to name a node: by the user's id ([`rank_of`](Self::rank_of), with a `u64`, a
+/// `&str`...), or by its index in the graph, `0..len()` ([`ranks`](Self::ranks),
+/// [`Graph::node`]). They are the same number only for a graph of dense `u32` ids; for sparse
+/// or labelled ids, the index is the id's position in increasing (or byte) order.
 #[derive(Clone, Debug)]
 pub struct Ranking {
     nodes: Arc<NodeTable>,
@@ -507,13 +512,14 @@ impl Ranking {
         self.result.ranks.is_empty()
     }
 
-    /// One rank per node, indexed like the graph's nodes (for a graph of dense `u32` ids, by
-    /// the id itself). They sum to 1.
+    /// One rank per node, by node index (for a graph of dense `u32` ids, by the id itself;
+    /// [`Graph::node`] names the others). They sum to 1.
     pub fn ranks(&self) -> &[f64] {
         &self.result.ranks
     }
 
-    /// The rank of the node the user calls `id`, if the graph has it.
+    /// The rank of the node the user calls `id`, if the graph has it. Integer literals need
+    /// their type (`rank_of(7u64)`).
     pub fn rank_of<'n>(&self, id: impl Into<Node<'n>>) -> Option<f64> {
         self.nodes.find(id.into()).map(|v| self.result.ranks[v as usize])
     }

@@ -7,9 +7,9 @@ use clap::{Args, Parser, Subcommand};
 use crawlrank::algo::{Dangling, Precision};
 use crawlrank::graph::IdMode;
 use crawlrank::input::Separator;
-use crawlrank::output::{ColorBy, GexfVersion, Layout, OutputCompression};
 #[cfg(feature = "plots")]
-use crawlrank::plot::PlotFormat;
+use crawlrank::output::PlotFormat;
+use crawlrank::output::{ColorBy, GexfVersion, Layout, OutputCompression};
 
 /// Rank the pages of large link graphs with PageRank.
 #[derive(Debug, Parser)]

@@ -25,6 +25,7 @@ use crawlrank::error::{Error, Result};
 use crawlrank::graph::{BuildOptions, LoadOptions};
 use crawlrank::input::{self, InputFile, ParseOptions, bundled};
 use crawlrank::jobs::rank::RankJob;
+use crawlrank::jobs::thread_pool;
 use crawlrank::output::TopRow;
 use crawlrank::output::top::shorten_id;
 use crawlrank::output::{GexfExport, GexfOptions, SelectBy};
@@ -143,18 +144,6 @@ impl From<io::Error> for Failure {
     }
 }
 
-/// Builds a rayon pool of `threads` threads (all cores by default).
-fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
-    if threads == Some(0) {
-        return Err(Error::parameter("threads", "must be at least 1"));
-    }
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.unwrap_or(0))
-        .thread_name(|i| format!("crawlrank-{i}"))
-        .build()
-        .map_err(|e| Error::Config(format!("cannot start the worker threads: {e}")))
-}
-
 /// How to read and build the graph, from the input flags.
 fn load_options(a: &InputArgs) -> LoadOptions {
     LoadOptions {
@@ -194,7 +183,7 @@ fn default_output_name(inputs: &[String]) -> String {
     }
 }
 
-/// The rank job the flags ask for, validated.
+/// The rank job the flags ask for (the library validates it when it runs it).
 fn rank_job(a: &RankArgs, command: Vec<String>) -> Result<RankJob> {
     let inputs = if a.inputs.is_empty() {
         vec![bundled::input()]
@@ -221,6 +210,8 @@ fn rank_job(a: &RankArgs, command: Vec<String>) -> Result<RankJob> {
         top: a.top,
         #[cfg(feature = "plots")]
         plots: (a.plots || a.inputs.is_empty()).then_some(a.plot_format),
+        #[cfg(not(feature = "plots"))]
+        plots: None,
         gexf: a.gexf.clone().map(|path| GexfExport {
             path,
             select: SelectBy::Top(a.gexf_top),
@@ -230,7 +221,6 @@ fn rank_job(a: &RankArgs, command: Vec<String>) -> Result<RankJob> {
         }),
         command,
     };
-    job.validate()?;
     Ok(job)
 }
 
@@ -277,7 +267,7 @@ fn rank_command(
 
 fn local_rank(job: &RankJob, input: &InputArgs) -> Result<crawlrank::jobs::rank::RankOutcome> {
     let bars = Bars::new(!input.quiet && io::stderr().is_terminal());
-    pool(input.threads)?.install(|| crawlrank::jobs::rank::run(job, &bars))
+    thread_pool(input.threads)?.install(|| crawlrank::jobs::rank::run(job, &bars))
 }
 
 /// Runs `job` as one process of the cluster in `hosts`: the coordinator's outcome, or `None`
@@ -299,12 +289,7 @@ fn distributed_rank(
     let workers = a
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let cluster = Cluster::from_hosts_file(
-        hosts,
-        a.process,
-        workers,
-        std::time::Duration::from_secs_f64(a.connect_timeout),
-    )?;
+    let cluster = Cluster::from_hosts_file(hosts, a.process, workers, a.connect_timeout)?;
     // A peer that is lost makes timely's network threads panic, and the other workers would
     // wait for it forever: say which peer, remove what was staged, and stop.
     let peers = cluster.hosts.clone();
@@ -314,7 +299,7 @@ fn distributed_rank(
         eprintln!("crawlrank: error: {message}");
         std::process::exit(EXIT_LOST.into());
     }));
-    match pool(Some(workers))?.install(|| distributed::run(job, &cluster, abort))? {
+    match thread_pool(Some(workers))?.install(|| distributed::run(job, &cluster, abort))? {
         ProcessOutcome::Coordinator(outcome) => Ok(Some(*outcome)),
         ProcessOutcome::Member { part_files, output } => {
             if !quiet {
@@ -356,7 +341,7 @@ fn generate_command(model: crawlrank::generate::Model, a: GenerateArgs, stderr: 
         );
         bar
     });
-    let out = pool(a.threads)?.install(|| {
+    let out = thread_pool(a.threads)?.install(|| {
         crawlrank::generate::generate(&options, &a.output, &mut |done, total| {
             if let Some(bar) = &bar {
                 bar.set_length(total);
@@ -435,7 +420,7 @@ fn export_gexf_command(a: ExportGexfArgs, command: Vec<String>, stderr: &mut dyn
         export: gexf_export(&a, &command),
     };
     let bars = Bars::new(!a.quiet && io::stderr().is_terminal());
-    let report = pool(a.threads)?.install(|| crawlrank::jobs::export::export_gexf(&job, &bars))?;
+    let report = thread_pool(a.threads)?.install(|| crawlrank::jobs::export::export_gexf(&job, &bars))?;
     if !a.quiet {
         writeln!(
             stderr,
@@ -479,7 +464,7 @@ fn stats_command(a: StatsArgs, stdout: &mut dyn Write) -> Result<(), Failure> {
     let inputs: Vec<InputFile> = input::expand(&a.inputs)?;
     let options = load_options(&a.input);
     let bars = Bars::new(!a.input.quiet && io::stderr().is_terminal());
-    let report = pool(a.input.threads)?.install(|| crawlrank::jobs::stats::run(&inputs, &options, &bars))?;
+    let report = thread_pool(a.input.threads)?.install(|| crawlrank::jobs::stats::run(&inputs, &options, &bars))?;
     if a.json {
         serde_json::to_writer_pretty(&mut *stdout, &report).map_err(io::Error::from)?;
         writeln!(stdout)?;

@@ -32,7 +32,13 @@ pub struct Cluster {
 
 impl Cluster {
     /// Reads the hosts file: one `host:port` a line; blank lines and `#` comments skipped.
-    pub fn from_hosts_file(path: &Path, process: usize, workers: usize, connect_timeout: Duration) -> Result<Cluster> {
+    /// This is process `process`, with `workers` timely workers (the same in every
+    /// process); it waits `connect_timeout` seconds at most for its peers.
+    pub fn from_hosts_file(path: &Path, process: usize, workers: usize, connect_timeout: f64) -> Result<Cluster> {
+        let connect_timeout = Duration::try_from_secs_f64(connect_timeout)
+            .ok()
+            .filter(|t| !t.is_zero())
+            .ok_or_else(|| Error::parameter("connect_timeout", "must be a positive number of seconds"))?;
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let name = path.display().to_string();
         let mut hosts = Vec::new();

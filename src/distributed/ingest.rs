@@ -133,7 +133,6 @@ pub(super) fn ingest(
     inputs: &[InputFile],
     options: &LoadOptions,
 ) -> Result<Loaded> {
-    options.build.validate()?;
     let started = Instant::now();
     let mut exchange: Exchanger<Ingest> = Exchanger::new(worker);
     let weighted = options.parse.weighted;

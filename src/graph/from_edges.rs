@@ -142,6 +142,34 @@ impl GraphBuilder {
         self
     }
 
+    /// Checks the options for a graph from an iterator: the file options do not apply, and
+    /// the node count applies to dense ids only.
+    fn check_for_edges(&self, dense: bool) -> Result<()> {
+        self.options.build.validate()?;
+        let defaults = LoadOptions::default();
+        let parse = &self.options.parse;
+        let file_only = [
+            ("ids", self.options.ids != defaults.ids),
+            ("separator", parse.separator.is_some()),
+            ("weighted", parse.weighted),
+            ("header", parse.header),
+            ("skip_bad_lines", parse.skip_bad_lines),
+        ];
+        if let Some((option, _)) = file_only.iter().find(|o| o.1) {
+            return Err(Error::parameter(
+                option,
+                "applies to edge files only; edges from an iterator say whether they carry weights by their type",
+            ));
+        }
+        if !dense && self.node_count.is_some() {
+            return Err(Error::parameter(
+                "node_count",
+                "applies to dense u32 ids only; sparse and labelled graphs have the nodes that appear",
+            ));
+        }
+        Ok(())
+    }
+
     /// The graph of `edges` between dense ids.
     pub fn edges(self, edges: impl IntoIterator<Item = (u32, u32)>) -> Result<Graph> {
         self.dense(edges.into_iter().map(|(s, t)| (s, t, None)), false)
@@ -186,6 +214,13 @@ impl GraphBuilder {
     /// # Ok::<(), crawlrank::Error>(())
     /// ```
     pub fn read<P: AsRef<Path>>(self, inputs: impl IntoIterator<Item = P>) -> Result<Graph> {
+        self.options.build.validate()?;
+        if self.node_count.is_some() {
+            return Err(Error::parameter(
+                "node_count",
+                "applies to dense u32 ids from an iterator; a file's graph has the nodes that appear",
+            ));
+        }
         let specs: Vec<String> = inputs
             .into_iter()
             .map(|p| p.as_ref().to_string_lossy().into_owned())
@@ -195,7 +230,7 @@ impl GraphBuilder {
     }
 
     fn dense(self, edges: impl Iterator<Item = (u32, u32, Option<f64>)>, weighted: bool) -> Result<Graph> {
-        self.options.build.validate()?;
+        self.check_for_edges(true)?;
         let mut keys = Vec::new();
         let mut weights = weighted.then(Vec::new);
         let mut max: Option<u32> = None;
@@ -226,7 +261,7 @@ impl GraphBuilder {
     }
 
     fn sparse(self, edges: impl Iterator<Item = (u64, u64, Option<f64>)>, weighted: bool) -> Result<Graph> {
-        self.options.build.validate()?;
+        self.check_for_edges(false)?;
         let mut collector = EdgeCollector::new(IdMode::Int, weighted);
         let mut pairs = Vec::with_capacity(BATCH);
         let mut weights = Vec::new();
@@ -258,7 +293,7 @@ impl GraphBuilder {
         edges: impl Iterator<Item = (S, S, Option<f64>)>,
         weighted: bool,
     ) -> Result<Graph> {
-        self.options.build.validate()?;
+        self.check_for_edges(false)?;
         let mut collector = EdgeCollector::new(IdMode::String, weighted);
         for (index, (s, t, w)) in edges.enumerate() {
             let w = if weighted {
@@ -331,6 +366,21 @@ mod tests {
         }
         let e = Graph::builder().shards(0).edges([(0, 1)]).unwrap_err();
         assert_eq!(e.to_string(), "shards must be at least 1");
+    }
+
+    #[test]
+    fn options_that_do_not_apply_are_errors_not_ignored() {
+        let e = Graph::builder().weighted(true).edges([(0, 1)]).unwrap_err();
+        assert!(e.to_string().starts_with("weighted applies to edge files only"), "{e}");
+        let e = Graph::builder().header(true).labelled_edges([("a", "b")]).unwrap_err();
+        assert!(e.to_string().starts_with("header applies to edge files only"), "{e}");
+        let e = Graph::builder().node_count(5).sparse_edges([(1, 2)]).unwrap_err();
+        assert!(
+            e.to_string().starts_with("node_count applies to dense u32 ids only"),
+            "{e}"
+        );
+        let e = Graph::builder().node_count(5).read(["no-such-file"]).unwrap_err();
+        assert!(e.to_string().starts_with("node_count applies to dense u32 ids"), "{e}");
     }
 
     #[test]

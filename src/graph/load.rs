@@ -33,9 +33,8 @@ pub(crate) struct Loaded {
     pub partition_seconds: f64,
 }
 
-/// Reads `inputs` and builds the sharded graph.
+/// Reads `inputs` and builds the sharded graph. The caller has validated `options`.
 pub(crate) fn load(inputs: &[InputFile], options: &LoadOptions, progress: &dyn Progress) -> Result<Loaded> {
-    options.build.validate()?;
     let started = Instant::now();
     progress.event(Event::Started(Phase::Read));
     let mut collector = EdgeCollector::new(options.ids, options.parse.weighted);

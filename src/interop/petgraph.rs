@@ -3,7 +3,9 @@
 //!
 //! Every petgraph edge is an edge of the ranked graph: parallel edges each carry their share
 //! of rank (as in `networkx.pagerank` on a multigraph, and in petgraph's own `page_rank`).
-//! The ranks come back indexed by the graph's own node ids.
+//! The ranks come back indexed by the graph's own node ids ([`NodeRanks`]). A
+//! [personalization](crate::algo::PageRank::personalization) names nodes by their petgraph
+//! index (`NodeIndexable::to_index`; `n.index()` for `Graph` and `StableGraph`).
 //!
 //! ```
 //! use crawlrank::prelude::*;
@@ -30,7 +32,7 @@ use ::petgraph::visit::{EdgeRef, GraphProp, IntoEdgeReferences, IntoNodeIdentifi
 
 use crate::algo::{PageRank, Ranking};
 use crate::error::{Error, Result};
-use crate::graph::Graph;
+use crate::graph::{Graph, Node};
 
 /// Ranks indexed by a petgraph graph's node ids.
 #[derive(Clone, Debug)]
@@ -72,7 +74,9 @@ impl<Id: Copy + Eq + Hash> NodeRanks<Id> {
             .collect()
     }
 
-    /// The ranking behind: iterations, convergence, the error bound.
+    /// The ranking behind, for its iterations, convergence and error bound. Its nodes are
+    /// numbered by position in the graph's node identifiers, not by petgraph id: look ranks
+    /// up through [`get`](Self::get), [`iter`](Self::iter) and [`top`](Self::top).
     pub fn ranking(&self) -> &Ranking {
         &self.ranking
     }
@@ -102,7 +106,7 @@ impl PageRank<'_> {
         let (ids, dense_of) = number_nodes(graph)?;
         let edges = graph.edge_references().map(|e| ends(graph, &dense_of, e));
         let ranked = petgraph_builder(ids.len()).edges(edges)?;
-        self.finish(ids, &ranked)
+        self.finish(ids, &dense_of, &ranked)
     }
 
     /// Ranks a directed petgraph graph whose edge `e` weighs `weight(e)`: each node splits
@@ -122,11 +126,17 @@ impl PageRank<'_> {
             (source, target, weight(e))
         });
         let ranked = petgraph_builder(ids.len()).weighted_edges(edges)?;
-        self.finish(ids, &ranked)
+        self.finish(ids, &dense_of, &ranked)
     }
 
-    fn finish<Id: Copy + Eq + Hash>(&mut self, ids: Vec<Id>, graph: &Graph) -> Result<NodeRanks<Id>> {
-        let ranking = self.run(graph)?;
+    fn finish<Id: Copy + Eq + Hash>(&mut self, ids: Vec<Id>, dense_of: &[u32], graph: &Graph) -> Result<NodeRanks<Id>> {
+        // Personalization names petgraph node indices; the ranked graph numbers the nodes
+        // in the order of the graph's identifiers (which skips the holes of a StableGraph).
+        let find = |node: Node<'_>| {
+            let index = usize::try_from(node.as_int()?).ok()?;
+            dense_of.get(index).copied().filter(|&d| d != u32::MAX)
+        };
+        let ranking = self.run_resolving(graph, &find)?;
         let position = ids.iter().enumerate().map(|(i, &id)| (id, i as u32)).collect();
         Ok(NodeRanks { ids, position, ranking })
     }
@@ -210,6 +220,33 @@ mod tests {
         let csr = Csr::<(), (), Directed, u32>::from_sorted_edges(&sorted).unwrap();
         let ranks = PageRank::new().run_petgraph(&csr).unwrap();
         assert_eq!(ranks.iter().map(|(_, r)| r).collect::<Vec<_>>(), single.ranks());
+    }
+
+    #[test]
+    fn personalization_names_petgraph_indices_also_across_holes() {
+        let mut g = StableDiGraph::<(), ()>::from_edges(EDGES);
+        let gone = g.add_node(());
+        let seed = g.add_node(());
+        g.add_edge(seed, NodeIndex::new(2), ());
+        g.remove_node(gone);
+        let ranks = PageRank::new()
+            .personalization([(seed.index(), 1.0)])
+            .run_petgraph(&g)
+            .unwrap();
+        // All teleport goes to the seed, which nobody links to: its rank is exactly 1 - α of
+        // what teleport and the dangling mass give it, and every other node without
+        // in-links gets none.
+        assert!(ranks[seed] > 0.15, "{:?}", ranks.top(7));
+        assert_eq!(
+            ranks[NodeIndex::new(3)],
+            0.0,
+            "node 3 has no in-link and is not the seed"
+        );
+        let e = PageRank::new()
+            .personalization([(gone.index(), 1.0)])
+            .run_petgraph(&g)
+            .unwrap_err();
+        assert!(e.to_string().contains("is not in the graph"), "{e}");
     }
 
     #[test]

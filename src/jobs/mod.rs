@@ -13,3 +13,18 @@ pub mod export;
 pub mod plot;
 pub mod rank;
 pub mod stats;
+
+use crate::error::{Error, Result};
+
+/// A rayon pool of `threads` worker threads (`None`: one per core) to run a job on. Threads
+/// change speed, never results.
+pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    if threads == Some(0) {
+        return Err(Error::parameter("threads", "must be at least 1"));
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .thread_name(|i| format!("crawlrank-{i}"))
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start the worker threads: {e}")))
+}

@@ -19,8 +19,8 @@ use crate::input::{FileReport, InputFile};
 use crate::output::parts::part_name;
 use crate::output::summary::{DistributedRecord, LoadRecord, Outputs, Parameters, Phases};
 use crate::output::{
-    Exporter, GexfExport, GexfReport, OutputCompression, PartFiles, Ranked, ResultFolder, Staging, Summary, TopRow,
-    TopTable, top_nodes,
+    Exporter, GexfExport, GexfReport, OutputCompression, PartFiles, PlotFormat, Ranked, ResultFolder, Staging, Summary,
+    TopRow, TopTable, top_nodes,
 };
 use crate::partition::Ownership;
 use crate::progress::{Event, Phase, Progress};
@@ -44,9 +44,8 @@ pub struct RankJob {
     pub top: usize,
     /// A GEXF export of the top of the ranking, written before the results are committed.
     pub gexf: Option<GexfExport>,
-    /// Draw the charts (and `report.html`) in this format.
-    #[cfg(feature = "plots")]
-    pub plots: Option<crate::plot::PlotFormat>,
+    /// Draw the charts (and `report.html`) in this format (needs the `plots` feature).
+    pub plots: Option<PlotFormat>,
     /// The command line, for the summary.
     pub command: Vec<String>,
 }
@@ -63,7 +62,6 @@ impl RankJob {
             compression: OutputCompression::Gzip,
             top: 100,
             gexf: None,
-            #[cfg(feature = "plots")]
             plots: None,
             command: Vec::new(),
         }
@@ -78,6 +76,12 @@ impl RankJob {
         }
         if let Some(gexf) = &self.gexf {
             gexf.validate()?;
+        }
+        if cfg!(not(feature = "plots")) && self.plots.is_some() {
+            return Err(Error::parameter(
+                "plots",
+                "needs charts, which this build of crawlrank leaves out (the `plots` feature)",
+            ));
         }
         if let Some(p) = &self.personalize
             && !p.is_file()
@@ -281,8 +285,12 @@ pub(crate) fn pipeline<E: Executor>(
             crate::plot::draw_all(&crate::plot::ChartData::new(&summary, &top), staging.path(), format)?;
             crate::plot::report::write(&summary, &top, staging.path())?;
         }
-        folder.unseal()?;
         outcome = Some(RankOutcome { summary, top });
+    }
+    // Every process that publishes unseals the result folder it publishes into: one shared
+    // folder (unsealed by whichever comes first), or a folder of its own on its machine.
+    if executor.publishes() {
+        folder.unseal()?;
     }
     executor.barrier(); // the previous result's _SUCCESS is gone
     if executor.publishes() {

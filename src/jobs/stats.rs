@@ -76,6 +76,7 @@ pub fn report(graph: &Graph) -> GraphReport {
 
 /// Reads `inputs` and reports on the graph they hold, on the current rayon pool.
 pub fn run(inputs: &[InputFile], options: &LoadOptions, progress: &dyn Progress) -> Result<GraphReport> {
+    options.build.validate()?;
     Ok(report(&load(inputs, options, progress)?.graph))
 }
 

@@ -2,10 +2,11 @@
 //! staging folder first, then moved into place in three steps that every executor takes in
 //! the same order.
 //!
-//! 1. [`ResultFolder::unseal`] (one process): the previous `ranks/_SUCCESS` goes, so that from
-//!    here on no mixture of old and new files looks complete.
+//! 1. [`ResultFolder::unseal`] (every process that publishes, each in the folder it publishes
+//!    into): the previous `ranks/_SUCCESS` goes, so that from here on no mixture of old and new
+//!    files looks complete.
 //! 2. [`ResultFolder::publish`] (every process): its staged part files move into `ranks/`.
-//! 3. [`ResultFolder::seal`] (the same process as step 1): part files of the previous result
+//! 3. [`ResultFolder::seal`] (the coordinator, process 0): part files of the previous result
 //!    that this run did not replace are removed, the staged `top.tsv`, `summary.json`,
 //!    `plots/` and `report.html` replace the previous ones, and `ranks/_SUCCESS` is written
 //!    last.

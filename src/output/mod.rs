@@ -27,6 +27,27 @@ pub use top::{TopRow, TopTable, read_top, top_nodes};
 use crate::error::Result;
 use crate::graph::{Graph, NodeTable, ShardedGraph};
 
+/// Image file format of the charts (drawn with the `plots` feature).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum PlotFormat {
+    /// PNG bitmaps.
+    #[default]
+    Png,
+    /// SVG vector drawings (text as text).
+    Svg,
+}
+
+impl PlotFormat {
+    /// File name extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            PlotFormat::Png => "png",
+            PlotFormat::Svg => "svg",
+        }
+    }
+}
+
 /// A finished ranking, as exporters see it: a graph and one score per node.
 #[derive(Clone, Copy)]
 pub struct Ranked<'a> {

@@ -103,7 +103,7 @@ impl Exporter for PartFiles {
 
 impl PartFiles {
     /// Writes the part files of `shards` only (a distributed run writes those it owns).
-    pub fn write_shards(&self, ranked: &Ranked<'_>, dir: &Path, shards: &[usize]) -> Result<()> {
+    pub(crate) fn write_shards(&self, ranked: &Ranked<'_>, dir: &Path, shards: &[usize]) -> Result<()> {
         let folder = dir.join("ranks");
         std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
         let partition = &ranked.graph.partition();

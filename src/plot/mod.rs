@@ -22,26 +22,7 @@ use plotters::prelude::*;
 use crate::error::{Error, Result};
 use crate::output::{Summary, TopRow};
 
-/// Image file format of the charts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-pub enum PlotFormat {
-    /// PNG bitmaps.
-    #[default]
-    Png,
-    /// SVG vector drawings (text as text).
-    Svg,
-}
-
-impl PlotFormat {
-    /// File name extension, without the dot.
-    pub fn extension(self) -> &'static str {
-        match self {
-            PlotFormat::Png => "png",
-            PlotFormat::Svg => "svg",
-        }
-    }
-}
+pub use crate::output::PlotFormat;
 
 /// The charts, in the order the report shows them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
