@@ -255,7 +255,24 @@ impl GraphBuilder {
                 weights.push(checked_weight(index, w)?);
             }
         }
-        let nodes = self.node_count.unwrap_or_else(|| max.map_or(0, |m| m + 1));
+        let nodes = match self.node_count {
+            Some(n) => n,
+            None => {
+                let nodes = max.map_or(0, |m| m + 1);
+                // Ids far beyond the edge count are crawl ids with gaps, not dense ids: every
+                // id up to the largest would be a node (4 bytes each in several arrays).
+                if nodes as u64 > 2 * keys.len() as u64 + (1 << 20) {
+                    return Err(Error::Input(format!(
+                        "dense ids go up to {} but there are only {} edges: every id below would be a \
+                         node; give sparse ids (sparse_edges) for ids with gaps, or the node_count \
+                         if the graph really has that many nodes",
+                        nodes - 1,
+                        keys.len()
+                    )));
+                }
+                nodes
+            }
+        };
         let sharded = build(keys, weights, nodes, &self.options.build);
         Ok(Graph::new(Arc::new(NodeTable::Dense(nodes)), sharded, Vec::new()))
     }
@@ -352,6 +369,8 @@ mod tests {
             e.to_string(),
             "edge 1 (counting from 0): node 3 is not below the node count 3"
         );
+        let e = Graph::from_edges([(0, u32::MAX - 1)]).unwrap_err();
+        assert!(e.to_string().contains("give sparse ids (sparse_edges)"), "{e}");
         let e = Graph::from_edges([(u32::MAX, 0)]).unwrap_err();
         assert!(
             e.to_string().starts_with("edge 0 (counting from 0): node 4294967295"),

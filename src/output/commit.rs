@@ -34,9 +34,13 @@ const LOCAL_STAGING: &str = ".crawlrank-staging-";
 const OLD_RESULT: &str = ".crawlrank-old-";
 
 /// A hidden folder inside the result folder in which one process writes its share of a run.
-/// Removed when dropped: whatever is still in it when the run ends was not committed.
+/// Removed when dropped: whatever is still in it when the run ends was not committed. A
+/// result folder that making the staging folder created is removed too if the run left it
+/// empty (a run that fails leaves no trace).
 pub(crate) struct Staging {
     staging: PathBuf,
+    /// The result folder, when this staging folder's creation made it.
+    created_target: Option<PathBuf>,
 }
 
 impl Staging {
@@ -44,22 +48,29 @@ impl Staging {
     /// process's id. Staging folders left by local runs that were killed (their process is
     /// gone) are removed first.
     pub(crate) fn create(target: &Path) -> Result<Staging> {
+        let created_target = (!target.exists()).then(|| target.to_path_buf());
         fs::create_dir_all(target).map_err(|e| Error::io(target, e))?;
         remove_abandoned(target);
-        Staging::create_named(target, &format!("{LOCAL_STAGING}{}", std::process::id()))
+        let mut staging = Staging::create_named(target, &format!("{LOCAL_STAGING}{}", std::process::id()))?;
+        staging.created_target = created_target;
+        Ok(staging)
     }
 
     /// A staging folder `name` in `target` (replacing what a failed run left under that
     /// name). Distributed runs name theirs by process index: on a folder shared between
     /// machines, a process id says nothing about another machine's processes.
     pub(crate) fn create_named(target: &Path, name: &str) -> Result<Staging> {
+        let created_target = (!target.exists()).then(|| target.to_path_buf());
         fs::create_dir_all(target).map_err(|e| Error::io(target, e))?;
         let staging = target.join(name);
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
         }
         fs::create_dir(&staging).map_err(|e| Error::io(&staging, e))?;
-        Ok(Staging { staging })
+        Ok(Staging {
+            staging,
+            created_target,
+        })
     }
 
     /// The folder to write into.
@@ -71,6 +82,9 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.staging);
+        if let Some(target) = &self.created_target {
+            let _ = fs::remove_dir(target); // only when empty: a committed result stays
+        }
     }
 }
 
@@ -230,6 +244,20 @@ mod tests {
         );
         folder.seal(&second, &["part-00000".to_string()]).unwrap();
         assert!(dir.path().join("ranks/_SUCCESS").exists());
+    }
+
+    #[test]
+    fn a_failed_run_into_a_new_folder_leaves_no_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("new");
+        drop(Staging::create(&target).unwrap());
+        assert!(!target.exists(), "the folder the run made is gone with it");
+        let committed = stage(&target, "part-00000", "kept");
+        ResultFolder::new(&target)
+            .commit(&committed, &["part-00000".to_string()])
+            .unwrap();
+        drop(committed);
+        assert!(target.join("ranks/_SUCCESS").exists(), "a committed result stays");
     }
 
     #[test]
