@@ -2,19 +2,33 @@
 //! with the `internals` feature. Not an API: it follows the engine, and is hidden from the
 //! documentation.
 
+use std::sync::Arc;
+
 use crate::algo::PageRankConfig;
 use crate::algo::pagerank::{PageRankProgram, pagerank_with};
 use crate::engine::LocalExecutor;
 use crate::engine::local::Strategy as EngineStrategy;
 use crate::error::Result;
 use crate::graph::collect::DenseEdges;
-use crate::graph::{BuildOptions, EdgeCollector, Graph, IdMode, build};
+use crate::graph::{BuildOptions, EdgeCollector, Graph, IdMode, NodeTable, build};
 use crate::input::ParseOptions;
 use crate::input::parallel::read_edges_parallel;
 use crate::input::text::read_edges;
 
 /// Edges read from text, with dense ids, before they are sharded.
-pub struct Edges(DenseEdges);
+pub struct Edges {
+    keys: Vec<u64>,
+    nodes: Arc<NodeTable>,
+}
+
+impl From<DenseEdges> for Edges {
+    fn from(dense: DenseEdges) -> Edges {
+        Edges {
+            keys: dense.keys,
+            nodes: Arc::new(dense.nodes),
+        }
+    }
+}
 
 /// Reads an integer edge list the way `crawlrank rank` reads one: in parallel batches.
 pub fn parse_parallel(text: &[u8]) -> Result<Edges> {
@@ -27,32 +41,33 @@ pub fn parse_parallel(text: &[u8]) -> Result<Edges> {
         &mut collector,
         &mut |_| {},
     )?;
-    Ok(Edges(collector.finish()?))
+    Ok(collector.finish()?.into())
 }
 
 /// Reads an edge list line by line (the path of URL ids).
 pub fn parse_lines(text: &[u8]) -> Result<Edges> {
     let mut collector = EdgeCollector::new(IdMode::Auto, false);
     read_edges("bench", text, &ParseOptions::default(), &mut collector, &mut |_| {})?;
-    Ok(Edges(collector.finish()?))
+    Ok(collector.finish()?.into())
 }
 
 impl Edges {
     /// Edge lines read.
     pub fn len(&self) -> usize {
-        self.0.keys.len()
+        self.keys.len()
     }
 
     /// True when no edge was read.
     pub fn is_empty(&self) -> bool {
-        self.0.keys.is_empty()
+        self.keys.is_empty()
     }
 
-    /// The sharded graph of these edges (sort, dedup, degrees, shards), as `rank` builds it.
+    /// The sharded graph of these edges (sort, dedup, degrees, shards), as `rank` builds it
+    /// (from a copy of the keys, which the builder consumes; the id table is shared).
     pub fn build(&self) -> Graph {
-        let nodes = self.0.nodes.len() as u32;
-        let sharded = build(self.0.keys.clone(), None, nodes, &BuildOptions::default());
-        Graph::new(std::sync::Arc::new(self.0.nodes.clone()), sharded, Vec::new())
+        let nodes = self.nodes.len() as u32;
+        let sharded = build(self.keys.clone(), None, nodes, &BuildOptions::default());
+        Graph::new(Arc::clone(&self.nodes), sharded, Vec::new())
     }
 }
 

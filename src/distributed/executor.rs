@@ -61,8 +61,6 @@ pub(super) struct Traffic {
     pub partial_records: u64,
     /// Rounds run.
     pub rounds: u64,
-    /// Edges of the graph (the same on every worker).
-    pub edges: u64,
 }
 
 impl Traffic {
@@ -73,7 +71,6 @@ impl Traffic {
         self.bytes_total += other.bytes_total;
         self.partial_records += other.partial_records;
         self.rounds = self.rounds.max(other.rounds);
-        self.edges = self.edges.max(other.edges);
     }
 }
 
@@ -103,10 +100,7 @@ where
     let mut messages: Vec<C> = vec![C::pack(program.identity()); nodes as usize];
     let mut next = states.clone();
     let mut changes = vec![0.0; blocks as usize];
-    let mut traffic = Traffic {
-        edges: graph.stats().edges,
-        ..Traffic::default()
-    };
+    let mut traffic = Traffic::default();
     let state_size = std::mem::size_of::<P::State>() as u64;
     let message_size = std::mem::size_of::<P::Message>() as u64;
     let remote = |target: usize| target / place.per_process != place.index / place.per_process;

@@ -122,10 +122,7 @@ pub fn run(job: &RankJob, cluster: &Cluster, abort: Abort) -> Result<ProcessOutc
     let mut part_files = 0;
     for result in guards.join() {
         match result {
-            Ok(WorkerOutcome::Coordinator(o)) => {
-                part_files += o.summary.outputs.part_files;
-                outcome = Some(o);
-            }
+            Ok(WorkerOutcome::Coordinator(o)) => outcome = Some(o),
             Ok(WorkerOutcome::Parts(count)) => part_files += count,
             Err(e) => fail(abort, &format!("a worker failed: {e}"), 3),
         }
@@ -164,7 +161,9 @@ struct WorkerExecutor<'w> {
     /// Barriers and the traffic report.
     control: Exchanger<Control>,
     traffic: Traffic,
+    /// The graph's shard and edge counts, once loaded.
     shards: usize,
+    edges: u64,
 }
 
 impl<'w> WorkerExecutor<'w> {
@@ -184,6 +183,7 @@ impl<'w> WorkerExecutor<'w> {
             control,
             traffic: Traffic::default(),
             shards: 0,
+            edges: 0,
         }
     }
 
@@ -197,6 +197,7 @@ impl Executor for WorkerExecutor<'_> {
     fn load(&mut self, inputs: &[InputFile], options: &LoadOptions, _: &dyn Progress) -> Result<Loaded> {
         let loaded = ingest(self.worker, self.place, self.shared, inputs, options)?;
         self.shards = loaded.graph.sharded().partition().shards();
+        self.edges = loaded.graph.edge_count();
         Ok(loaded)
     }
 
@@ -252,7 +253,7 @@ impl Executor for WorkerExecutor<'_> {
             partial_bytes_per_round: total.partial_bytes_remote as f64 / rounds,
             state_bytes_per_round: total.state_bytes_remote as f64 / rounds,
             partial_records_per_round: total.partial_records as f64 / rounds,
-            bytes_per_edge_per_round: remote / total.edges.max(1) as f64,
+            bytes_per_edge_per_round: remote / self.edges.max(1) as f64,
         })
     }
 

@@ -388,7 +388,7 @@ struct Unit {
 
 impl BlockedPlan {
     fn new(graph: &ShardedGraph, group_edges: usize) -> BlockedPlan {
-        let blocks = graph.nodes().div_ceil(DESTINATION_BLOCK);
+        let blocks = block_count(graph.nodes());
         let mut block_edges = vec![0usize; blocks as usize];
         for shard in graph.shards() {
             for (i, c) in shard.cells().iter().enumerate() {
