@@ -192,15 +192,20 @@ Examples:
 /// How to read the inputs; shared by every subcommand that reads edges.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Field separator; detected from each file's first edge line when not given.
+    /// Field separator [default: from the name (.csv comma, .tsv/.tab tab), else from the
+    /// first lines of each file taken together; an ambiguous file is an error]
     #[arg(long, value_enum)]
     pub sep: Option<Separator>,
     /// How to read node ids.
     #[arg(long, value_enum, default_value_t = IdMode::Auto)]
     pub ids: IdMode,
-    /// Skip the first edge line of every file (a header such as `source,target`).
-    #[arg(long)]
+    /// Every file's first record is a header (such as `source,target`) to skip [default: a
+    /// header is recognised when its fields are header names or unlike the ids below it]
+    #[arg(long, conflicts_with = "no_header")]
     pub header: bool,
+    /// No file has a header: read every first record as an edge.
+    #[arg(long)]
+    pub no_header: bool,
     /// Use the third column as edge weight (every line needs one; finite, >= 0).
     #[arg(long)]
     pub weighted: bool,

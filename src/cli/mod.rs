@@ -151,7 +151,11 @@ fn load_options(a: &InputArgs) -> LoadOptions {
             separator: a.sep,
             weighted: a.weighted,
             skip_bad_lines: a.skip_bad_lines,
-            header: a.header,
+            header: match (a.header, a.no_header) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
         },
         ids: a.ids,
         build: BuildOptions {

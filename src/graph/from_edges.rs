@@ -130,9 +130,10 @@ impl GraphBuilder {
         self
     }
 
-    /// For files: skip each file's first edge line (a header).
+    /// For files: whether each file's first record is a header to skip; without this, a
+    /// header is recognised from the file's first lines.
     pub fn header(mut self, header: bool) -> Self {
-        self.options.parse.header = header;
+        self.options.parse.header = Some(header);
         self
     }
 
@@ -152,7 +153,7 @@ impl GraphBuilder {
             ("ids", self.options.ids != defaults.ids),
             ("separator", parse.separator.is_some()),
             ("weighted", parse.weighted),
-            ("header", parse.header),
+            ("header", parse.header.is_some()),
             ("skip_bad_lines", parse.skip_bad_lines),
         ];
         if let Some((option, _)) = file_only.iter().find(|o| o.1) {

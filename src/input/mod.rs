@@ -7,11 +7,12 @@
 
 pub mod bundled;
 pub(crate) mod compression;
+pub(crate) mod detect;
 pub(crate) mod parallel;
 pub(crate) mod text;
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,7 +21,7 @@ use serde::Serialize;
 
 pub use compression::{Compression, decode};
 pub(crate) use text::EdgeSink;
-pub use text::{ParseOptions, Separator, TextStats};
+pub use text::{LINE_LIMIT, ParseOptions, Separator, SeparatorSource, TextStats};
 
 use crate::error::{Error, Result};
 use crate::progress::{Event, Progress};
@@ -28,8 +29,12 @@ use crate::progress::{Event, Progress};
 /// One concrete input: a file, or standard input.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InputFile {
-    /// A file on disk.
+    /// A file on disk, named by the user: read as an edge list, or refused with a clear
+    /// error when it is a known other format.
     Path(PathBuf),
+    /// A file found in a folder or by a glob pattern: read when it looks like edge data,
+    /// skipped with a note when it is a known other format (a README, a Parquet file...).
+    Listed(PathBuf),
     /// Standard input (`-`).
     Stdin,
     /// A graph compiled into the binary (the bundled default graph).
@@ -45,7 +50,7 @@ impl InputFile {
     /// The name used in messages and in the summary.
     pub fn name(&self) -> String {
         match self {
-            InputFile::Path(p) => p.display().to_string(),
+            InputFile::Path(p) | InputFile::Listed(p) => p.display().to_string(),
             InputFile::Stdin => "<stdin>".to_string(),
             InputFile::Bundled { name, .. } => name.to_string(),
         }
@@ -54,9 +59,17 @@ impl InputFile {
     /// The size in bytes, when it is a file.
     pub fn size(&self) -> Option<u64> {
         match self {
-            InputFile::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            InputFile::Path(p) | InputFile::Listed(p) => std::fs::metadata(p).ok().map(|m| m.len()),
             InputFile::Stdin => None,
             InputFile::Bundled { bytes, .. } => Some(bytes.len() as u64),
+        }
+    }
+
+    /// Its path on disk, if it is a file.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            InputFile::Path(p) | InputFile::Listed(p) => Some(p),
+            _ => None,
         }
     }
 }
@@ -68,6 +81,10 @@ impl InputFile {
 ///   name starts with `_` or `.` (`_SUCCESS`, `.crc` files, as Hadoop and Spark skip them);
 /// - a pattern with `*`, `?` or `[` is a glob, its matches in name order;
 /// - anything else must be an existing file.
+///
+/// Files found in folders and by patterns are [`InputFile::Listed`]: when read, those that
+/// are not edge lists (documentation, metadata, images, other formats) are skipped with a
+/// note in their [`FileReport`].
 pub fn expand(specs: &[String]) -> Result<Vec<InputFile>> {
     let mut files = Vec::new();
     for spec in specs {
@@ -83,7 +100,7 @@ pub fn expand(specs: &[String]) -> Result<Vec<InputFile>> {
                     "{spec}: the folder holds no input files (names starting with _ or . are skipped)"
                 )));
             }
-            files.extend(inside.into_iter().map(InputFile::Path));
+            files.extend(inside.into_iter().map(InputFile::Listed));
         } else if path.exists() {
             files.push(InputFile::Path(path.to_path_buf()));
         } else if spec.contains(['*', '?', '[']) {
@@ -102,7 +119,7 @@ pub fn expand(specs: &[String]) -> Result<Vec<InputFile>> {
                 return Err(Error::Input(format!("{spec}: no file matches this pattern")));
             }
             matched.sort();
-            files.extend(matched.into_iter().map(InputFile::Path));
+            files.extend(matched.into_iter().map(InputFile::Listed));
         } else {
             return Err(Error::Input(format!("{spec}: no such file or folder; check the path")));
         }
@@ -132,7 +149,8 @@ fn folder_files(dir: &Path) -> Result<Vec<PathBuf>> {
 pub struct FileReport {
     /// The file's name as given.
     pub path: String,
-    /// Where it came from: `file`, `stdin` or `bundled`.
+    /// Where it came from: `file` (named), `listed` (found in a folder or by a pattern),
+    /// `stdin` or `bundled`.
     pub source: String,
     /// The file's absolute path, so that a later `export` can read it again.
     pub absolute_path: Option<String>,
@@ -143,6 +161,9 @@ pub struct FileReport {
     /// Lines, edges and skipped lines.
     #[serde(flatten)]
     pub text: TextStats,
+    /// Why the file was not read, when it was found in a folder but is not an edge list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
 }
 
 /// A reader that counts the bytes taken from it, for progress reports.
@@ -161,7 +182,10 @@ impl<R: Read> Read for Counting<R> {
 
 /// Streams every file, in order, into `sink`.
 ///
-/// Reports [`Event::Read`] with the compressed bytes read so far out of the known total.
+/// Each file's separator and header are decided from evidence before its records are read
+/// (see [`read_file`]); a file whose lines do not tell its separator on their own takes the
+/// one of the files before it. Reports [`Event::Read`] with the compressed bytes read so far
+/// out of the known total.
 pub fn read_inputs<S: EdgeSink>(
     files: &[InputFile],
     options: &ParseOptions,
@@ -172,11 +196,42 @@ pub fn read_inputs<S: EdgeSink>(
     let mut reports = Vec::with_capacity(files.len());
     let mut bytes_before = 0;
     let mut edges_before = 0;
+    let mut earlier: Option<Separator> = None;
     for file in files {
         let name = file.name();
+        let mut report = FileReport {
+            path: name.clone(),
+            source: match file {
+                InputFile::Path(_) => "file",
+                InputFile::Listed(_) => "listed",
+                InputFile::Stdin => "stdin",
+                InputFile::Bundled { .. } => "bundled",
+            }
+            .to_string(),
+            absolute_path: file
+                .path()
+                .and_then(|p| std::fs::canonicalize(p).ok())
+                .map(|p| p.display().to_string()),
+            compression: Compression::Plain,
+            bytes: 0,
+            text: TextStats::default(),
+            skipped: None,
+        };
+        if let Some(path) = file.path()
+            && let Some(format) = detect::known_by_name(path)
+        {
+            match file {
+                InputFile::Listed(_) => {
+                    report.skipped = Some(format!("{}: {}", format.what, format.advice));
+                    reports.push(report);
+                    continue;
+                }
+                _ => return Err(not_edges(&name, &format)),
+            }
+        }
         let count = Arc::new(AtomicU64::new(0));
         let raw: Box<dyn Read + Send> = match file {
-            InputFile::Path(p) => Box::new(File::open(p).map_err(|e| Error::io(p, e))?),
+            InputFile::Path(p) | InputFile::Listed(p) => Box::new(File::open(p).map_err(|e| Error::io(p, e))?),
             InputFile::Stdin => Box::new(io::stdin()),
             InputFile::Bundled { bytes, .. } => Box::new(io::Cursor::new(*bytes)),
         };
@@ -185,6 +240,7 @@ pub fn read_inputs<S: EdgeSink>(
             count: Arc::clone(&count),
         };
         let (compression, reader) = compression::decode(counted).map_err(|e| Error::io(&name, e))?;
+        report.compression = compression;
         let mut report_progress = |edges: u64| {
             progress.event(Event::Read {
                 bytes: bytes_before + count.load(Ordering::Relaxed),
@@ -192,31 +248,18 @@ pub fn read_inputs<S: EdgeSink>(
                 edges: edges_before + edges,
             });
         };
-        let text = match sink.integer_batches() {
-            Some(strict) if !options.header => {
-                parallel::read_edges_parallel(&name, reader, options, strict, sink, &mut report_progress)?
+        let listed = matches!(file, InputFile::Listed(_));
+        match read_file(&name, file.path(), reader, options, earlier, listed, sink, &mut report_progress)? {
+            Ok(text) => {
+                earlier = earlier.or(text.separator);
+                report.text = text;
             }
-            _ => text::read_edges(&name, reader, options, sink, &mut report_progress)?,
-        };
-        let bytes = count.load(Ordering::Relaxed);
-        bytes_before += bytes;
-        edges_before += text.edges;
-        reports.push(FileReport {
-            path: name,
-            source: match file {
-                InputFile::Path(_) => "file",
-                InputFile::Stdin => "stdin",
-                InputFile::Bundled { .. } => "bundled",
-            }
-            .to_string(),
-            absolute_path: match file {
-                InputFile::Path(p) => std::fs::canonicalize(p).ok().map(|p| p.display().to_string()),
-                _ => None,
-            },
-            compression,
-            bytes,
-            text,
-        });
+            Err(format) => report.skipped = Some(format!("{}: {}", format.what, format.advice)),
+        }
+        report.bytes = count.load(Ordering::Relaxed);
+        bytes_before += report.bytes;
+        edges_before += report.text.edges;
+        reports.push(report);
     }
     progress.event(Event::Read {
         bytes: bytes_before,
@@ -224,6 +267,171 @@ pub fn read_inputs<S: EdgeSink>(
         edges: edges_before,
     });
     Ok(reports)
+}
+
+fn not_edges(name: &str, format: &detect::NotEdges) -> Error {
+    Error::Input(format!("{name}: {} is not an edge list; {}", format.what, format.advice))
+}
+
+/// Reads one decoded file into `sink`: decides what it is, its separator and its header from
+/// its first bytes, then hands its records to the parallel reader (integer ids) or the record
+/// reader. `Ok(Err(format))` when a `listed` file turns out not to be edge text (skipped).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn read_file<S: EdgeSink>(
+    name: &str,
+    path: Option<&Path>,
+    mut reader: Box<dyn BufRead + Send>,
+    options: &ParseOptions,
+    earlier: Option<Separator>,
+    listed: bool,
+    sink: &mut S,
+    on_lines: &mut dyn FnMut(u64),
+) -> Result<Result<TextStats, detect::NotEdges>> {
+    // The evidence: the file's first bytes, read ahead and then read again as the file.
+    let mut head = Vec::with_capacity(detect::EVIDENCE_BYTES);
+    let mut complete = false;
+    while head.len() < detect::EVIDENCE_BYTES {
+        let available = match reader.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                let lines = memchr::memchr_iter(b'\n', &head).count() as u64;
+                return Err(text::read_error(name, lines, e));
+            }
+        };
+        if available.is_empty() {
+            complete = true;
+            break;
+        }
+        let n = available.len().min(detect::EVIDENCE_BYTES - head.len());
+        head.extend_from_slice(&available[..n]);
+        reader.consume(n);
+    }
+    let content = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
+    if let Some(format) = detect::known_by_content(content) {
+        let format = bvgraph_hint(path).unwrap_or(format);
+        return if listed { Ok(Err(format)) } else { Err(not_edges(name, &format)) };
+    }
+    let from_name = path.and_then(detect::separator_from_name);
+    let evidence = || detect::separator_from_content(&head, complete);
+    let (separator, source) = match (options.separator, from_name) {
+        (Some(given), _) => (given, SeparatorSource::Given),
+        (None, Some(named)) => {
+            if let detect::SeparatorEvidence::Found(found) = evidence()
+                && found != named
+                && detect::separator_score(&head, named, complete) == 0
+            {
+                return Err(Error::Input(format!(
+                    "{name}: the name says {} but no line of its start is separated by {}; they read as edges separated by {}: give --sep {}",
+                    named.name(),
+                    text::describe(named),
+                    text::describe(found),
+                    found.name()
+                )));
+            }
+            (named, SeparatorSource::Extension)
+        }
+        (None, None) => match evidence() {
+            detect::SeparatorEvidence::Found(found) => (found, SeparatorSource::Content),
+            detect::SeparatorEvidence::Nothing if listed && has_records(&head) => {
+                return Ok(Err(detect::NotEdges {
+                    what: "text without edge lines".to_string(),
+                    advice: "none of its first lines reads as `source target`",
+                }));
+            }
+            detect::SeparatorEvidence::Nothing => match earlier {
+                Some(s) => (s, SeparatorSource::Earlier),
+                // No record reads as an edge: the reader's error on the first one says why.
+                None => (Separator::Space, SeparatorSource::Content),
+            },
+            detect::SeparatorEvidence::Ambiguous(candidates) => match earlier {
+                Some(s) if candidates.iter().any(|c| c.0 == s) => (s, SeparatorSource::Earlier),
+                _ => return Err(ambiguous(name, &candidates)),
+            },
+        },
+    };
+    let header = options
+        .header
+        .unwrap_or_else(|| detect::header_from_content(&head, separator, complete));
+    let mut stats = TextStats {
+        separator: Some(separator),
+        separator_source: Some(source),
+        ..TextStats::default()
+    };
+    let mut rest: Box<dyn BufRead + Send> = Box::new(io::Cursor::new(head).chain(reader));
+    if header {
+        stats.header = skip_header(name, &mut rest, separator, &mut stats)?;
+    }
+    match sink.integer_batches() {
+        Some(strict) => parallel::read_edges_parallel(name, rest, options, separator, strict, stats, sink, on_lines),
+        None => text::read_edges_from(name, rest, options, separator, stats, sink, on_lines),
+    }
+    .map(Ok)
+}
+
+/// A BVGraph's `.graph` file named without its `.properties` beside it is only binary data;
+/// with it, say what it is.
+fn bvgraph_hint(path: Option<&Path>) -> Option<detect::NotEdges> {
+    let path = path?;
+    let properties = path.with_extension("properties");
+    (properties != path && properties.is_file()).then(|| detect::NotEdges {
+        what: format!("part of a LAW WebGraph BVGraph ({} is beside it)", properties.display()),
+        advice: "BVGraph input is not read yet; convert it to an arc list (`webgraph to arcs`) and rank that",
+    })
+}
+
+/// Whether `head` holds any record that is not a comment or blank.
+fn has_records(head: &[u8]) -> bool {
+    head.split(|&b| b == b'\n').any(|line| !text::is_comment_or_blank(text::without_ending(line)))
+}
+
+fn ambiguous(name: &str, candidates: &[(Separator, Vec<Vec<u8>>)]) -> Error {
+    let readings: Vec<String> = candidates
+        .iter()
+        .map(|(separator, fields)| {
+            let fields: Vec<String> = fields.iter().map(|f| crate::error::quote(f)).collect();
+            format!("with {} as {}", text::describe(*separator), fields.join(" | "))
+        })
+        .collect();
+    let names: Vec<&str> = candidates.iter().map(|c| c.0.name()).collect();
+    Error::Input(format!(
+        "{name}: cannot tell the separator from the first lines, which read as edges equally well {}; give --sep {}",
+        readings.join(", and "),
+        names.join(" or --sep ")
+    ))
+}
+
+/// Consumes the first record (after comments and blank lines) as a header; returns its text.
+fn skip_header(
+    name: &str,
+    reader: &mut Box<dyn BufRead + Send>,
+    separator: Separator,
+    stats: &mut TextStats,
+) -> Result<Option<String>> {
+    let mut parser = text::RecordParser::new(separator);
+    let mut buffer = Vec::new();
+    let mut text: Option<Vec<u8>> = None;
+    loop {
+        let room = LINE_LIMIT.saturating_sub(parser.len());
+        match text::read_line(reader, &mut buffer, room) {
+            Ok(0) => return Ok(text.map(|t| String::from_utf8_lossy(&t).into_owned())),
+            Ok(_) => {}
+            Err(None) => return Err(text::too_long(name, stats.lines + 1, &buffer)),
+            Err(Some(e)) => return Err(text::read_error(name, stats.lines, e)),
+        }
+        stats.lines += 1;
+        let mut line = text::without_ending(&buffer);
+        if stats.lines == 1 {
+            line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+        }
+        if text.is_none() && text::is_comment_or_blank(line) {
+            continue;
+        }
+        text.get_or_insert_with(|| line.to_vec());
+        if parser.feed(line) == text::Feed::Complete {
+            return Ok(text.map(|t| String::from_utf8_lossy(&t).into_owned()));
+        }
+    }
 }
 
 #[cfg(test)]

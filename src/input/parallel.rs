@@ -12,8 +12,8 @@ use std::io::{BufRead, Cursor, Read};
 use rayon::prelude::*;
 
 use super::text::{
-    EdgeSink, IntegerBatch, ParseOptions, Separator, TextStats, line_weight, not_an_integer, parse_u64,
-    read_edges_from, read_error, split_fields,
+    EdgeSink, IntegerBatch, LINE_LIMIT, ParseOptions, RecordParser, Separator, TextStats, is_comment_or_blank,
+    line_weight, not_an_integer, parse_u64, read_edges_from, read_error, split_line, too_long,
 };
 use crate::error::{Error, Result};
 
@@ -69,12 +69,15 @@ impl Parsed {
     }
 }
 
+/// Parses a chunk of whole lines: bare integer pairs in one pass, every other line through
+/// the record parser (the same as the line-by-line reader's), as long as its ids are
+/// integers and no quoted field runs past the line's end.
 fn parse_chunk(chunk: &[u8], separator: Separator, options: &ParseOptions, strict: bool) -> Parsed {
     let mut out = Parsed {
         packed: Vec::with_capacity(chunk.len() / 12),
         ..Parsed::default()
     };
-    let mut scratch = Vec::new();
+    let mut parser = RecordParser::new(separator);
     let mut start = 0;
     while start < chunk.len() {
         if !options.weighted
@@ -90,23 +93,14 @@ fn parse_chunk(chunk: &[u8], separator: Separator, options: &ParseOptions, stric
         let line_start = start;
         start = end + 1;
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let content = line.trim_ascii_start();
-        if content.is_empty() || content[0] == b'#' || content[0] == b'%' {
+        if is_comment_or_blank(line) {
             out.lines += 1;
             continue;
         }
-        if !options.weighted
-            && let Some(pair) = two_integers(content, separator)
-        {
-            out.lines += 1;
-            out.push(pair);
-            continue;
-        }
-        if separator == Separator::Comma && content.contains(&b'"') {
-            out.stop = Some(Stop::Handover(line_start, out.lines));
-            return out;
-        }
-        let parsed = split_fields(content, separator, &mut scratch).and_then(|fields| {
+        let parsed = split_line(line, &mut parser).and_then(|fields| {
+            let Some(fields) = fields else {
+                return Ok(None); // a quoted field goes on past this line
+            };
             let weight = line_weight(&fields, options)?;
             match (parse_u64(fields.source), parse_u64(fields.target)) {
                 (Some(s), Some(t)) => Ok(Some((s, t, weight))),
@@ -149,8 +143,8 @@ fn parse_chunk(chunk: &[u8], separator: Separator, options: &ParseOptions, stric
 /// The most common line of all, `digits SEP digits` and its newline (or the chunk's end),
 /// read in one pass from `chunk[start..]` without looking for the line's end first: returns
 /// the pair and where the next line starts. Anything else (blanks or `\r` at the end,
-/// comments, a third field) returns `None` and goes the way of every other line; what this
-/// accepts, [`two_integers`] reads the same (both read the pair with [`pair_at`]).
+/// comments, a third field) returns `None` and goes the way of every other line, through the
+/// record parser, which reads what this accepts the same (a unit test checks it).
 #[inline]
 fn bare_line(chunk: &[u8], start: usize, separator: Separator) -> Option<((u64, u64), usize)> {
     let mut at = start;
@@ -162,18 +156,19 @@ fn bare_line(chunk: &[u8], start: usize, separator: Separator) -> Option<((u64, 
     }
 }
 
-/// `digits SEP digits` at `bytes[*at..]` (SEP a tab, or a run of blanks for
+/// `digits SEP digits` at `bytes[*at..]` (SEP the separator's byte, or a run of blanks for
 /// [`Separator::Space`]), advancing `at` past the second number; `None` for anything else.
 #[inline]
 fn pair_at(bytes: &[u8], at: &mut usize, separator: Separator) -> Option<(u64, u64)> {
     let source = digits(bytes, at)?;
     match separator {
-        Separator::Tab if bytes.get(*at) == Some(&b'\t') => *at += 1,
         Separator::Space if matches!(bytes.get(*at), Some(b' ' | b'\t')) => {
             while matches!(bytes.get(*at), Some(b' ' | b'\t')) {
                 *at += 1;
             }
         }
+        Separator::Space => return None,
+        _ if bytes.get(*at) == Some(&separator.byte()) => *at += 1,
         _ => return None,
     }
     Some((source, digits(bytes, at)?))
@@ -196,21 +191,6 @@ fn digits(bytes: &[u8], at: &mut usize) -> Option<u64> {
     (*at > start).then_some(value)
 }
 
-/// The common line, `digits SEP digits`, read straight from its bytes: `Some` only when the
-/// general path would read exactly these two integer ids and no weight; anything else
-/// (a third field, text, overflow, other blanks) returns `None` and takes the general path.
-#[inline]
-fn two_integers(line: &[u8], separator: Separator) -> Option<(u64, u64)> {
-    let mut at = 0;
-    let pair = pair_at(line, &mut at, separator)?;
-    let rest = &line[at..];
-    let clean = match separator {
-        Separator::Tab => rest.iter().all(|&b| b == b' '),
-        _ => rest.iter().all(|&b| b == b' ' || b == b'\t'),
-    };
-    clean.then_some(pair)
-}
-
 /// Cuts `region` (whole lines) into chunks of about `chunk` bytes at line ends.
 fn chunk_bounds(region: &[u8], chunk: usize) -> Vec<(usize, usize)> {
     let mut bounds = Vec::new();
@@ -228,51 +208,55 @@ fn chunk_bounds(region: &[u8], chunk: usize) -> Vec<(usize, usize)> {
     bounds
 }
 
-/// The separator of the first edge line in `text`, if `text` has one.
-fn first_separator(text: &[u8]) -> Option<Separator> {
-    text.split(|&b| b == b'\n').find_map(|line| {
-        let line = line.strip_suffix(b"\r").unwrap_or(line).trim_ascii_start();
-        (!line.is_empty() && line[0] != b'#' && line[0] != b'%').then(|| Separator::detect(line))
-    })
-}
-
-/// Reads a whole file like [`read_edges`](super::text::read_edges), parsing integer ids in
-/// parallel on the current rayon pool. `strict` is the sink's answer to
-/// [`EdgeSink::integer_batches`].
+/// Reads the rest of a file (after `stats.lines` lines) like
+/// [`read_edges_from`](super::text::read_edges_from), parsing integer ids in parallel on the
+/// current rayon pool. `strict` is the sink's answer to [`EdgeSink::integer_batches`].
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn read_edges_parallel<R: BufRead, S: EdgeSink>(
     name: &str,
     reader: R,
     options: &ParseOptions,
+    separator: Separator,
     strict: bool,
+    stats: TextStats,
     sink: &mut S,
     on_lines: &mut dyn FnMut(u64),
 ) -> Result<TextStats> {
-    read_in_chunks(name, reader, options, strict, sink, on_lines, CHUNK)
+    read_in_chunks(name, reader, options, separator, strict, stats, sink, on_lines, CHUNK)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn read_in_chunks<R: BufRead, S: EdgeSink>(
     name: &str,
     mut reader: R,
     options: &ParseOptions,
+    separator: Separator,
     strict: bool,
+    mut stats: TextStats,
     sink: &mut S,
     on_lines: &mut dyn FnMut(u64),
     chunk: usize,
 ) -> Result<TextStats> {
-    let mut stats = TextStats {
-        separator: options.separator,
-        ..TextStats::default()
-    };
     let batch = chunk * 2 * rayon::current_num_threads().max(1);
     let mut buffer: Vec<u8> = Vec::with_capacity(batch + chunk);
     let mut eof = false;
-    let mut first = true;
+    let mut first = stats.lines == 0;
+    // A read error, reported once the complete lines before it are read.
+    let mut failed: Option<std::io::Error> = None;
     loop {
         let mut want = batch;
-        // Fill the batch; a line longer than the batch makes it grow.
+        // Fill the batch; a line longer than the batch makes it grow, up to the line limit.
         let end = loop {
             while buffer.len() < want && !eof {
-                let available = reader.fill_buf().map_err(|e| read_error(name, stats.lines, e))?;
+                let available = match reader.fill_buf() {
+                    Ok(a) => a,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        failed = Some(e);
+                        eof = true;
+                        break;
+                    }
+                };
                 if available.is_empty() {
                     eof = true;
                     break;
@@ -287,34 +271,21 @@ fn read_in_chunks<R: BufRead, S: EdgeSink>(
                     buffer.drain(..3);
                 }
             }
+            let last_line_end = memchr::memrchr(b'\n', &buffer).map(|i| i + 1);
+            if failed.is_some() {
+                // The cut line after the last complete one is not read.
+                break last_line_end.unwrap_or(0);
+            }
             if eof {
                 break buffer.len();
             }
-            match memchr::memrchr(b'\n', &buffer) {
-                Some(i) => break i + 1,
+            match last_line_end {
+                Some(i) => break i,
+                None if buffer.len() > LINE_LIMIT => return Err(too_long(name, stats.lines + 1, &buffer)),
                 None => want = buffer.len() * 2,
             }
         };
-        if end == 0 {
-            return Ok(stats);
-        }
         let region = &buffer[..end];
-        let separator = match stats.separator {
-            Some(s) => s,
-            None => match first_separator(region) {
-                Some(s) => *stats.separator.insert(s),
-                None => {
-                    // Only comments and blank lines so far: count them and go on.
-                    stats.lines +=
-                        memchr::memchr_iter(b'\n', region).count() as u64 + u64::from(eof && !region.ends_with(b"\n"));
-                    buffer.drain(..end);
-                    if eof {
-                        return Ok(stats);
-                    }
-                    continue;
-                }
-            },
-        };
         let bounds = chunk_bounds(region, chunk);
         let parsed: Vec<Parsed> = bounds
             .par_iter()
@@ -331,16 +302,40 @@ fn read_in_chunks<R: BufRead, S: EdgeSink>(
                 }
                 Some(Stop::Handover(offset, lines)) => {
                     stats.lines += lines;
-                    // The rest of the batch, then whatever the reader still holds.
-                    let rest = Cursor::new(buffer[chunk_start + offset..].to_vec()).chain(reader);
-                    return read_edges_from(name, rest, options, false, stats, sink, on_lines);
+                    // The rest of the batch, then whatever the reader still holds (or its error).
+                    let rest = Cursor::new(buffer[chunk_start + offset..].to_vec());
+                    return match failed {
+                        None => read_edges_from(name, rest.chain(reader), options, separator, stats, sink, on_lines),
+                        Some(e) => {
+                            let failing = FailAtEnd(rest, Some(e));
+                            read_edges_from(name, std::io::BufReader::new(failing), options, separator, stats, sink, on_lines)
+                        }
+                    };
                 }
             }
         }
         on_lines(stats.edges);
+        if let Some(e) = failed {
+            return Err(read_error(name, stats.lines, e));
+        }
         buffer.drain(..end);
         if eof && buffer.is_empty() {
             return Ok(stats);
+        }
+    }
+}
+
+/// Bytes already read, then the read error that stopped the reading.
+struct FailAtEnd(Cursor<Vec<u8>>, Option<std::io::Error>);
+
+impl Read for FailAtEnd {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.0.read(buf)? {
+            0 => match self.1.take() {
+                Some(e) => Err(e),
+                None => Ok(0),
+            },
+            n => Ok(n),
         }
     }
 }
@@ -349,7 +344,14 @@ fn read_in_chunks<R: BufRead, S: EdgeSink>(
 mod tests {
     use super::*;
     use crate::graph::{EdgeCollector, IdMode};
-    use crate::input::text::read_edges;
+    use crate::input::detect::{SeparatorEvidence, separator_from_content};
+
+    fn separator(text: &str) -> Separator {
+        match separator_from_content(text.as_bytes(), true) {
+            SeparatorEvidence::Found(s) => s,
+            _ => Separator::Space,
+        }
+    }
 
     /// Labelled edges and stats from one path: line by line, or parallel in tiny chunks.
     fn read(
@@ -359,11 +361,13 @@ mod tests {
         parallel: bool,
     ) -> Result<(Vec<(String, String)>, TextStats)> {
         let mut sink = EdgeCollector::new(mode, options.weighted);
+        let sep = separator(text);
+        let fresh = TextStats::default();
         let stats = if parallel {
             let strict = sink.integer_batches().expect("integers first");
-            read_in_chunks("t.txt", text.as_bytes(), options, strict, &mut sink, &mut |_| {}, 40)?
+            read_in_chunks("t.txt", text.as_bytes(), options, sep, strict, fresh, &mut sink, &mut |_| {}, 40)?
         } else {
-            read_edges("t.txt", text.as_bytes(), options, &mut sink, &mut |_| {})?
+            read_edges_from("t.txt", text.as_bytes(), options, sep, fresh, &mut sink, &mut |_| {})?
         };
         let dense = sink.finish()?;
         let edges = dense
@@ -413,7 +417,7 @@ mod tests {
                 .to_string();
             assert_eq!(
                 err,
-                "t.txt:301: expected 2 or 3 fields (source, target, optional weight), found 4: \"1 2 3 4\""
+                "t.txt:301: expected 2 or 3 fields (source, target, optional weight) separated by blanks, found 4: \"1 2 3 4\""
             );
         }
         let strict = format!("{}7 x9\n", numbered(200));
@@ -457,45 +461,17 @@ mod tests {
             skip_bad_lines: true,
             ..ParseOptions::default()
         };
+        let sep = Separator::Space;
+        let fresh = TextStats::default;
         let mut a = EdgeCollector::new(IdMode::Auto, true);
-        let sa = read_edges("t", text.as_bytes(), &options, &mut a, &mut |_| {}).unwrap();
+        let sa = read_edges_from("t", text.as_bytes(), &options, sep, fresh(), &mut a, &mut |_| {}).unwrap();
         let mut b = EdgeCollector::new(IdMode::Auto, true);
-        let sb = read_in_chunks("t", text.as_bytes(), &options, false, &mut b, &mut |_| {}, 64).unwrap();
+        let sb = read_in_chunks("t", text.as_bytes(), &options, sep, false, fresh(), &mut b, &mut |_| {}, 64).unwrap();
         assert_eq!((sa.edges, sa.bad_lines), (sb.edges, sb.bad_lines));
         assert_eq!(sb.bad_lines, 8);
         let (a, b) = (a.finish().unwrap(), b.finish().unwrap());
         assert_eq!(a.keys, b.keys);
         assert_eq!(a.weights, b.weights);
-    }
-
-    #[test]
-    fn the_two_integer_shortcut_only_takes_what_the_general_path_would() {
-        assert_eq!(two_integers(b"12\t34", Separator::Tab), Some((12, 34)));
-        assert_eq!(two_integers(b"12  34 \t", Separator::Space), Some((12, 34)));
-        assert_eq!(
-            two_integers(b"12\t34\t", Separator::Tab),
-            None,
-            "an empty third field is an error"
-        );
-        assert_eq!(two_integers(b"12\t34 5", Separator::Tab), None);
-        assert_eq!(two_integers(b"12 34 5", Separator::Space), None, "a weight column");
-        assert_eq!(two_integers(b"12 x", Separator::Space), None);
-        assert_eq!(
-            two_integers(b"99999999999999999999 1", Separator::Space),
-            None,
-            "overflow"
-        );
-        assert_eq!(two_integers(b"1,2", Separator::Comma), None);
-        let mut scratch = Vec::new();
-        for line in [&b"7\t8"[..], b"7 8", b"  7   8  "] {
-            let separator = Separator::detect(line.trim_ascii_start());
-            let general = split_fields(line.trim_ascii_start(), separator, &mut scratch).unwrap();
-            let fast = two_integers(line.trim_ascii_start(), separator).unwrap();
-            assert_eq!(
-                (parse_u64(general.source), parse_u64(general.target)),
-                (Some(fast.0), Some(fast.1))
-            );
-        }
     }
 
     #[test]
@@ -523,7 +499,20 @@ mod tests {
             Some(((12, 34), 8)),
             "a run of blanks"
         );
-        assert_eq!(bare_line(b"12,34\n", 0, Separator::Comma), None);
+        assert_eq!(bare_line(b"12,34\n", 0, Separator::Comma), Some(((12, 34), 6)));
+        assert_eq!(bare_line(b"12;34", 0, Separator::Semicolon), Some(((12, 34), 5)));
+        assert_eq!(bare_line(b"12,34\n", 0, Separator::Tab), None);
+        // What a bare line reads, the record parser reads the same.
+        let mut parser = RecordParser::new(Separator::Tab);
+        for separator in Separator::ALL {
+            parser = RecordParser::new(separator);
+            let sep = if separator == Separator::Space { "  ".to_string() } else { (separator.byte() as char).to_string() };
+            let line = format!("4294967296{sep}17");
+            let fast = bare_line(line.as_bytes(), 0, separator).unwrap().0;
+            let fields = split_line(line.as_bytes(), &mut parser).unwrap().unwrap();
+            assert_eq!((parse_u64(fields.source), parse_u64(fields.target)), (Some(fast.0), Some(fast.1)));
+        }
+        drop(parser);
         // Files mixing bare lines with every other kind read the same in parallel and line by
         // line (`both` compares them), with every line counted.
         for (separator, blanks) in [("\t", "\t"), (" ", "  ")] {
@@ -549,7 +538,9 @@ mod tests {
             "t",
             long.as_bytes(),
             &ParseOptions::default(),
+            Separator::Space,
             false,
+            TextStats::default(),
             &mut sink,
             &mut |_| {},
             4,

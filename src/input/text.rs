@@ -1,50 +1,65 @@
-//! Text edge lists: one edge per line, `src dst` or `src dst weight`.
+//! Text edge lists: one edge per record, `src SEP dst` or `src SEP dst SEP weight`.
 //!
-//! Fields are separated by tabs, runs of blanks, or commas (detected from a file's first edge
-//! line, or forced with [`Separator`]). In comma mode a field may be quoted as in CSV
-//! (`"a,b"`, with `""` for a quote), since URLs contain commas. Lines starting with `#` or `%`
-//! and blank lines are skipped; CRLF endings and a UTF-8 byte-order mark are accepted.
+//! The separator is a tab, a comma or a semicolon, read as delimited text with RFC 4180
+//! quoting by `csv-core` (a quoted field may hold the separator, `""` for a quote, and line
+//! breaks), or a run of blanks (SNAP style, no quoting). Which one a file uses is decided in
+//! `detect`. Records whose first field starts with `#` or `%`, and blank lines, are skipped;
+//! CRLF endings and a UTF-8 byte-order mark are accepted. Blanks around a field are not part
+//! of it, even inside quotes.
 //!
-//! The reader reuses one line buffer; it never holds more than a line of text.
+//! The reader reuses its buffers; it never holds more than one record of text, and a record
+//! longer than [`LINE_LIMIT`] is an error instead of a buffer that grows without end.
 
 use std::io::BufRead;
 
 use crate::error::{Error, Result};
+
+/// The longest record (a line, or several joined by a quoted line break) a reader accepts:
+/// 64 MiB. Longer ones are an error naming the file and line: no edge list has such lines,
+/// and a binary or corrupt file would otherwise grow one buffer until memory runs out.
+pub const LINE_LIMIT: usize = 64 << 20;
 
 /// How fields are separated on a line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Separator {
-    /// One tab between fields; fields may contain blanks.
+    /// One tab between fields (quoted fields as in CSV).
     Tab,
-    /// Any run of spaces and tabs.
-    Space,
     /// A comma, with CSV quoting.
     Comma,
+    /// A semicolon, with CSV quoting (spreadsheets in many locales write these).
+    Semicolon,
+    /// Any run of spaces and tabs (no quoting).
+    Space,
 }
 
 impl Separator {
-    /// Guesses the separator from a file's first edge line.
-    ///
-    /// A tab wins; otherwise blanks, unless the blank-separated fields end in commas (`1, 2`)
-    /// or there is only one of them (`a,b`), which is comma-separated text.
-    pub fn detect(line: &[u8]) -> Separator {
-        if line.contains(&b'\t') {
-            return Separator::Tab;
+    /// Every separator, in the order of preference when several read a file identically.
+    pub const ALL: [Separator; 4] = [Separator::Tab, Separator::Comma, Separator::Semicolon, Separator::Space];
+
+    /// The byte between fields (a space for runs of blanks).
+    pub fn byte(self) -> u8 {
+        match self {
+            Separator::Tab => b'\t',
+            Separator::Comma => b',',
+            Separator::Semicolon => b';',
+            Separator::Space => b' ',
         }
-        let fields: Vec<&[u8]> = line.split(|&b| b == b' ').filter(|f| !f.is_empty()).collect();
-        if fields.len() >= 2 && !fields.iter().any(|f| f.ends_with(b",")) {
-            Separator::Space
-        } else if line.contains(&b',') {
-            Separator::Comma
-        } else {
-            Separator::Space
+    }
+
+    /// Its name as `--sep` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Separator::Tab => "tab",
+            Separator::Comma => "comma",
+            Separator::Semicolon => "semicolon",
+            Separator::Space => "space",
         }
     }
 }
 
-/// One parsed edge line: the two endpoint ids as raw text and the optional weight text.
+/// One parsed edge record: the two endpoint ids as raw text and the optional weight text.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct EdgeFields<'a> {
     /// The source id's text.
@@ -55,110 +70,182 @@ pub(crate) struct EdgeFields<'a> {
     pub weight: Option<&'a [u8]>,
 }
 
-/// Splits `line` (without its line ending) into fields.
-///
-/// Quoted comma fields that contain `""` are unescaped into `scratch`.
-pub(crate) fn split_fields<'a>(
-    line: &'a [u8],
-    sep: Separator,
-    scratch: &'a mut Vec<u8>,
-) -> Result<EdgeFields<'a>, String> {
-    let mut fields: [&[u8]; 3] = [&[]; 3];
-    let mut count = 0;
-    let mut push = |f: &'a [u8], count: &mut usize| {
-        if *count < 3 {
-            fields[*count] = f;
-        }
-        *count += 1;
-    };
-    match sep {
-        Separator::Tab => {
-            for f in line.split(|&b| b == b'\t') {
-                push(f.trim_ascii(), &mut count);
-            }
-        }
-        Separator::Space => {
-            for f in line.split(|&b| b == b' ' || b == b'\t').filter(|f| !f.is_empty()) {
-                push(f, &mut count);
-            }
-        }
-        Separator::Comma if !line.contains(&b'"') => {
-            for f in line.split(|&b| b == b',') {
-                push(f.trim_ascii(), &mut count);
-            }
-        }
-        Separator::Comma => {
-            let ranges = unquote_csv(line, scratch)?;
-            let scratch: &'a [u8] = scratch;
-            for (start, end) in ranges {
-                push(&scratch[start..end], &mut count);
-            }
-        }
-    }
-    if count != 2 && count != 3 {
-        return Err(format!(
-            "expected 2 or 3 fields (source, target, optional weight), found {count}"
-        ));
-    }
-    if fields[0].is_empty() || fields[1].is_empty() {
-        return Err("empty node id".to_string());
-    }
-    Ok(EdgeFields {
-        source: fields[0],
-        target: fields[1],
-        weight: (count == 3).then_some(fields[2]),
-    })
+/// What feeding a line to a [`RecordParser`] gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Feed {
+    /// The record is complete: read its fields.
+    Complete,
+    /// A quoted field is still open: the record goes on on the next line.
+    Open,
 }
 
-/// Copies the fields of a CSV line with quotes into `out`, returning their ranges.
-fn unquote_csv(line: &[u8], out: &mut Vec<u8>) -> Result<Vec<(usize, usize)>, String> {
-    out.clear();
-    let mut ranges = Vec::with_capacity(3);
-    let mut i = 0;
-    loop {
-        while i < line.len() && line[i] == b' ' {
-            i += 1;
+/// Splits records into fields for one separator, reusing its buffers.
+///
+/// Delimited separators go through `csv-core` (quoting, `""`, line breaks inside quotes);
+/// [`Separator::Space`] splits at runs of blanks. Lines are fed without their line ending;
+/// a record continued over several lines joins them with `\n`.
+pub(crate) struct RecordParser {
+    separator: Separator,
+    csv: Option<csv_core::Reader>,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    out_len: usize,
+    ends_len: usize,
+}
+
+impl RecordParser {
+    /// A parser for `separator`.
+    pub(crate) fn new(separator: Separator) -> RecordParser {
+        let csv = (separator != Separator::Space).then(|| {
+            csv_core::ReaderBuilder::new()
+                .delimiter(separator.byte())
+                .terminator(csv_core::Terminator::Any(b'\n'))
+                .quoting(true)
+                .double_quote(true)
+                .build()
+        });
+        RecordParser {
+            separator,
+            csv,
+            out: vec![0; 256],
+            ends: vec![0; 8],
+            out_len: 0,
+            ends_len: 0,
         }
-        let start = out.len();
-        if i < line.len() && line[i] == b'"' {
-            i += 1;
+    }
+
+    /// Bytes of the record so far.
+    pub(crate) fn len(&self) -> usize {
+        self.out_len
+    }
+
+    /// Feeds one line (without its line ending) of the current record.
+    pub(crate) fn feed(&mut self, line: &[u8]) -> Feed {
+        let Some(csv) = self.csv.as_mut() else {
+            self.out_len = 0;
+            self.ends_len = 0;
+            for field in line.split(|&b| b == b' ' || b == b'\t').filter(|f| !f.is_empty()) {
+                let start = self.out_len;
+                put(&mut self.out, &mut self.out_len, field);
+                push_end(&mut self.ends, &mut self.ends_len, start + field.len());
+            }
+            return Feed::Complete;
+        };
+        for input in [line, b"\n"] {
+            let mut input = input;
             loop {
-                match line.get(i) {
-                    None => return Err("unterminated quoted field".to_string()),
-                    Some(b'"') if line.get(i + 1) == Some(&b'"') => {
-                        out.push(b'"');
-                        i += 2;
+                let (result, read, written, ended) =
+                    csv.read_record(input, &mut self.out[self.out_len..], &mut self.ends[self.ends_len..]);
+                input = &input[read..];
+                self.out_len += written;
+                self.ends_len += ended;
+                match result {
+                    csv_core::ReadRecordResult::InputEmpty => break,
+                    csv_core::ReadRecordResult::OutputFull => {
+                        let grown = self.out.len() * 2;
+                        self.out.resize(grown, 0);
                     }
-                    Some(b'"') => {
-                        i += 1;
-                        break;
+                    csv_core::ReadRecordResult::OutputEndsFull => {
+                        let grown = self.ends.len() * 2;
+                        self.ends.resize(grown, 0);
                     }
-                    Some(&b) => {
-                        out.push(b);
-                        i += 1;
+                    csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => {
+                        return Feed::Complete;
                     }
                 }
             }
-            while i < line.len() && line[i] == b' ' {
-                i += 1;
-            }
-            if i < line.len() && line[i] != b',' {
-                return Err("text after a closing quote".to_string());
-            }
-        } else {
-            while i < line.len() && line[i] != b',' {
-                out.push(line[i]);
-                i += 1;
-            }
-            while out.len() > start && out.last() == Some(&b' ') {
-                out.pop();
-            }
         }
-        ranges.push((start, out.len()));
-        if i >= line.len() {
-            return Ok(ranges);
+        Feed::Open
+    }
+
+    /// Forgets the current record (complete, or open at the end of the input).
+    pub(crate) fn clear(&mut self) {
+        self.out_len = 0;
+        self.ends_len = 0;
+        if let Some(csv) = self.csv.as_mut() {
+            csv.reset();
         }
-        i += 1; // the comma
+    }
+
+    /// The fields of the complete record, blanks around them trimmed.
+    pub(crate) fn fields(&self) -> impl Iterator<Item = &[u8]> {
+        let mut start = 0;
+        self.ends[..self.ends_len].iter().map(move |&end| {
+            let field = &self.out[start..end];
+            start = end;
+            field.trim_ascii()
+        })
+    }
+
+    /// The number of fields of the complete record.
+    pub(crate) fn field_count(&self) -> usize {
+        self.ends_len
+    }
+
+    /// The complete record as an edge.
+    pub(crate) fn edge(&self) -> Result<EdgeFields<'_>, String> {
+        let count = self.field_count();
+        let mut fields = self.fields();
+        if count != 2 && count != 3 {
+            let hint = match self.separator {
+                Separator::Space => "",
+                _ if count == 1 => "; is the separator right? (--sep)",
+                _ => "; quote fields that hold the separator",
+            };
+            return Err(format!(
+                "expected 2 or 3 fields (source, target, optional weight) separated by {}, found {count}{hint}",
+                describe(self.separator)
+            ));
+        }
+        let source = fields.next().unwrap_or_default();
+        let target = fields.next().unwrap_or_default();
+        if source.is_empty() || target.is_empty() {
+            return Err("empty node id".to_string());
+        }
+        Ok(EdgeFields {
+            source,
+            target,
+            weight: fields.next(),
+        })
+    }
+}
+
+/// How a separator is named in messages.
+pub(crate) fn describe(separator: Separator) -> &'static str {
+    match separator {
+        Separator::Tab => "tabs",
+        Separator::Comma => "commas",
+        Separator::Semicolon => "semicolons",
+        Separator::Space => "blanks",
+    }
+}
+
+fn put(out: &mut Vec<u8>, len: &mut usize, bytes: &[u8]) {
+    if out.len() < *len + bytes.len() {
+        out.resize((*len + bytes.len()).next_power_of_two(), 0);
+    }
+    out[*len..*len + bytes.len()].copy_from_slice(bytes);
+    *len += bytes.len();
+}
+
+fn push_end(ends: &mut Vec<usize>, len: &mut usize, end: usize) {
+    if ends.len() == *len {
+        ends.resize(*len * 2 + 1, 0);
+    }
+    ends[*len] = end;
+    *len += 1;
+}
+
+/// Splits one complete line (no line break inside a quoted field) into an edge: the parser
+/// for lines that are not bare integer pairs. `Ok(None)` when a quoted field is left open.
+pub(crate) fn split_line<'p>(line: &[u8], parser: &'p mut RecordParser) -> Result<Option<EdgeFields<'p>>, String> {
+    parser.clear();
+    match parser.feed(line) {
+        Feed::Complete => parser.edge().map(Some),
+        Feed::Open => {
+            parser.clear();
+            Ok(None)
+        }
     }
 }
 
@@ -211,14 +298,31 @@ pub(crate) fn check_weight(value: f64) -> Result<f64, String> {
 /// Options of the text parser.
 #[derive(Clone, Debug, Default)]
 pub struct ParseOptions {
-    /// Forced separator; `None` detects it per file.
+    /// Forced separator; `None` decides it per file (from the name's extension, else from the
+    /// first lines taken together).
     pub separator: Option<Separator>,
     /// Every line must carry a valid weight.
     pub weighted: bool,
     /// Count malformed lines and go on, instead of failing on the first.
     pub skip_bad_lines: bool,
-    /// Each file's first edge line is a header (`source,target`) to skip.
-    pub header: bool,
+    /// Whether each file's first record is a header (`source,target`) to skip: `Some(true)`
+    /// always, `Some(false)` never, `None` when the file's first lines show one.
+    pub header: Option<bool>,
+}
+
+/// Where a file's separator came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SeparatorSource {
+    /// `--sep` (or the library's option).
+    Given,
+    /// The file name's extension (`.csv`, `.tsv`, `.tab`, before any compression extension).
+    Extension,
+    /// The file's first lines, taken together.
+    Content,
+    /// The file's lines did not tell on their own; the separator of the input's earlier
+    /// files was used.
+    Earlier,
 }
 
 /// What one file held.
@@ -232,6 +336,12 @@ pub struct TextStats {
     pub bad_lines: u64,
     /// The separator used.
     pub separator: Option<Separator>,
+    /// How the separator was decided.
+    #[serde(default)]
+    pub separator_source: Option<SeparatorSource>,
+    /// The header record skipped, as text (lossy UTF-8), if the file had one.
+    #[serde(default)]
+    pub header: Option<String>,
 }
 
 /// Receives the edges of a text edge list, one call per edge line, or in batches of integer
@@ -283,72 +393,156 @@ pub(crate) fn line_weight(fields: &EdgeFields<'_>, options: &ParseOptions) -> Re
     }
 }
 
-/// Reads every edge line of `reader` into `sink`.
+/// Whether a record starting with this line (without its ending) is skipped: blank, or a
+/// comment (`#`, `%`).
+#[inline]
+pub(crate) fn is_comment_or_blank(line: &[u8]) -> bool {
+    let content = line.trim_ascii_start();
+    content.is_empty() || content[0] == b'#' || content[0] == b'%'
+}
+
+/// A line without its ending (`\n`, `\r\n`).
+#[inline]
+pub(crate) fn without_ending(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Reads one line, its ending included, into `buffer` (cleared first); `Ok(0)` at the end.
+/// A line longer than `limit` is `Err(None)` after `limit` bytes; an I/O error is
+/// `Err(Some(e))`.
+pub(crate) fn read_line<R: BufRead>(
+    reader: &mut R,
+    buffer: &mut Vec<u8>,
+    limit: usize,
+) -> Result<usize, Option<std::io::Error>> {
+    buffer.clear();
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Some(e)),
+        };
+        if available.is_empty() {
+            return Ok(buffer.len());
+        }
+        let (take, done) = match memchr::memchr(b'\n', available) {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        let room = limit.saturating_sub(buffer.len());
+        if take > room {
+            return Err(None);
+        }
+        buffer.extend_from_slice(&available[..take]);
+        reader.consume(take);
+        if done {
+            return Ok(buffer.len());
+        }
+    }
+}
+
+/// The error for a record longer than [`LINE_LIMIT`].
+pub(crate) fn too_long(name: &str, line: u64, text: &[u8]) -> Error {
+    Error::parse(
+        name,
+        line,
+        format!(
+            "the line is longer than {} MiB, the limit; this is not an edge list (or a quoted field is never closed)",
+            LINE_LIMIT >> 20
+        ),
+        text,
+    )
+}
+
+/// Reads every record of `reader` into `sink`, starting after `stats.lines` lines already
+/// read (a header consumed, or the part of the file the parallel reader took): the reader of
+/// every record that is not a bare integer pair.
 ///
 /// `name` is used in error messages; `on_lines` is called every 64 Ki lines with the number of
 /// edges read so far in this file (for progress reports).
-pub(crate) fn read_edges<R: BufRead, S: EdgeSink>(
-    name: &str,
-    reader: R,
-    options: &ParseOptions,
-    sink: &mut S,
-    on_lines: &mut dyn FnMut(u64),
-) -> Result<TextStats> {
-    let stats = TextStats {
-        separator: options.separator,
-        ..TextStats::default()
-    };
-    read_edges_from(name, reader, options, options.header, stats, sink, on_lines)
-}
-
-/// [`read_edges`] that goes on from `stats` (lines already read, separator found), as the
-/// parallel reader does when it hands the rest of a file over.
 pub(crate) fn read_edges_from<R: BufRead, S: EdgeSink>(
     name: &str,
     mut reader: R,
     options: &ParseOptions,
-    mut header_pending: bool,
+    separator: Separator,
     mut stats: TextStats,
     sink: &mut S,
     on_lines: &mut dyn FnMut(u64),
 ) -> Result<TextStats> {
+    read_records(name, &mut reader, options, separator, &mut stats, sink, on_lines, LINE_LIMIT)?;
+    Ok(stats)
+}
+
+#[allow(clippy::too_many_arguments)] // the limit is a parameter only so that tests can lower it
+pub(crate) fn read_records<R: BufRead, S: EdgeSink>(
+    name: &str,
+    reader: &mut R,
+    options: &ParseOptions,
+    separator: Separator,
+    stats: &mut TextStats,
+    sink: &mut S,
+    on_lines: &mut dyn FnMut(u64),
+    limit: usize,
+) -> Result<()> {
     let mut buffer = Vec::with_capacity(256);
-    let mut scratch = Vec::new();
+    let mut parser = RecordParser::new(separator);
+    // The record being read: its first line's number and text, while a quoted field is open.
+    let mut open: Option<(u64, Vec<u8>)> = None;
     loop {
-        buffer.clear();
-        let read = reader
-            .read_until(b'\n', &mut buffer)
-            .map_err(|e| read_error(name, stats.lines, e))?;
-        if read == 0 {
-            return Ok(stats);
+        let room = limit.saturating_sub(parser.len());
+        match read_line(reader, &mut buffer, room) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(None) => {
+                let (line, text) = open.take().unwrap_or((stats.lines + 1, buffer.clone()));
+                return Err(too_long(name, line, &text));
+            }
+            Err(Some(e)) => return Err(read_error(name, open.as_ref().map_or(stats.lines, |o| o.0 - 1), e)),
         }
         stats.lines += 1;
         if stats.lines.is_multiple_of(1 << 16) {
             on_lines(stats.edges);
         }
-        let mut line = &buffer[..];
+        let mut line = without_ending(&buffer);
         if stats.lines == 1 {
             line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
         }
-        line = line.strip_suffix(b"\n").unwrap_or(line);
-        line = line.strip_suffix(b"\r").unwrap_or(line);
-        let content = line.trim_ascii_start();
-        if content.is_empty() || content[0] == b'#' || content[0] == b'%' {
+        let first = match &open {
+            Some(_) => None,
+            None if is_comment_or_blank(line) => continue,
+            None => {
+                parser.clear();
+                Some(stats.lines)
+            }
+        };
+        if parser.feed(line) == Feed::Open {
+            if let Some(number) = first {
+                open = Some((number, line.to_vec()));
+            }
             continue;
         }
-        if header_pending {
-            header_pending = false;
-            continue;
-        }
-        let separator = *stats.separator.get_or_insert_with(|| Separator::detect(content));
-        let outcome = split_fields(content, separator, &mut scratch)
+        let (number, text) = match open.take() {
+            Some((number, text)) => (number, text),
+            None => (stats.lines, line.to_vec()),
+        };
+        let outcome = parser
+            .edge()
             .and_then(|fields| sink.edge(fields.source, fields.target, line_weight(&fields, options)?));
         match outcome {
             Ok(()) => stats.edges += 1,
             Err(_) if options.skip_bad_lines => stats.bad_lines += 1,
-            Err(message) => return Err(Error::parse(name, stats.lines, message, line)),
+            Err(message) => return Err(Error::parse(name, number, message, &text)),
         }
     }
+    if let Some((number, text)) = open {
+        let message = "a quoted field opened on this line is never closed (the file ends inside it)";
+        if !options.skip_bad_lines {
+            return Err(Error::parse(name, number, message, &text));
+        }
+        stats.bad_lines += 1;
+    }
+    Ok(())
 }
 
 pub(crate) fn read_error(name: &str, lines: u64, e: std::io::Error) -> Error {
@@ -357,9 +551,12 @@ pub(crate) fn read_error(name: &str, lines: u64, e: std::io::Error) -> Error {
         std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput => "the compressed stream is corrupt",
         _ => "reading failed",
     };
-    Error::Input(format!(
-        "{name}: {what} after line {lines} ({e}); re-download or re-create the file"
-    ))
+    let after = if lines == 0 {
+        "before its first complete line".to_string()
+    } else {
+        format!("after line {lines}, the last complete one")
+    };
+    Error::Input(format!("{name}: {what} {after} ({e}); re-download or re-create the file"))
 }
 
 #[cfg(test)]
@@ -367,38 +564,33 @@ mod tests {
     use super::*;
 
     fn fields(line: &str, sep: Separator) -> Result<(String, String, Option<String>), String> {
-        let mut scratch = Vec::new();
-        let f = split_fields(line.as_bytes(), sep, &mut scratch)?;
+        let mut parser = RecordParser::new(sep);
+        let f = split_line(line.as_bytes(), &mut parser)?.ok_or("open quote")?;
         let s = |b: &[u8]| String::from_utf8(b.to_vec()).unwrap();
         Ok((s(f.source), s(f.target), f.weight.map(s)))
     }
 
     #[test]
-    fn detects_separators() {
-        assert_eq!(Separator::detect(b"1\t2"), Separator::Tab);
-        assert_eq!(Separator::detect(b"1 2"), Separator::Space);
-        assert_eq!(Separator::detect(b"1,2"), Separator::Comma);
-        assert_eq!(Separator::detect(b"1, 2, 0.5"), Separator::Comma);
-        assert_eq!(Separator::detect(b"http://a/x,y http://b/"), Separator::Space);
-    }
-
-    #[test]
     fn splits_each_separator() {
-        assert_eq!(
-            fields("a\tb c", Separator::Tab).unwrap(),
-            ("a".into(), "b c".into(), None)
-        );
+        assert_eq!(fields("a\tb c", Separator::Tab).unwrap(), ("a".into(), "b c".into(), None));
         assert_eq!(
             fields("  a   b\t 2.5", Separator::Space).unwrap(),
             ("a".into(), "b".into(), Some("2.5".into()))
         );
-        assert_eq!(
-            fields("a, b", Separator::Comma).unwrap(),
-            ("a".into(), "b".into(), None)
-        );
+        assert_eq!(fields("a, b", Separator::Comma).unwrap(), ("a".into(), "b".into(), None));
+        assert_eq!(fields("a;b c", Separator::Semicolon).unwrap(), ("a".into(), "b c".into(), None));
         assert_eq!(
             fields(r#""http://x/?a=1,2", "say ""hi""",3"#, Separator::Comma).unwrap(),
+            ("http://x/?a=1,2".into(), " \"say \"\"hi\"\"\"".trim().into(), Some("3".into()))
+        );
+        assert_eq!(
+            fields(r#""http://x/?a=1,2","say ""hi""",3"#, Separator::Comma).unwrap(),
             ("http://x/?a=1,2".into(), "say \"hi\"".into(), Some("3".into()))
+        );
+        assert_eq!(
+            fields("\"a\tb\"\tc", Separator::Tab).unwrap(),
+            ("a\tb".into(), "c".into(), None),
+            "a quoted tab in a TSV"
         );
     }
 
@@ -407,11 +599,9 @@ mod tests {
         assert!(fields("a", Separator::Space).unwrap_err().contains("found 1"));
         assert!(fields("a b c d", Separator::Space).unwrap_err().contains("found 4"));
         assert!(fields("a\t\t", Separator::Tab).is_err());
-        assert!(
-            fields("\"open,b", Separator::Comma)
-                .unwrap_err()
-                .contains("unterminated")
-        );
+        let one = fields("New York Boston", Separator::Comma).unwrap_err();
+        assert!(one.contains("found 1; is the separator right? (--sep)"), "{one}");
+        assert_eq!(fields("\"open,b", Separator::Comma).unwrap_err(), "open quote");
     }
 
     #[test]
@@ -443,46 +633,67 @@ mod tests {
         }
     }
 
-    fn read(text: &str, options: &ParseOptions) -> Result<(Collect, TextStats)> {
+    fn read_with(text: &str, sep: Separator, options: &ParseOptions, limit: usize) -> Result<(Collect, TextStats)> {
         let mut sink = Collect::default();
-        let stats = read_edges("t.tsv", text.as_bytes(), options, &mut sink, &mut |_| {})?;
+        let mut stats = TextStats::default();
+        let mut reader = text.as_bytes();
+        read_records("t.tsv", &mut reader, options, sep, &mut stats, &mut sink, &mut |_| {}, limit)?;
         Ok((sink, stats))
+    }
+
+    fn read(text: &str, options: &ParseOptions) -> Result<(Collect, TextStats)> {
+        read_with(text, Separator::Space, options, LINE_LIMIT)
     }
 
     #[test]
     fn skips_comments_blank_lines_bom_and_crlf() {
-        let (sink, stats) = read(
+        let (sink, stats) = read_with(
             "\u{feff}# comment\r\n% matrix market\r\n\r\n1\t2\r\n  \n3\t4",
+            Separator::Tab,
             &ParseOptions::default(),
+            LINE_LIMIT,
         )
         .unwrap();
-        assert_eq!(
-            sink.0,
-            vec![("1".into(), "2".into(), None), ("3".into(), "4".into(), None)]
-        );
+        assert_eq!(sink.0, vec![("1".into(), "2".into(), None), ("3".into(), "4".into(), None)]);
         assert_eq!((stats.lines, stats.edges), (6, 2));
     }
 
     #[test]
-    fn header_lines_are_skipped_only_when_asked() {
-        let options = ParseOptions {
-            header: true,
-            ..Default::default()
-        };
-        let (sink, _) = read("# made by pandas\nsource,target\na,b\n", &options).unwrap();
-        assert_eq!(sink.0, vec![("a".into(), "b".into(), None)]);
-        let (sink, _) = read("source,target\na,b\n", &ParseOptions::default()).unwrap();
-        assert_eq!(sink.0.len(), 2);
+    fn quoted_fields_span_lines_and_keep_their_line_number() {
+        let text = "a,\"multi\r\nline\"\n\"x,y\",\"say \"\"hi\"\"\"\nc,d\n";
+        let (sink, stats) = read_with(text, Separator::Comma, &ParseOptions::default(), LINE_LIMIT).unwrap();
+        assert_eq!(
+            sink.0,
+            vec![
+                ("a".into(), "multi\nline".into(), None),
+                ("x,y".into(), "say \"hi\"".into(), None),
+                ("c".into(), "d".into(), None)
+            ]
+        );
+        assert_eq!(stats.lines, 4);
+        let err = read_with("a,b\nc,d\n\"never closed,e\nf,g\n", Separator::Comma, &ParseOptions::default(), LINE_LIMIT)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("t.tsv:3: a quoted field opened on this line is never closed"), "{err}");
+    }
+
+    #[test]
+    fn a_line_past_the_limit_is_an_error_naming_it() {
+        let text = format!("1 2\n3 {}\n", "4".repeat(100));
+        let err = read_with(&text, Separator::Space, &ParseOptions::default(), 64).unwrap_err().to_string();
+        assert!(err.starts_with("t.tsv:2: the line is longer than 64 MiB"), "{err}");
+        // An open quote runs into the limit too, and the error names where it opened.
+        let text = format!("a,b\n\"c,d\n{}", "e,f\n".repeat(40));
+        let err = read_with(&text, Separator::Comma, &ParseOptions::default(), 64).unwrap_err().to_string();
+        assert!(err.starts_with("t.tsv:2: the line is longer"), "{err}");
     }
 
     #[test]
     fn bad_line_names_file_line_and_text() {
-        let err = read("1 2\n3 4\nfive\n", &ParseOptions::default())
-            .unwrap_err()
-            .to_string();
+        let err = read("1 2\n3 4\nfive\n", &ParseOptions::default()).unwrap_err().to_string();
         assert_eq!(
             err,
-            "t.tsv:3: expected 2 or 3 fields (source, target, optional weight), found 1: \"five\""
+            "t.tsv:3: expected 2 or 3 fields (source, target, optional weight) separated by blanks, found 1: \"five\""
         );
     }
 

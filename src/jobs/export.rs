@@ -30,6 +30,8 @@ struct RecordedInput {
     path: String,
     source: String,
     absolute_path: Option<String>,
+    #[serde(default)]
+    skipped: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -89,6 +91,7 @@ pub fn require_complete(dir: &Path) -> Result<()> {
 fn recorded_inputs(run: &RecordedRun) -> Result<Vec<InputFile>> {
     run.inputs
         .iter()
+        .filter(|input| input.skipped.is_none())
         .map(|input| match input.source.as_str() {
             "bundled" if input.path == bundled::NAME => Ok(bundled::input()),
             "stdin" => Err(Error::Input(

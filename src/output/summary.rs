@@ -51,8 +51,10 @@ pub struct LoadRecord {
     pub ids: crate::graph::IdMode,
     /// `--sep`, when given.
     pub separator: Option<crate::input::Separator>,
-    /// `--header`.
-    pub header: bool,
+    /// `--header` (`true`), `--no-header` (`false`), or recognised per file (`null`; what
+    /// was found is in each input's `header`).
+    #[serde(default)]
+    pub header: Option<bool>,
     /// `--skip-bad-lines`.
     pub skip_bad_lines: bool,
     /// `--weighted`.
