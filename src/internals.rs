@@ -11,9 +11,19 @@ use crate::engine::local::Strategy as EngineStrategy;
 use crate::error::Result;
 use crate::graph::collect::DenseEdges;
 use crate::graph::{BuildOptions, EdgeCollector, Graph, IdMode, NodeTable, build};
-use crate::input::ParseOptions;
+use crate::input::detect::{SeparatorEvidence, separator_from_content};
 use crate::input::parallel::read_edges_parallel;
-use crate::input::text::read_edges;
+use crate::input::text::read_edges_from;
+use crate::input::{ParseOptions, Separator, TextStats};
+
+/// The separator `crawlrank rank` would find in `text` (blanks when nothing tells).
+fn separator(text: &[u8]) -> Separator {
+    let head = &text[..text.len().min(crate::input::detect::EVIDENCE_BYTES)];
+    match separator_from_content(head, head.len() == text.len()) {
+        SeparatorEvidence::Found(s) => s,
+        _ => Separator::Space,
+    }
+}
 
 /// Edges read from text, with dense ids, before they are sharded.
 pub struct Edges {
@@ -37,7 +47,9 @@ pub fn parse_parallel(text: &[u8]) -> Result<Edges> {
         "bench",
         text,
         &ParseOptions::default(),
+        separator(text),
         false,
+        TextStats::default(),
         &mut collector,
         &mut |_| {},
     )?;
@@ -47,7 +59,16 @@ pub fn parse_parallel(text: &[u8]) -> Result<Edges> {
 /// Reads an edge list line by line (the path of URL ids).
 pub fn parse_lines(text: &[u8]) -> Result<Edges> {
     let mut collector = EdgeCollector::new(IdMode::Auto, false);
-    read_edges("bench", text, &ParseOptions::default(), &mut collector, &mut |_| {})?;
+    let (options, stats) = (ParseOptions::default(), TextStats::default());
+    read_edges_from(
+        "bench",
+        text,
+        &options,
+        separator(text),
+        stats,
+        &mut collector,
+        &mut |_| {},
+    )?;
     Ok(collector.finish()?.into())
 }
 

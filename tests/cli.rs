@@ -302,10 +302,7 @@ fn bad_inputs_fail_with_file_line_and_text() {
         &["rank", "--shards", "0", &data("urls.tsv")],
         &["--shards must be at least 1"],
     );
-    fails(
-        &["rank", "--sep", "semicolon", &data("urls.tsv")],
-        &["invalid value 'semicolon'"],
-    );
+    fails(&["rank", "--sep", "pipe", &data("urls.tsv")], &["invalid value 'pipe'"]);
 }
 
 #[test]

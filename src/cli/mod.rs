@@ -23,7 +23,7 @@ use args::{
 use crawlrank::algo::PageRankConfig;
 use crawlrank::error::{Error, Result};
 use crawlrank::graph::{BuildOptions, LoadOptions};
-use crawlrank::input::{self, InputFile, ParseOptions, bundled};
+use crawlrank::input::{self, FileReport, InputFile, ParseOptions, bundled};
 use crawlrank::jobs::rank::RankJob;
 use crawlrank::jobs::thread_pool;
 use crawlrank::output::TopRow;
@@ -248,6 +248,7 @@ fn rank_command(
     if a.input.quiet {
         return Ok(());
     }
+    input_notes(stderr, &outcome.summary.inputs)?;
     write_top_table(stdout, &outcome.top[..outcome.top.len().min(20)])?;
     let s = &outcome.summary;
     writeln!(
@@ -266,6 +267,41 @@ fn rank_command(
         s.peak_rss_bytes.map_or("unknown".to_string(), human_bytes),
         job.output.display()
     )?;
+    Ok(())
+}
+
+/// Says which files were skipped as not edge lists, and which headers were skipped.
+fn input_notes(stderr: &mut dyn Write, inputs: &[FileReport]) -> io::Result<()> {
+    const SHOWN: usize = 5;
+    let skipped: Vec<&FileReport> = inputs.iter().filter(|f| f.skipped.is_some()).collect();
+    for file in skipped.iter().take(SHOWN) {
+        let why = file.skipped.as_deref().unwrap_or_default();
+        writeln!(stderr, "crawlrank: note: skipped {}: {why}", file.path)?;
+    }
+    if skipped.len() > SHOWN {
+        writeln!(
+            stderr,
+            "crawlrank: note: ... and {} more files skipped (see summary.json)",
+            skipped.len() - SHOWN
+        )?;
+    }
+    let headers: Vec<&FileReport> = inputs.iter().filter(|f| f.text.header.is_some()).collect();
+    for file in headers.iter().take(SHOWN) {
+        let header = file.text.header.as_deref().unwrap_or_default();
+        writeln!(
+            stderr,
+            "crawlrank: note: {}: header skipped: {} (--no-header reads it as an edge)",
+            file.path,
+            crawlrank::error::quote(header.as_bytes())
+        )?;
+    }
+    if headers.len() > SHOWN {
+        writeln!(
+            stderr,
+            "crawlrank: note: ... and {} more files' headers skipped",
+            headers.len() - SHOWN
+        )?;
+    }
     Ok(())
 }
 
@@ -469,6 +505,9 @@ fn stats_command(a: StatsArgs, stdout: &mut dyn Write) -> Result<(), Failure> {
     let options = load_options(&a.input);
     let bars = Bars::new(!a.input.quiet && io::stderr().is_terminal());
     let report = thread_pool(a.input.threads)?.install(|| crawlrank::jobs::stats::run(&inputs, &options, &bars))?;
+    if !a.input.quiet {
+        input_notes(&mut io::stderr(), &report.inputs)?;
+    }
     if a.json {
         serde_json::to_writer_pretty(&mut *stdout, &report).map_err(io::Error::from)?;
         writeln!(stdout)?;
@@ -520,13 +559,13 @@ mod tests {
         let mut out = Vec::new();
         let mut err = Vec::new();
         assert_eq!(
-            run(["crawlrank", "rank", "--sep", "semicolon"], &mut out, &mut err),
+            run(["crawlrank", "rank", "--sep", "pipe"], &mut out, &mut err),
             EXIT_FAILURE
         );
         let err = String::from_utf8(err).unwrap();
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(
-            err.contains("invalid value 'semicolon' for '--sep <SEP>'; [possible values: tab, space, comma]"),
+            err.contains("invalid value 'pipe' for '--sep <SEP>'; [possible values: tab, comma, semicolon, space]"),
             "{err}"
         );
     }

@@ -40,6 +40,16 @@ pub(crate) fn load(inputs: &[InputFile], options: &LoadOptions, progress: &dyn P
     let mut collector = EdgeCollector::new(options.ids, options.parse.weighted);
     let files = read_inputs(inputs, &options.parse, &mut collector, progress)?;
     if collector.is_empty() {
+        let skipped: Vec<String> = files
+            .iter()
+            .filter_map(|f| f.skipped.as_ref().map(|why| format!("{} ({why})", f.path)))
+            .collect();
+        if !skipped.is_empty() && files.iter().all(|f| f.skipped.is_some()) {
+            return Err(Error::Input(format!(
+                "no edge list among the inputs; skipped {}",
+                skipped.join(", ")
+            )));
+        }
         return Err(no_edges(inputs, files.iter().map(|f| f.text.bad_lines).sum()));
     }
     let read_seconds = started.elapsed().as_secs_f64();

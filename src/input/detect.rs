@@ -48,7 +48,18 @@ pub(crate) struct NotEdges {
 pub(crate) fn known_by_name(path: &Path) -> Option<NotEdges> {
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
     let stem = name.split('.').next().unwrap_or("");
-    if ["readme", "license", "licence", "copying", "notice", "changelog", "changes", "authors"].contains(&stem) {
+    if [
+        "readme",
+        "license",
+        "licence",
+        "copying",
+        "notice",
+        "changelog",
+        "changes",
+        "authors",
+    ]
+    .contains(&stem)
+    {
         return Some(NotEdges {
             what: "documentation".to_string(),
             advice: "it is not an edge list",
@@ -62,7 +73,9 @@ pub(crate) fn known_by_name(path: &Path) -> Option<NotEdges> {
         "json" | "jsonl" | "yaml" | "yml" | "toml" | "ini" | "cfg" | "log" | "crc" | "sha1" | "sha256" | "md5" => {
             ("metadata", "it is not an edge list")
         }
-        "png" | "jpg" | "jpeg" | "gif" | "svg" | "webp" | "bmp" | "tif" | "tiff" => ("an image", "it is not an edge list"),
+        "png" | "jpg" | "jpeg" | "gif" | "svg" | "webp" | "bmp" | "tif" | "tiff" => {
+            ("an image", "it is not an edge list")
+        }
         "py" | "sh" | "r" | "java" | "rs" | "js" => ("source code", "it is not an edge list"),
         "graph" | "offsets" | "ef" | "obl" | "properties" | "labels" => (
             "part of a LAW WebGraph BVGraph",
@@ -98,14 +111,30 @@ pub(crate) fn known_by_content(head: &[u8]) -> Option<NotEdges> {
             "a Parquet file",
             "Parquet is not read yet; write the edges as CSV or TSV (e.g. `df.write.csv(...)` in Spark)",
         ),
-        (b"PK\x03\x04", "a zip archive", "unzip it and give the edge lists inside"),
-        (b"\xFD7zXZ\x00", "an xz stream", "decompress it, or recompress with gzip, bzip2 or zstd"),
-        (b"7z\xBC\xAF\x27\x1C", "a 7-zip archive", "unpack it and give the edge lists inside"),
+        (
+            b"PK\x03\x04",
+            "a zip archive",
+            "unzip it and give the edge lists inside",
+        ),
+        (
+            b"\xFD7zXZ\x00",
+            "an xz stream",
+            "decompress it, or recompress with gzip, bzip2 or zstd",
+        ),
+        (
+            b"7z\xBC\xAF\x27\x1C",
+            "a 7-zip archive",
+            "unpack it and give the edge lists inside",
+        ),
         (b"\x89PNG", "a PNG image", "it is not an edge list"),
         (b"\xFF\xD8\xFF", "a JPEG image", "it is not an edge list"),
         (b"GIF8", "a GIF image", "it is not an edge list"),
         (b"%PDF", "a PDF document", "it is not an edge list"),
-        (b"Obj\x01", "an Avro file", "this format is not read yet; write the edges as CSV or TSV"),
+        (
+            b"Obj\x01",
+            "an Avro file",
+            "this format is not read yet; write the edges as CSV or TSV",
+        ),
     ];
     for (prefix, what, advice) in magic {
         if head.starts_with(prefix) {
@@ -163,7 +192,10 @@ fn is_edge(fields: &[Vec<u8>]) -> bool {
     let ids = fields.len() >= 2 && !fields[0].is_empty() && !fields[1].is_empty();
     let weight = match fields.get(2) {
         None => true,
-        Some(w) => std::str::from_utf8(w).ok().and_then(|s| s.parse::<f64>().ok()).is_some(),
+        Some(w) => std::str::from_utf8(w)
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+            .is_some(),
     };
     ids && weight && fields.len() <= 3
 }
@@ -286,11 +318,54 @@ fn all_agree(readings: &[&Reading]) -> bool {
 
 /// Field names that headers of edge lists use (compared lower-case, without quotes or `#`).
 const HEADER_NAMES: &[&str] = &[
-    "source", "target", "src", "dst", "dest", "destination", "from", "to", "u", "v", "head", "tail",
-    "node", "node1", "node2", "node_1", "node_2", "source_id", "target_id", "src_id", "dst_id", "from_id",
-    "to_id", "fromnodeid", "tonodeid", "from_node", "to_node", "source_node", "target_node", "start", "end",
-    "id1", "id2", "parent", "child", "citing", "cited", "follower", "followee",
-    "url", "source_url", "target_url", "from_url", "to_url", "page", "link", "host", "domain",
+    "source",
+    "target",
+    "src",
+    "dst",
+    "dest",
+    "destination",
+    "from",
+    "to",
+    "u",
+    "v",
+    "head",
+    "tail",
+    "node",
+    "node1",
+    "node2",
+    "node_1",
+    "node_2",
+    "source_id",
+    "target_id",
+    "src_id",
+    "dst_id",
+    "from_id",
+    "to_id",
+    "fromnodeid",
+    "tonodeid",
+    "from_node",
+    "to_node",
+    "source_node",
+    "target_node",
+    "start",
+    "end",
+    "id1",
+    "id2",
+    "parent",
+    "child",
+    "citing",
+    "cited",
+    "follower",
+    "followee",
+    "url",
+    "source_url",
+    "target_url",
+    "from_url",
+    "to_url",
+    "page",
+    "link",
+    "host",
+    "domain",
 ];
 
 /// Names of a weight column.
@@ -323,7 +398,9 @@ pub(crate) fn header_from_content(head: &[u8], separator: Separator, complete: b
     };
     let named = HEADER_NAMES.contains(&name(&first[0]).as_str())
         && HEADER_NAMES.contains(&name(&first[1]).as_str())
-        && first.get(2).is_none_or(|w| WEIGHT_NAMES.contains(&name(w).as_str()) || !is_edge(first));
+        && first
+            .get(2)
+            .is_none_or(|w| WEIGHT_NAMES.contains(&name(w).as_str()) || !is_edge(first));
     if named {
         return true;
     }
@@ -390,7 +467,10 @@ mod tests {
 
     #[test]
     fn a_cut_last_line_is_left_out_unless_the_head_is_the_whole_file() {
-        assert_eq!(separator_from_content(b"1,2\n3,4\n5 6 7 8", false), Found(Separator::Comma));
+        assert_eq!(
+            separator_from_content(b"1,2\n3,4\n5 6 7 8", false),
+            Found(Separator::Comma)
+        );
         assert_eq!(separator_from_content(b"1 2", true), Found(Separator::Space));
         assert_eq!(separator_from_content(b"1 2", false), Nothing);
     }
@@ -400,11 +480,23 @@ mod tests {
         let header = |text: &str, sep| header_from_content(text.as_bytes(), sep, true);
         assert!(header("source,target\na,b\n", Separator::Comma));
         assert!(header("Source, Target, Weight\nx,y,1\n", Separator::Comma));
-        assert!(header("# FromNodeId\tToNodeId\n1\t2\n", Separator::Tab) == false, "a comment, not a header");
+        assert!(
+            header("# FromNodeId\tToNodeId\n1\t2\n", Separator::Tab) == false,
+            "a comment, not a header"
+        );
         assert!(header("src dst\n", Separator::Space), "names alone, no data line");
-        assert!(header("alpha,beta\n1,2\n3,4\n", Separator::Comma), "words above integers");
-        assert!(header("page,linked\nhttp://a/,http://b/\n", Separator::Comma), "words above URLs");
-        assert!(header("1,2,strength_of_link\n1,2,0.5\n", Separator::Comma), "a word above weights");
+        assert!(
+            header("alpha,beta\n1,2\n3,4\n", Separator::Comma),
+            "words above integers"
+        );
+        assert!(
+            header("page,linked\nhttp://a/,http://b/\n", Separator::Comma),
+            "words above URLs"
+        );
+        assert!(
+            header("1,2,strength_of_link\n1,2,0.5\n", Separator::Comma),
+            "a word above weights"
+        );
         assert!(!header("a,b\nc,d\n", Separator::Comma), "string ids throughout");
         assert!(!header("1,2\n3,4\n", Separator::Comma));
         assert!(!header("http://a/,http://b/\nhttp://c/,http://d/\n", Separator::Comma));
@@ -419,8 +511,18 @@ mod tests {
         assert_eq!(separator_from_name(Path::new("csv")), None);
         assert!(known_by_name(Path::new("d/README.md")).is_some());
         assert!(known_by_name(Path::new("d/README")).is_some());
-        assert!(known_by_name(Path::new("cnr-2000.graph")).unwrap().what.contains("BVGraph"));
-        assert!(known_by_name(Path::new("part-0.snappy.parquet")).unwrap().what.contains("Parquet"));
+        assert!(
+            known_by_name(Path::new("cnr-2000.graph"))
+                .unwrap()
+                .what
+                .contains("BVGraph")
+        );
+        assert!(
+            known_by_name(Path::new("part-0.snappy.parquet"))
+                .unwrap()
+                .what
+                .contains("Parquet")
+        );
         assert!(known_by_name(Path::new("edges.txt")).is_none());
         assert!(known_by_name(Path::new("part-00000")).is_none());
         assert!(known_by_content(b"PAR1\x15\x04").unwrap().what.contains("Parquet"));

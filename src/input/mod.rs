@@ -249,8 +249,24 @@ pub fn read_inputs<S: EdgeSink>(
             });
         };
         let listed = matches!(file, InputFile::Listed(_));
-        match read_file(&name, file.path(), reader, options, earlier, listed, sink, &mut report_progress)? {
+        match read_file(
+            &name,
+            file.path(),
+            reader,
+            options,
+            earlier,
+            listed,
+            sink,
+            &mut report_progress,
+        )? {
             Ok(text) => {
+                if text.edges == 0 && text.bad_lines > 0 {
+                    return Err(Error::Input(format!(
+                        "{name}: all {} records were malformed and skipped (--skip-bad-lines); is the separator right ({} was used; --sep)?",
+                        text.bad_lines,
+                        text.separator.map_or("none", Separator::name)
+                    )));
+                }
                 earlier = earlier.or(text.separator);
                 report.text = text;
             }
@@ -270,7 +286,10 @@ pub fn read_inputs<S: EdgeSink>(
 }
 
 fn not_edges(name: &str, format: &detect::NotEdges) -> Error {
-    Error::Input(format!("{name}: {} is not an edge list; {}", format.what, format.advice))
+    Error::Input(format!(
+        "{name}: {} is not an edge list; {}",
+        format.what, format.advice
+    ))
 }
 
 /// Reads one decoded file into `sink`: decides what it is, its separator and its header from
@@ -310,27 +329,26 @@ pub(crate) fn read_file<S: EdgeSink>(
     let content = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
     if let Some(format) = detect::known_by_content(content) {
         let format = bvgraph_hint(path).unwrap_or(format);
-        return if listed { Ok(Err(format)) } else { Err(not_edges(name, &format)) };
+        return if listed {
+            Ok(Err(format))
+        } else {
+            Err(not_edges(name, &format))
+        };
     }
     let from_name = path.and_then(detect::separator_from_name);
     let evidence = || detect::separator_from_content(&head, complete);
     let (separator, source) = match (options.separator, from_name) {
         (Some(given), _) => (given, SeparatorSource::Given),
-        (None, Some(named)) => {
-            if let detect::SeparatorEvidence::Found(found) = evidence()
-                && found != named
-                && detect::separator_score(&head, named, complete) == 0
+        (None, Some(named)) => match evidence() {
+            // A name that no line agrees with (a `.tsv` of blank-separated lines) gives way
+            // to what the lines say.
+            detect::SeparatorEvidence::Found(found)
+                if found != named && detect::separator_score(&head, named, complete) == 0 =>
             {
-                return Err(Error::Input(format!(
-                    "{name}: the name says {} but no line of its start is separated by {}; they read as edges separated by {}: give --sep {}",
-                    named.name(),
-                    text::describe(named),
-                    text::describe(found),
-                    found.name()
-                )));
+                (found, SeparatorSource::Content)
             }
-            (named, SeparatorSource::Extension)
-        }
+            _ => (named, SeparatorSource::Extension),
+        },
         (None, None) => match evidence() {
             detect::SeparatorEvidence::Found(found) => (found, SeparatorSource::Content),
             detect::SeparatorEvidence::Nothing if listed && has_records(&head) => {
@@ -382,7 +400,8 @@ fn bvgraph_hint(path: Option<&Path>) -> Option<detect::NotEdges> {
 
 /// Whether `head` holds any record that is not a comment or blank.
 fn has_records(head: &[u8]) -> bool {
-    head.split(|&b| b == b'\n').any(|line| !text::is_comment_or_blank(text::without_ending(line)))
+    head.split(|&b| b == b'\n')
+        .any(|line| !text::is_comment_or_blank(text::without_ending(line)))
 }
 
 fn ambiguous(name: &str, candidates: &[(Separator, Vec<Vec<u8>>)]) -> Error {

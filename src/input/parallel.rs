@@ -308,7 +308,15 @@ fn read_in_chunks<R: BufRead, S: EdgeSink>(
                         None => read_edges_from(name, rest.chain(reader), options, separator, stats, sink, on_lines),
                         Some(e) => {
                             let failing = FailAtEnd(rest, Some(e));
-                            read_edges_from(name, std::io::BufReader::new(failing), options, separator, stats, sink, on_lines)
+                            read_edges_from(
+                                name,
+                                std::io::BufReader::new(failing),
+                                options,
+                                separator,
+                                stats,
+                                sink,
+                                on_lines,
+                            )
                         }
                     };
                 }
@@ -365,7 +373,17 @@ mod tests {
         let fresh = TextStats::default();
         let stats = if parallel {
             let strict = sink.integer_batches().expect("integers first");
-            read_in_chunks("t.txt", text.as_bytes(), options, sep, strict, fresh, &mut sink, &mut |_| {}, 40)?
+            read_in_chunks(
+                "t.txt",
+                text.as_bytes(),
+                options,
+                sep,
+                strict,
+                fresh,
+                &mut sink,
+                &mut |_| {},
+                40,
+            )?
         } else {
             read_edges_from("t.txt", text.as_bytes(), options, sep, fresh, &mut sink, &mut |_| {})?
         };
@@ -466,7 +484,18 @@ mod tests {
         let mut a = EdgeCollector::new(IdMode::Auto, true);
         let sa = read_edges_from("t", text.as_bytes(), &options, sep, fresh(), &mut a, &mut |_| {}).unwrap();
         let mut b = EdgeCollector::new(IdMode::Auto, true);
-        let sb = read_in_chunks("t", text.as_bytes(), &options, sep, false, fresh(), &mut b, &mut |_| {}, 64).unwrap();
+        let sb = read_in_chunks(
+            "t",
+            text.as_bytes(),
+            &options,
+            sep,
+            false,
+            fresh(),
+            &mut b,
+            &mut |_| {},
+            64,
+        )
+        .unwrap();
         assert_eq!((sa.edges, sa.bad_lines), (sb.edges, sb.bad_lines));
         assert_eq!(sb.bad_lines, 8);
         let (a, b) = (a.finish().unwrap(), b.finish().unwrap());
@@ -506,11 +535,18 @@ mod tests {
         let mut parser = RecordParser::new(Separator::Tab);
         for separator in Separator::ALL {
             parser = RecordParser::new(separator);
-            let sep = if separator == Separator::Space { "  ".to_string() } else { (separator.byte() as char).to_string() };
+            let sep = if separator == Separator::Space {
+                "  ".to_string()
+            } else {
+                (separator.byte() as char).to_string()
+            };
             let line = format!("4294967296{sep}17");
             let fast = bare_line(line.as_bytes(), 0, separator).unwrap().0;
             let fields = split_line(line.as_bytes(), &mut parser).unwrap().unwrap();
-            assert_eq!((parse_u64(fields.source), parse_u64(fields.target)), (Some(fast.0), Some(fast.1)));
+            assert_eq!(
+                (parse_u64(fields.source), parse_u64(fields.target)),
+                (Some(fast.0), Some(fast.1))
+            );
         }
         drop(parser);
         // Files mixing bare lines with every other kind read the same in parallel and line by

@@ -316,7 +316,8 @@ pub struct ParseOptions {
 pub enum SeparatorSource {
     /// `--sep` (or the library's option).
     Given,
-    /// The file name's extension (`.csv`, `.tsv`, `.tab`, before any compression extension).
+    /// The file name's extension (`.csv`, `.tsv`, `.tab`, before any compression extension),
+    /// unless not one of the first lines reads as an edge with it and another separator does.
     Extension,
     /// The file's first lines, taken together.
     Content,
@@ -470,7 +471,16 @@ pub(crate) fn read_edges_from<R: BufRead, S: EdgeSink>(
     sink: &mut S,
     on_lines: &mut dyn FnMut(u64),
 ) -> Result<TextStats> {
-    read_records(name, &mut reader, options, separator, &mut stats, sink, on_lines, LINE_LIMIT)?;
+    read_records(
+        name,
+        &mut reader,
+        options,
+        separator,
+        &mut stats,
+        sink,
+        on_lines,
+        LINE_LIMIT,
+    )?;
     Ok(stats)
 }
 
@@ -556,7 +566,9 @@ pub(crate) fn read_error(name: &str, lines: u64, e: std::io::Error) -> Error {
     } else {
         format!("after line {lines}, the last complete one")
     };
-    Error::Input(format!("{name}: {what} {after} ({e}); re-download or re-create the file"))
+    Error::Input(format!(
+        "{name}: {what} {after} ({e}); re-download or re-create the file"
+    ))
 }
 
 #[cfg(test)]
@@ -572,16 +584,29 @@ mod tests {
 
     #[test]
     fn splits_each_separator() {
-        assert_eq!(fields("a\tb c", Separator::Tab).unwrap(), ("a".into(), "b c".into(), None));
+        assert_eq!(
+            fields("a\tb c", Separator::Tab).unwrap(),
+            ("a".into(), "b c".into(), None)
+        );
         assert_eq!(
             fields("  a   b\t 2.5", Separator::Space).unwrap(),
             ("a".into(), "b".into(), Some("2.5".into()))
         );
-        assert_eq!(fields("a, b", Separator::Comma).unwrap(), ("a".into(), "b".into(), None));
-        assert_eq!(fields("a;b c", Separator::Semicolon).unwrap(), ("a".into(), "b c".into(), None));
+        assert_eq!(
+            fields("a, b", Separator::Comma).unwrap(),
+            ("a".into(), "b".into(), None)
+        );
+        assert_eq!(
+            fields("a;b c", Separator::Semicolon).unwrap(),
+            ("a".into(), "b c".into(), None)
+        );
         assert_eq!(
             fields(r#""http://x/?a=1,2", "say ""hi""",3"#, Separator::Comma).unwrap(),
-            ("http://x/?a=1,2".into(), " \"say \"\"hi\"\"\"".trim().into(), Some("3".into()))
+            (
+                "http://x/?a=1,2".into(),
+                " \"say \"\"hi\"\"\"".trim().into(),
+                Some("3".into())
+            )
         );
         assert_eq!(
             fields(r#""http://x/?a=1,2","say ""hi""",3"#, Separator::Comma).unwrap(),
@@ -637,7 +662,16 @@ mod tests {
         let mut sink = Collect::default();
         let mut stats = TextStats::default();
         let mut reader = text.as_bytes();
-        read_records("t.tsv", &mut reader, options, sep, &mut stats, &mut sink, &mut |_| {}, limit)?;
+        read_records(
+            "t.tsv",
+            &mut reader,
+            options,
+            sep,
+            &mut stats,
+            &mut sink,
+            &mut |_| {},
+            limit,
+        )?;
         Ok((sink, stats))
     }
 
@@ -654,7 +688,10 @@ mod tests {
             LINE_LIMIT,
         )
         .unwrap();
-        assert_eq!(sink.0, vec![("1".into(), "2".into(), None), ("3".into(), "4".into(), None)]);
+        assert_eq!(
+            sink.0,
+            vec![("1".into(), "2".into(), None), ("3".into(), "4".into(), None)]
+        );
         assert_eq!((stats.lines, stats.edges), (6, 2));
     }
 
@@ -671,26 +708,40 @@ mod tests {
             ]
         );
         assert_eq!(stats.lines, 4);
-        let err = read_with("a,b\nc,d\n\"never closed,e\nf,g\n", Separator::Comma, &ParseOptions::default(), LINE_LIMIT)
-            .unwrap_err()
-            .to_string();
-        assert!(err.starts_with("t.tsv:3: a quoted field opened on this line is never closed"), "{err}");
+        let err = read_with(
+            "a,b\nc,d\n\"never closed,e\nf,g\n",
+            Separator::Comma,
+            &ParseOptions::default(),
+            LINE_LIMIT,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("t.tsv:3: a quoted field opened on this line is never closed"),
+            "{err}"
+        );
     }
 
     #[test]
     fn a_line_past_the_limit_is_an_error_naming_it() {
         let text = format!("1 2\n3 {}\n", "4".repeat(100));
-        let err = read_with(&text, Separator::Space, &ParseOptions::default(), 64).unwrap_err().to_string();
+        let err = read_with(&text, Separator::Space, &ParseOptions::default(), 64)
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("t.tsv:2: the line is longer than 64 MiB"), "{err}");
         // An open quote runs into the limit too, and the error names where it opened.
         let text = format!("a,b\n\"c,d\n{}", "e,f\n".repeat(40));
-        let err = read_with(&text, Separator::Comma, &ParseOptions::default(), 64).unwrap_err().to_string();
+        let err = read_with(&text, Separator::Comma, &ParseOptions::default(), 64)
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("t.tsv:2: the line is longer"), "{err}");
     }
 
     #[test]
     fn bad_line_names_file_line_and_text() {
-        let err = read("1 2\n3 4\nfive\n", &ParseOptions::default()).unwrap_err().to_string();
+        let err = read("1 2\n3 4\nfive\n", &ParseOptions::default())
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             err,
             "t.tsv:3: expected 2 or 3 fields (source, target, optional weight) separated by blanks, found 1: \"five\""

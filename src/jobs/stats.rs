@@ -32,6 +32,8 @@ pub struct GraphReport {
     pub out_degree: DegreeSummary,
     /// In-degrees.
     pub in_degree: DegreeSummary,
+    /// What each input file held (separator, header, skipped files).
+    pub inputs: Vec<crate::input::FileReport>,
 }
 
 /// Summarises `degrees`, naming nodes through `nodes`.
@@ -71,6 +73,7 @@ pub fn report(graph: &Graph) -> GraphReport {
         counts: graph.stats().clone(),
         out_degree: degree_summary(graph.out_degree(), graph.nodes()),
         in_degree: degree_summary(graph.in_degree(), graph.nodes()),
+        inputs: graph.files().to_vec(),
     }
 }
 
