@@ -157,6 +157,29 @@ impl Distribution {
     }
 }
 
+/// The teleport distribution of personalization `pairs` (node, weight; a node listed twice
+/// gets the sum): weights must be finite, non-negative and not all zero. Every weight is
+/// divided by the largest before anything is summed, so that no sum overflows and the
+/// distribution sums to 1 whatever the weights' magnitude (1e308 or 1e-320).
+fn normalise_personalization(n: u32, pairs: &[(u32, f64)]) -> Result<Vec<f64>> {
+    if let Some(&(node, w)) = pairs.iter().find(|p| !(p.1.is_finite() && p.1 >= 0.0)) {
+        return Err(Error::Input(format!(
+            "personalization: node {node} has weight {w}; weights must be finite and not negative"
+        )));
+    }
+    let largest = pairs.iter().fold(0f64, |m, p| m.max(p.1));
+    if largest == 0.0 {
+        return Err(Error::Input("the personalization weights sum to zero".to_string()));
+    }
+    let mut p = vec![0.0; n as usize];
+    for &(v, w) in pairs {
+        p[v as usize] += w / largest;
+    }
+    let total: f64 = p.iter().sum();
+    p.iter_mut().for_each(|x| *x /= total);
+    Ok(p)
+}
+
 /// The PageRank vertex program for one graph.
 pub(crate) struct PageRankProgram {
     damping: f64,
@@ -186,7 +209,13 @@ impl PageRankProgram {
             return Err(Error::Input("the graph has no nodes".to_string()));
         }
         let inverse_out: Vec<f64> = match graph.out_weight() {
-            Some(w) => w.iter().map(|&w| if w > 0.0 { 1.0 / w } else { 0.0 }).collect(),
+            Some(_) => {
+                // The shards' stored weights: each node's scaled so that the largest is in
+                // a range where the sum and its inverse neither overflow nor underflow.
+                let mut sums = vec![0f64; n as usize];
+                graph.shards().iter().for_each(|s| s.add_stored_out_weights(&mut sums));
+                sums.iter().map(|&w| if w > 0.0 { 1.0 / w } else { 0.0 }).collect()
+            }
             None => graph
                 .out_degree()
                 .iter()
@@ -197,18 +226,7 @@ impl PageRankProgram {
         let uniform = Distribution::Uniform(1.0 / n as f64);
         let teleport = match personalization {
             None => uniform.clone(),
-            Some(pairs) => {
-                let total: f64 = pairs.iter().map(|p| p.1).sum();
-                if total.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
-                    return Err(Error::Input("the personalization weights sum to zero".to_string()));
-                }
-                let mut p = vec![0.0; n as usize];
-                for &(v, w) in pairs {
-                    p[v as usize] += w;
-                }
-                p.iter_mut().for_each(|x| *x /= total);
-                Distribution::Dense(p)
-            }
+            Some(pairs) => Distribution::Dense(normalise_personalization(n, pairs)?),
         };
         let dangling_to = match config.dangling {
             Dangling::Teleport => teleport.clone(),
