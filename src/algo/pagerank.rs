@@ -319,7 +319,7 @@ pub(crate) fn pagerank_with(
         Precision::F64 => executor.run(graph, &program, initial, config.stop_rule(), observer),
         Precision::F32 => executor.run_carrying::<_, f32>(graph, &program, initial, config.stop_rule(), observer),
     };
-    Ok(PageRankResult::new(config, outcome))
+    PageRankResult::new(config, outcome)
 }
 
 impl PageRankConfig {
@@ -332,17 +332,56 @@ impl PageRankConfig {
     }
 }
 
+impl Precision {
+    /// How far from 1 the ranks' sum may be: `f64` rounding keeps it within about 1e-15;
+    /// `f32` shares move it by up to about 1e-7 (each round's rounded shares change the
+    /// mass a little), so 1e-5, the accuracy bound for the fast mode.
+    pub(crate) fn rank_sum_tolerance(self) -> f64 {
+        match self {
+            Precision::F64 => 1e-9,
+            Precision::F32 => 1e-5,
+        }
+    }
+}
+
+/// Checks that `ranks` are a probability distribution: every rank finite and not negative,
+/// their sum (compensated, so that the check does not depend on the node count) within
+/// `tolerance` of 1. Ranks that fail cannot be trusted and must never be published.
+pub(crate) fn check_ranks(ranks: &[f64], tolerance: f64) -> Result<()> {
+    if let Some((v, r)) = ranks.iter().enumerate().find(|(_, r)| !(r.is_finite() && **r >= 0.0)) {
+        return Err(Error::Ranks(format!(
+            "node index {v} has rank {r} (ranks must be finite and not negative)"
+        )));
+    }
+    // Neumaier's compensated sum.
+    let (mut sum, mut compensation) = (0.0f64, 0.0f64);
+    for &r in ranks {
+        let t = sum + r;
+        compensation += if sum.abs() >= r.abs() { (sum - t) + r } else { (r - t) + sum };
+        sum = t;
+    }
+    let sum = sum + compensation;
+    if !((sum - 1.0).abs() <= tolerance) {
+        return Err(Error::Ranks(format!(
+            "the ranks sum to {sum}, not 1 within {tolerance:e}"
+        )));
+    }
+    Ok(())
+}
+
 impl PageRankResult {
-    /// The result of an executor's run (local or distributed) under `config`.
-    pub(crate) fn new(config: &PageRankConfig, outcome: Outcome<f64>) -> PageRankResult {
+    /// The result of an executor's run (local or distributed) under `config`; an error when
+    /// its ranks are not a probability distribution ([`check_ranks`]).
+    pub(crate) fn new(config: &PageRankConfig, outcome: Outcome<f64>) -> Result<PageRankResult> {
+        check_ranks(&outcome.states, config.precision.rank_sum_tolerance())?;
         let residual = outcome.iterations.last().map_or(f64::NAN, |r| r.change);
-        PageRankResult {
+        Ok(PageRankResult {
             ranks: outcome.states,
             converged: outcome.converged,
             residual,
             error_bound: config.damping / (1.0 - config.damping) * residual,
             iterations: outcome.iterations,
-        }
+        })
     }
 }
 

@@ -273,6 +273,7 @@ impl GraphBuilder {
                 nodes
             }
         };
+        self.options.build.validate_for(nodes)?;
         let sharded = build(keys, weights, nodes, &self.options.build);
         Ok(Graph::new(Arc::new(NodeTable::Dense(nodes)), sharded, Vec::new()))
     }
@@ -329,6 +330,7 @@ impl GraphBuilder {
         let dense = collector.finish()?;
         let nodes =
             u32::try_from(dense.nodes.len()).map_err(|_| Error::Input("too many nodes for 32-bit ids".to_string()))?;
+        self.options.build.validate_for(nodes)?;
         let sharded = build(dense.keys, dense.weights, nodes, &self.options.build);
         Ok(Graph::new(Arc::new(dense.nodes), sharded, Vec::new()))
     }
