@@ -63,7 +63,10 @@ impl Partition {
     /// through [`BuildOptions`](crate::graph::BuildOptions)): the work is linear in nodes plus
     /// shards.
     pub(crate) fn balanced(out_degrees: &[u32], shards: usize) -> Partition {
-        assert!(shards <= MAX_SHARDS, "{shards} shards: the entry points allow at most {MAX_SHARDS}");
+        assert!(
+            shards <= MAX_SHARDS,
+            "{shards} shards: the entry points allow at most {MAX_SHARDS}"
+        );
         let shards = shards.max(1);
         let nodes = out_degrees.len() as u32;
         let total: u64 = out_degrees.iter().map(|&d| d as u64 + 1).sum();

@@ -357,7 +357,11 @@ pub(crate) fn check_ranks(ranks: &[f64], tolerance: f64) -> Result<()> {
     let (mut sum, mut compensation) = (0.0f64, 0.0f64);
     for &r in ranks {
         let t = sum + r;
-        compensation += if sum.abs() >= r.abs() { (sum - t) + r } else { (r - t) + sum };
+        compensation += if sum.abs() >= r.abs() {
+            (sum - t) + r
+        } else {
+            (r - t) + sum
+        };
         sum = t;
     }
     let sum = sum + compensation;
@@ -961,5 +965,78 @@ mod tests {
         ] {
             assert!(config.validate().is_err(), "{config:?}");
         }
+    }
+
+    #[test]
+    fn ranks_that_do_not_sum_to_one_are_not_published() {
+        // The check every run passes before its ranks are returned or written.
+        assert!(check_ranks(&[0.25, 0.25, 0.5], 1e-9).is_ok());
+        for (bad, expected) in [
+            (vec![0.5, f64::NAN, 0.5], "node index 1 has rank NaN"),
+            (vec![f64::INFINITY, 0.0], "node index 0 has rank inf"),
+            (vec![1.5, -0.5], "node index 1 has rank -0.5"),
+            (vec![0.1, 0.1], "sum to 0.2"),
+            (vec![0.235, 0.0], "sum to 0.235"),
+            (vec![0.5, 0.5 + 1e-8], "not 1 within 1e-9"),
+        ] {
+            let e = check_ranks(&bad, 1e-9).unwrap_err().to_string();
+            assert!(e.contains(expected) && e.contains("none were written"), "{bad:?}: {e}");
+        }
+        // A million ranks of 1e-6 sum to 1 when compensated (a plain sum is off by ~1e-11;
+        // with other values, by more than the bound).
+        assert!(check_ranks(&vec![1e-6; 1_000_000], 1e-12).is_ok());
+        // And a result is only made of checked ranks.
+        let outcome = Outcome {
+            states: vec![0.5, f64::NAN],
+            iterations: Vec::new(),
+            converged: true,
+        };
+        assert!(PageRankResult::new(&PageRankConfig::default(), outcome).is_err());
+    }
+
+    #[test]
+    fn huge_out_weights_do_not_overflow() {
+        // Node 0 weighs its edges 1e308 each (their sum is beyond f64::MAX), node 1 its only
+        // edge 1e-320 (its inverse is beyond f64::MAX): the same ranks as weights of 1, in
+        // f64 and f32, and nobody dangling.
+        let extreme = [
+            (0, 1, 1e308),
+            (0, 2, 1e308),
+            (1, 2, 1e-320),
+            (2, 0, 1e300),
+            (2, 1, 3e300),
+        ];
+        let plain = [(0, 1, 1.0), (0, 2, 1.0), (1, 2, 1.0), (2, 0, 1.0), (2, 1, 3.0)];
+        for (precision, tolerance) in [(Precision::F64, 1e-15), (Precision::F32, 1e-6)] {
+            let config = PageRankConfig {
+                precision,
+                ..Default::default()
+            };
+            let g = graph(3, &extreme, true, 2);
+            assert_eq!(g.stats().dangling_nodes, 0);
+            let r = run(&g, &config, None);
+            let expected = run(&graph(3, &plain, true, 2), &config, None);
+            assert!(
+                l1(&r.ranks, &expected.ranks) < tolerance,
+                "{precision:?}: {:?}",
+                r.ranks
+            );
+        }
+        // The export still sees the weights as given.
+        let g = graph(3, &extreme, true, 2);
+        let mut seen: Vec<(u32, u32, f64)> = g.shards().iter().flat_map(|s| s.edges_iter()).collect();
+        seen.sort_by_key(|e| (e.0, e.1));
+        assert_eq!(seen, extreme);
+    }
+
+    #[test]
+    fn huge_personalization_values_normalise() {
+        let p = normalise_personalization(3, &[(0, 1e308), (1, 1e308), (1, 1e308)]).unwrap();
+        assert_eq!(p, vec![1.0 / 3.0, 2.0 / 3.0, 0.0]);
+        let p = normalise_personalization(2, &[(0, 1e-320), (1, 1e-320)]).unwrap();
+        assert_eq!(p, vec![0.5, 0.5]);
+        assert!(normalise_personalization(2, &[(0, 0.0)]).is_err());
+        assert!(normalise_personalization(2, &[(0, f64::NAN)]).is_err());
+        assert!(normalise_personalization(2, &[(0, f64::INFINITY)]).is_err());
     }
 }

@@ -271,7 +271,11 @@ pub(crate) fn log_range(low: f64, high: f64) -> std::ops::Range<f64> {
     let usable = |v: f64| v.is_finite() && v > 0.0;
     // Half a decade of room on each side, so that nothing sits on the frame.
     let low = if usable(low) { low / 2.0 } else { 1e-18 };
-    let high = if usable(high) && high * 2.0 > low { high * 2.0 } else { low * 10.0 };
+    let high = if usable(high) && high * 2.0 > low {
+        high * 2.0
+    } else {
+        low * 10.0
+    };
     let decade = |v: f64, round: fn(f64) -> f64| round(v.log10()).clamp(*DECADES.start(), *DECADES.end());
     let (low, high) = (decade(low, f64::floor), decade(high, f64::ceil));
     10f64.powf(low)..10f64.powf(high.max(low + 1.0))
@@ -323,7 +327,10 @@ mod tests {
         // The bounded part: whatever goes in, an axis spans a bounded number of decades (an
         // infinite range made the tick code allocate until the machine killed it).
         let decades = |r: std::ops::Range<f64>| {
-            assert!(r.start.is_finite() && r.end.is_finite() && r.start > 0.0 && r.start < r.end, "{r:?}");
+            assert!(
+                r.start.is_finite() && r.end.is_finite() && r.start > 0.0 && r.start < r.end,
+                "{r:?}"
+            );
             (r.end.log10() - r.start.log10()).round()
         };
         for (low, high) in [

@@ -41,11 +41,11 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
             zero_note(d.zero_rank_nodes)
         ))
         .legend(move |(x, y)| Circle::new((x + 12, y), 4, blue.filled()));
-    if let Some(fit) = d
-        .rank_power_law
-        .as_ref()
-        .filter(|f| [f.x_min, f.tail_fraction, f.ccdf_slope, x_high].iter().all(|v| v.is_finite()))
-    {
+    if let Some(fit) = d.rank_power_law.as_ref().filter(|f| {
+        [f.x_min, f.tail_fraction, f.ccdf_slope, x_high]
+            .iter()
+            .all(|v| v.is_finite())
+    }) {
         let line = [fit.x_min, x_high].map(|x| (x, fit.tail_fraction * (x / fit.x_min).powf(fit.ccdf_slope)));
         chart
             .draw_series(LineSeries::new(line, RED.stroke_width(3)))

@@ -59,7 +59,10 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
     chart
         .draw_series(rows.iter().enumerate().map(|(i, r)| {
             let mut bar = Rectangle::new(
-                [(0.0, SegmentValue::Exact(i)), (shown(r.pagerank), SegmentValue::Exact(i + 1))],
+                [
+                    (0.0, SegmentValue::Exact(i)),
+                    (shown(r.pagerank), SegmentValue::Exact(i + 1)),
+                ],
                 RGBColor(49, 104, 142).filled(),
             );
             bar.set_margin(3, 3, 0, 0);
