@@ -365,7 +365,8 @@ pub(crate) fn check_ranks(ranks: &[f64], tolerance: f64) -> Result<()> {
         sum = t;
     }
     let sum = sum + compensation;
-    if !((sum - 1.0).abs() <= tolerance) {
+    // Every rank is finite and not negative here, so the sum is a number (at worst +inf).
+    if (sum - 1.0).abs() > tolerance {
         return Err(Error::Ranks(format!(
             "the ranks sum to {sum}, not 1 within {tolerance:e}"
         )));
