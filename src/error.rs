@@ -44,6 +44,10 @@ pub enum Error {
         /// What is wrong with its value, starting with a verb ("must be at least 1").
         message: String,
     },
+    /// The computed ranks are not a probability distribution (a value is not finite, is
+    /// negative, or they do not sum to 1): nothing is returned or written.
+    #[error("the ranks are not a probability distribution, so none were written: {0}")]
+    Ranks(String),
     /// A setting that cannot work, beyond one parameter (a cluster that cannot form, a
     /// combination of options).
     #[error("{0}")]

@@ -21,6 +21,9 @@ use std::ops::Range;
 pub(crate) const EDGES_PER_SHARD: u64 = 1 << 24;
 /// The largest default shard count.
 pub(crate) const MAX_DEFAULT_SHARDS: usize = 1024;
+/// The most shards a graph may have (a part file each; more only adds files and per-shard
+/// work). A graph also has at most as many shards as nodes.
+pub(crate) const MAX_SHARDS: usize = 1 << 16;
 /// log2 of [`BLOCK`].
 pub(crate) const BLOCK_BITS: u32 = 15;
 /// Node ids per block: 32 Ki values of 8 bytes, 256 KiB; a destination block's partial sums
@@ -55,7 +58,15 @@ impl Partition {
     /// Splits `0..out_degrees.len()` into `shards` ranges of about equal cost, where a node
     /// costs its out-degree plus one (so that ranges of dangling nodes are not free: their
     /// ranks still have to be computed and written).
+    ///
+    /// `shards` is at most [`MAX_SHARDS`] (the entry points check it, with the node count,
+    /// through [`BuildOptions`](crate::graph::BuildOptions)): the work is linear in nodes plus
+    /// shards.
     pub(crate) fn balanced(out_degrees: &[u32], shards: usize) -> Partition {
+        assert!(
+            shards <= MAX_SHARDS,
+            "{shards} shards: the entry points allow at most {MAX_SHARDS}"
+        );
         let shards = shards.max(1);
         let nodes = out_degrees.len() as u32;
         let total: u64 = out_degrees.iter().map(|&d| d as u64 + 1).sum();

@@ -518,3 +518,142 @@ fn generate_then_rank_round_trip() {
     assert!(summary["graph"]["nodes"].as_u64().unwrap() <= 1024);
     assert_eq!(summary["inputs"][0]["compression"], "gzip");
 }
+
+/// The ranks of a run: every rank finite, summing to 1 within 1e-9 (`f32` shares: 1e-6).
+fn checked_ranks(out: &Path) -> BTreeMap<String, f64> {
+    let r = ranks(out);
+    assert!(r.values().all(|x| x.is_finite() && *x >= 0.0), "{r:?}");
+    let sum: f64 = r.values().sum();
+    let f32 = common::summary(out)["parameters"]["precision"] == "f32";
+    assert!((sum - 1.0).abs() < if f32 { 1e-6 } else { 1e-9 }, "sum {sum}: {r:?}");
+    r
+}
+
+/// How close the same ranking reached by other weights is: `f64` shares round differently
+/// in the last bits; `f32` shares by about 1e-8.
+fn tolerance(precision: &str) -> f64 {
+    if precision == "f32" { 1e-6 } else { 1e-15 }
+}
+
+/// Asserts two results rank every node alike within `tolerance`.
+fn assert_close(a: &BTreeMap<String, f64>, b: &BTreeMap<String, f64>, tolerance: f64) {
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (id, x) in a {
+        assert!((x - b[id]).abs() <= tolerance, "node {id}: {x} vs {}", b[id]);
+    }
+}
+
+#[test]
+fn subnormal_weight_gives_finite_ranks() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tiny, one) = (dir.path().join("tiny.txt"), dir.path().join("one.txt"));
+    // Node 0's only out-edge weighs 1e-320: it passes all its rank to 1, as with weight 1.
+    std::fs::write(&tiny, "0 1 1e-320\n1 0 1\n1 2 3\n2 0 1\n").unwrap();
+    std::fs::write(&one, "0 1 1\n1 0 1\n1 2 3\n2 0 1\n").unwrap();
+    for precision in ["f64", "f32"] {
+        let args = ["--weighted", "--precision", precision];
+        let a = checked_ranks(&rank_ok(
+            dir.path(),
+            "tiny",
+            &[&args[..], &[tiny.to_str().unwrap()]].concat(),
+        ));
+        let b = checked_ranks(&rank_ok(
+            dir.path(),
+            "one",
+            &[&args[..], &[one.to_str().unwrap()]].concat(),
+        ));
+        assert_close(&a, &b, tolerance(precision));
+    }
+}
+
+#[test]
+fn huge_out_weights_do_not_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let (huge, one) = (dir.path().join("huge.txt"), dir.path().join("one.txt"));
+    // Two 1e308 weights from node 0 sum beyond f64::MAX; they split its rank evenly, as two
+    // weights of 1 do. Node 2's 1e300 weights are f32's underflow case (shares of 1e-300).
+    std::fs::write(&huge, "0 1 1e308\n0 2 1e308\n1 0 1\n2 0 1e300\n2 1 3e300\n").unwrap();
+    std::fs::write(&one, "0 1 1\n0 2 1\n1 0 1\n2 0 1\n2 1 3\n").unwrap();
+    for precision in ["f64", "f32"] {
+        let args = ["--weighted", "--precision", precision];
+        let a = checked_ranks(&rank_ok(
+            dir.path(),
+            "huge",
+            &[&args[..], &[huge.to_str().unwrap()]].concat(),
+        ));
+        let b = checked_ranks(&rank_ok(
+            dir.path(),
+            "one",
+            &[&args[..], &[one.to_str().unwrap()]].concat(),
+        ));
+        assert_close(&a, &b, tolerance(precision));
+        let summary = common::summary(&dir.path().join("huge"));
+        assert_eq!(summary["graph"]["dangling_nodes"], 0, "{precision}");
+    }
+}
+
+#[test]
+fn huge_personalization_values_normalise() {
+    let dir = tempfile::tempdir().unwrap();
+    let edges = dir.path().join("edges.txt");
+    std::fs::write(&edges, "0 1\n1 2\n2 0\n2 3\n").unwrap();
+    let (huge, small) = (dir.path().join("huge.txt"), dir.path().join("small.txt"));
+    std::fs::write(&huge, "0 1e308\n1 1e308\n1 1e308\n3 1e-320\n").unwrap();
+    std::fs::write(&small, "0 1\n1 2\n").unwrap();
+    let a = checked_ranks(&rank_ok(
+        dir.path(),
+        "huge",
+        &["--personalize", huge.to_str().unwrap(), edges.to_str().unwrap()],
+    ));
+    let b = checked_ranks(&rank_ok(
+        dir.path(),
+        "small",
+        &["--personalize", small.to_str().unwrap(), edges.to_str().unwrap()],
+    ));
+    // Node 3's 1e-320 is about 1e-628 of the total: nothing.
+    assert_close(&a, &b, 1e-15);
+    std::fs::write(&small, "0 0\n1 0\n").unwrap();
+    fails(
+        &[
+            "rank",
+            "--personalize",
+            small.to_str().unwrap(),
+            edges.to_str().unwrap(),
+        ],
+        &["personalization weights sum to zero"],
+    );
+}
+
+#[test]
+fn threads_beyond_limit_is_an_error() {
+    let limit = crawlrank::jobs::max_threads();
+    let too_many = (limit + 1).to_string();
+    fails(
+        &["rank", "--threads", &too_many, &data("urls.tsv")],
+        &["--threads must be at most", &format!("{limit}"), &too_many],
+    );
+    let (code, _, err) = cli(&["stats", "--threads", "20000", &data("urls.tsv")]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--threads must be at most"), "{err}");
+    let (code, out, _) = cli(&["rank", "--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("at most 8 per core"), "{out}");
+}
+
+#[test]
+fn shards_beyond_node_count_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let edges = dir.path().join("edges.txt");
+    std::fs::write(&edges, "0 1\n1 2\n2 0\n2 3\n").unwrap();
+    let edges = edges.to_str().unwrap();
+    for shards in ["5", "1000000", "4294967295", &usize::MAX.to_string()] {
+        fails(
+            &["rank", "--shards", shards, edges],
+            &["--shards must be at most", "65536", &format!("not {shards}")],
+        );
+    }
+    fails(&["rank", "--shards", "5", edges], &["node count, 4"]);
+    // Exactly the node count is fine.
+    let out = rank_ok(dir.path(), "four", &["--shards", "4", edges]);
+    assert_eq!(parts(&out).len(), 4);
+}

@@ -157,6 +157,29 @@ impl Distribution {
     }
 }
 
+/// The teleport distribution of personalization `pairs` (node, weight; a node listed twice
+/// gets the sum): weights must be finite, non-negative and not all zero. Every weight is
+/// divided by the largest before anything is summed, so that no sum overflows and the
+/// distribution sums to 1 whatever the weights' magnitude (1e308 or 1e-320).
+fn normalise_personalization(n: u32, pairs: &[(u32, f64)]) -> Result<Vec<f64>> {
+    if let Some(&(node, w)) = pairs.iter().find(|p| !(p.1.is_finite() && p.1 >= 0.0)) {
+        return Err(Error::Input(format!(
+            "personalization: node {node} has weight {w}; weights must be finite and not negative"
+        )));
+    }
+    let largest = pairs.iter().fold(0f64, |m, p| m.max(p.1));
+    if largest == 0.0 {
+        return Err(Error::Input("the personalization weights sum to zero".to_string()));
+    }
+    let mut p = vec![0.0; n as usize];
+    for &(v, w) in pairs {
+        p[v as usize] += w / largest;
+    }
+    let total: f64 = p.iter().sum();
+    p.iter_mut().for_each(|x| *x /= total);
+    Ok(p)
+}
+
 /// The PageRank vertex program for one graph.
 pub(crate) struct PageRankProgram {
     damping: f64,
@@ -186,7 +209,13 @@ impl PageRankProgram {
             return Err(Error::Input("the graph has no nodes".to_string()));
         }
         let inverse_out: Vec<f64> = match graph.out_weight() {
-            Some(w) => w.iter().map(|&w| if w > 0.0 { 1.0 / w } else { 0.0 }).collect(),
+            Some(_) => {
+                // The shards' stored weights: each node's scaled so that the largest is in
+                // a range where the sum and its inverse neither overflow nor underflow.
+                let mut sums = vec![0f64; n as usize];
+                graph.shards().iter().for_each(|s| s.add_stored_out_weights(&mut sums));
+                sums.iter().map(|&w| if w > 0.0 { 1.0 / w } else { 0.0 }).collect()
+            }
             None => graph
                 .out_degree()
                 .iter()
@@ -197,18 +226,7 @@ impl PageRankProgram {
         let uniform = Distribution::Uniform(1.0 / n as f64);
         let teleport = match personalization {
             None => uniform.clone(),
-            Some(pairs) => {
-                let total: f64 = pairs.iter().map(|p| p.1).sum();
-                if total.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
-                    return Err(Error::Input("the personalization weights sum to zero".to_string()));
-                }
-                let mut p = vec![0.0; n as usize];
-                for &(v, w) in pairs {
-                    p[v as usize] += w;
-                }
-                p.iter_mut().for_each(|x| *x /= total);
-                Distribution::Dense(p)
-            }
+            Some(pairs) => Distribution::Dense(normalise_personalization(n, pairs)?),
         };
         let dangling_to = match config.dangling {
             Dangling::Teleport => teleport.clone(),
@@ -301,7 +319,7 @@ pub(crate) fn pagerank_with(
         Precision::F64 => executor.run(graph, &program, initial, config.stop_rule(), observer),
         Precision::F32 => executor.run_carrying::<_, f32>(graph, &program, initial, config.stop_rule(), observer),
     };
-    Ok(PageRankResult::new(config, outcome))
+    PageRankResult::new(config, outcome)
 }
 
 impl PageRankConfig {
@@ -314,17 +332,61 @@ impl PageRankConfig {
     }
 }
 
+impl Precision {
+    /// How far from 1 the ranks' sum may be: `f64` rounding keeps it within about 1e-15;
+    /// `f32` shares move it by up to about 1e-7 (each round's rounded shares change the
+    /// mass a little), so 1e-5, the accuracy bound for the fast mode.
+    pub(crate) fn rank_sum_tolerance(self) -> f64 {
+        match self {
+            Precision::F64 => 1e-9,
+            Precision::F32 => 1e-5,
+        }
+    }
+}
+
+/// Checks that `ranks` are a probability distribution: every rank finite and not negative,
+/// their sum (compensated, so that the check does not depend on the node count) within
+/// `tolerance` of 1. Ranks that fail cannot be trusted and must never be published.
+pub(crate) fn check_ranks(ranks: &[f64], tolerance: f64) -> Result<()> {
+    if let Some((v, r)) = ranks.iter().enumerate().find(|(_, r)| !(r.is_finite() && **r >= 0.0)) {
+        return Err(Error::Ranks(format!(
+            "node index {v} has rank {r} (ranks must be finite and not negative)"
+        )));
+    }
+    // Neumaier's compensated sum.
+    let (mut sum, mut compensation) = (0.0f64, 0.0f64);
+    for &r in ranks {
+        let t = sum + r;
+        compensation += if sum.abs() >= r.abs() {
+            (sum - t) + r
+        } else {
+            (r - t) + sum
+        };
+        sum = t;
+    }
+    let sum = sum + compensation;
+    // Every rank is finite and not negative here, so the sum is a number (at worst +inf).
+    if (sum - 1.0).abs() > tolerance {
+        return Err(Error::Ranks(format!(
+            "the ranks sum to {sum}, not 1 within {tolerance:e}"
+        )));
+    }
+    Ok(())
+}
+
 impl PageRankResult {
-    /// The result of an executor's run (local or distributed) under `config`.
-    pub(crate) fn new(config: &PageRankConfig, outcome: Outcome<f64>) -> PageRankResult {
+    /// The result of an executor's run (local or distributed) under `config`; an error when
+    /// its ranks are not a probability distribution ([`check_ranks`]).
+    pub(crate) fn new(config: &PageRankConfig, outcome: Outcome<f64>) -> Result<PageRankResult> {
+        check_ranks(&outcome.states, config.precision.rank_sum_tolerance())?;
         let residual = outcome.iterations.last().map_or(f64::NAN, |r| r.change);
-        PageRankResult {
+        Ok(PageRankResult {
             ranks: outcome.states,
             converged: outcome.converged,
             residual,
             error_bound: config.damping / (1.0 - config.damping) * residual,
             iterations: outcome.iterations,
-        }
+        })
     }
 }
 
@@ -904,5 +966,78 @@ mod tests {
         ] {
             assert!(config.validate().is_err(), "{config:?}");
         }
+    }
+
+    #[test]
+    fn ranks_that_do_not_sum_to_one_are_not_published() {
+        // The check every run passes before its ranks are returned or written.
+        assert!(check_ranks(&[0.25, 0.25, 0.5], 1e-9).is_ok());
+        for (bad, expected) in [
+            (vec![0.5, f64::NAN, 0.5], "node index 1 has rank NaN"),
+            (vec![f64::INFINITY, 0.0], "node index 0 has rank inf"),
+            (vec![1.5, -0.5], "node index 1 has rank -0.5"),
+            (vec![0.1, 0.1], "sum to 0.2"),
+            (vec![0.235, 0.0], "sum to 0.235"),
+            (vec![0.5, 0.5 + 1e-8], "not 1 within 1e-9"),
+        ] {
+            let e = check_ranks(&bad, 1e-9).unwrap_err().to_string();
+            assert!(e.contains(expected) && e.contains("none were written"), "{bad:?}: {e}");
+        }
+        // A million ranks of 1e-6 sum to 1 when compensated (a plain sum is off by ~1e-11;
+        // with other values, by more than the bound).
+        assert!(check_ranks(&vec![1e-6; 1_000_000], 1e-12).is_ok());
+        // And a result is only made of checked ranks.
+        let outcome = Outcome {
+            states: vec![0.5, f64::NAN],
+            iterations: Vec::new(),
+            converged: true,
+        };
+        assert!(PageRankResult::new(&PageRankConfig::default(), outcome).is_err());
+    }
+
+    #[test]
+    fn huge_out_weights_do_not_overflow() {
+        // Node 0 weighs its edges 1e308 each (their sum is beyond f64::MAX), node 1 its only
+        // edge 1e-320 (its inverse is beyond f64::MAX): the same ranks as weights of 1, in
+        // f64 and f32, and nobody dangling.
+        let extreme = [
+            (0, 1, 1e308),
+            (0, 2, 1e308),
+            (1, 2, 1e-320),
+            (2, 0, 1e300),
+            (2, 1, 3e300),
+        ];
+        let plain = [(0, 1, 1.0), (0, 2, 1.0), (1, 2, 1.0), (2, 0, 1.0), (2, 1, 3.0)];
+        for (precision, tolerance) in [(Precision::F64, 1e-15), (Precision::F32, 1e-6)] {
+            let config = PageRankConfig {
+                precision,
+                ..Default::default()
+            };
+            let g = graph(3, &extreme, true, 2);
+            assert_eq!(g.stats().dangling_nodes, 0);
+            let r = run(&g, &config, None);
+            let expected = run(&graph(3, &plain, true, 2), &config, None);
+            assert!(
+                l1(&r.ranks, &expected.ranks) < tolerance,
+                "{precision:?}: {:?}",
+                r.ranks
+            );
+        }
+        // The export still sees the weights as given.
+        let g = graph(3, &extreme, true, 2);
+        let mut seen: Vec<(u32, u32, f64)> = g.shards().iter().flat_map(|s| s.edges_iter()).collect();
+        seen.sort_by_key(|e| (e.0, e.1));
+        assert_eq!(seen, extreme);
+    }
+
+    #[test]
+    fn huge_personalization_values_normalise() {
+        let p = normalise_personalization(3, &[(0, 1e308), (1, 1e308), (1, 1e308)]).unwrap();
+        assert_eq!(p, vec![1.0 / 3.0, 2.0 / 3.0, 0.0]);
+        let p = normalise_personalization(2, &[(0, 1e-320), (1, 1e-320)]).unwrap();
+        assert_eq!(p, vec![0.5, 0.5]);
+        assert!(normalise_personalization(2, &[(0, 0.0)]).is_err());
+        assert!(normalise_personalization(2, &[(0, f64::NAN)]).is_err());
+        assert!(normalise_personalization(2, &[(0, f64::INFINITY)]).is_err());
     }
 }

@@ -77,7 +77,8 @@ pub struct GenerateArgs {
     /// Write URLs on synthetic hosts instead of integer ids.
     #[arg(long)]
     pub urls: bool,
-    /// Worker threads [default: all cores]. Changes speed, never the graph.
+    /// Worker threads [default: all cores; at most 8 per core, at least 64 allowed]. Changes
+    /// speed, never the graph.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// No progress bar or closing summary.
@@ -165,7 +166,7 @@ pub struct ExportGexfArgs {
     pub max_nodes: usize,
     #[command(flatten)]
     pub style: GexfStyleArgs,
-    /// Worker threads [default: all cores].
+    /// Worker threads [default: all cores; at most 8 per core, at least 64 allowed].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// No progress bars or closing summary.
@@ -215,10 +216,12 @@ pub struct InputArgs {
     /// Skip malformed lines (counted in the summary) instead of stopping at the first.
     #[arg(long)]
     pub skip_bad_lines: bool,
-    /// Number of shards [default: one per 16 Mi edges, from the graph's size only].
+    /// Number of shards [default: one per 16 Mi edges, from the graph's size only; at most
+    /// the node count and at most 65536].
     #[arg(long, value_name = "N")]
     pub shards: Option<usize>,
-    /// Worker threads [default: all cores]. Changes speed, never results.
+    /// Worker threads [default: all cores; at most 8 per core, at least 64 allowed].
+    /// Changes speed, never results.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// No progress bars or closing summary.
@@ -300,7 +303,8 @@ pub struct ClusterArgs {
     /// This process's line in the hosts file, from 0.
     #[arg(long, value_name = "I", default_value_t = 0, requires = "hosts")]
     pub process: usize,
-    /// Worker threads in this process (the same in every process) [default: all cores].
+    /// Worker threads in this process (the same in every process) [default: all cores; at
+    /// most 8 per core, at least 64 allowed].
     #[arg(long, value_name = "W", requires = "hosts")]
     pub workers: Option<usize>,
     /// Seconds to wait for every peer to connect.

@@ -339,7 +339,12 @@ fn distributed_rank(
         eprintln!("crawlrank: error: {message}");
         std::process::exit(EXIT_LOST.into());
     }));
-    match thread_pool(Some(workers))?.install(|| distributed::run(job, &cluster, abort))? {
+    // The pool's limit is on its threads, which this command calls workers.
+    let pool = thread_pool(Some(workers)).map_err(|e| match e {
+        Error::Parameter { message, .. } => Error::parameter("workers", message),
+        e => e,
+    })?;
+    match pool.install(|| distributed::run(job, &cluster, abort))? {
         ProcessOutcome::Coordinator(outcome) => Ok(Some(*outcome)),
         ProcessOutcome::Member { part_files, output } => {
             if !quiet {

@@ -144,6 +144,8 @@ pub(super) fn ingest(
     if nodes.len() == 0 {
         return Err(no_edges(inputs, 0));
     }
+    // Every worker knows the node count here and fails alike, before any edge moves.
+    options.build.validate_for(nodes.len() as u32)?;
     let keys = to_global_ids(stripe.dense.keys, &stripe.dense.nodes, &nodes);
     let order = weighted.then(|| input_order(&stripe.ends, keys.len()));
     let edges = collapse_duplicates(

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use super::collect::unpack;
 use super::shard::{Cell, append_edge, from_storage_key, storage_key};
 use super::{EdgeCounts, Shard, ShardedGraph};
-use crate::partition::{BLOCK_BITS, Partition, default_shard_count};
+use crate::partition::{BLOCK_BITS, MAX_SHARDS, Partition, default_shard_count};
 
 /// How to turn edges into a graph.
 #[derive(Clone, Debug, Default)]
@@ -22,7 +22,7 @@ pub struct BuildOptions {
     /// Keep duplicate edges as parallel edges instead of collapsing them.
     pub multi: bool,
     /// Number of shards; `None` chooses it from the edge count only: one per 16 Mi edges,
-    /// at least 1 and at most 1024.
+    /// at least 1 and at most 1024. At most 65,536 and at most the node count.
     pub shards: Option<usize>,
     /// Always take the general (sort) path, also for unweighted graphs that the counting
     /// sort into cells would build (tests compare the two).
@@ -32,11 +32,33 @@ pub struct BuildOptions {
 impl BuildOptions {
     /// Checks that the options can work.
     pub fn validate(&self) -> crate::error::Result<()> {
-        if self.shards == Some(0) {
-            return Err(crate::error::Error::parameter("shards", "must be at least 1"));
+        match self.shards {
+            Some(0) => Err(crate::error::Error::parameter("shards", "must be at least 1")),
+            Some(shards) if shards > MAX_SHARDS => Err(too_many_shards(shards, None)),
+            _ => Ok(()),
         }
-        Ok(())
     }
+
+    /// Checks the shard count against the graph's node count, once it is known (after
+    /// reading, before building): every shard owns at least a node's range.
+    pub(crate) fn validate_for(&self, nodes: u32) -> crate::error::Result<()> {
+        match self.shards {
+            Some(shards) if shards > nodes as usize => Err(too_many_shards(shards, Some(nodes))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The error for a shard count beyond [`MAX_SHARDS`] or beyond the node count.
+fn too_many_shards(shards: usize, nodes: Option<u32>) -> crate::error::Error {
+    let nodes = match nodes {
+        Some(n) => format!("the graph's node count, {n}"),
+        None => "the graph's node count".to_string(),
+    };
+    crate::error::Error::parameter(
+        "shards",
+        format!("must be at most {nodes}, and at most {MAX_SHARDS}; not {shards}"),
+    )
 }
 
 /// Builds the sharded graph of `nodes` nodes from packed edge keys (see

@@ -274,6 +274,7 @@ impl GraphBuilder {
                 nodes
             }
         };
+        self.options.build.validate_for(nodes)?;
         let sharded = build(keys, weights, nodes, &self.options.build);
         Ok(Graph::new(Arc::new(NodeTable::Dense(nodes)), sharded, Vec::new()))
     }
@@ -330,6 +331,7 @@ impl GraphBuilder {
         let dense = collector.finish()?;
         let nodes =
             u32::try_from(dense.nodes.len()).map_err(|_| Error::Input("too many nodes for 32-bit ids".to_string()))?;
+        self.options.build.validate_for(nodes)?;
         let sharded = build(dense.keys, dense.weights, nodes, &self.options.build);
         Ok(Graph::new(Arc::new(dense.nodes), sharded, Vec::new()))
     }
@@ -386,6 +388,13 @@ mod tests {
         }
         let e = Graph::builder().shards(0).edges([(0, 1)]).unwrap_err();
         assert_eq!(e.to_string(), "shards must be at least 1");
+        // shards_beyond_node_count_is_an_error: checked before any partition is made (a
+        // huge count used to hang in Partition::balanced).
+        let e = Graph::builder().shards(usize::MAX).edges([(0, 1)]).unwrap_err();
+        assert!(e.to_string().starts_with("shards must be at most"), "{e}");
+        let e = Graph::builder().shards(3).sparse_edges([(10, 20)]).unwrap_err();
+        assert!(e.to_string().contains("node count, 2"), "{e}");
+        assert_eq!(Graph::builder().shards(2).edges([(0, 1)]).unwrap().node_count(), 2);
     }
 
     #[test]

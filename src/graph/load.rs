@@ -60,6 +60,7 @@ pub(crate) fn load(inputs: &[InputFile], options: &LoadOptions, progress: &dyn P
     let dense = collector.finish()?;
     let node_count =
         u32::try_from(dense.nodes.len()).map_err(|_| Error::Input("too many nodes for 32-bit ids".to_string()))?;
+    options.build.validate_for(node_count)?;
     let sharded = build(dense.keys, dense.weights, node_count, &options.build);
     let partition_seconds = started.elapsed().as_secs_f64();
     progress.event(Event::Finished(Phase::Partition, partition_seconds));

@@ -148,7 +148,9 @@ pub(crate) struct ShardedGraph {
     out_degree: Vec<u32>,
     /// In-degree of every node.
     in_degree: Vec<u32>,
-    /// Sum of out-edge weights of every node, when weighted.
+    /// Sum of out-edge weights of every node, when weighted. It may be +inf (weights near
+    /// `f64::MAX`); it is read only for whether it is zero (all weights zero: dangling). The
+    /// engine divides by the shards' scaled sums instead ([`Shard::add_stored_out_weights`]).
     out_weight: Option<Vec<f64>>,
     /// Counts.
     stats: GraphStats,
@@ -224,7 +226,7 @@ impl ShardedGraph {
         &self.in_degree
     }
 
-    /// Sum of out-edge weights of every node, when weighted.
+    /// Sum of out-edge weights of every node, when weighted (possibly +inf; see the field).
     pub(crate) fn out_weight(&self) -> Option<&[f64]> {
         self.out_weight.as_deref()
     }
@@ -234,7 +236,9 @@ impl ShardedGraph {
         &self.stats
     }
 
-    /// Whether `node` has nothing to pass on: no out-edge, or out-weights summing to zero.
+    /// Whether `node` has nothing to pass on: no out-edge, or out-weights all zero. (A sum of
+    /// finite non-negative weights is zero only when every weight is; a node with any weight
+    /// above zero has a scaled sum of at least 2^-32, so its shares never all vanish.)
     #[inline]
     pub(crate) fn is_dangling(&self, node: u32) -> bool {
         match &self.out_weight {

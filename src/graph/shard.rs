@@ -42,8 +42,59 @@ pub(crate) struct Shard {
     cells: Vec<Cell>,
     /// `source offset << 16 | destination offset`, cell after cell.
     edges: Vec<u32>,
-    /// Edge weights, aligned with `edges`.
+    /// Edge weights, aligned with `edges`, each divided by its source's power of two
+    /// ([`Shard::weight_exponent`]), so that a node's largest weight is at most 2^32 and its
+    /// shares can be summed and sent without overflow or underflow.
     weights: Option<Vec<f64>>,
+    /// Per source of the range, the power of two its weights were divided by (2^e), when
+    /// some source's weights needed it; `None` when every weight is stored as given.
+    weight_exponents: Option<Vec<i16>>,
+}
+
+/// A node whose largest out-weight lies in `[2^-32, 2^32)` keeps its weights as given: its
+/// weight sum and the shares `rank / sum`, even rounded to `f32`, are far from overflow and
+/// underflow, and ordinary weights (counts, fractions) keep their exact arithmetic. Outside,
+/// the weights are divided by the power of two of the largest one, which is exact.
+const UNSCALED_WEIGHTS: std::ops::Range<f64> = (1.0 / 4_294_967_296.0)..4_294_967_296.0;
+
+/// 2^k for k in `-1022..=1023` (a normal number).
+fn power_of_two(k: i32) -> f64 {
+    debug_assert!((-1022..=1023).contains(&k));
+    f64::from_bits(((k + 1023) as u64) << 52)
+}
+
+/// `x · 2^k`, rounded once: exact whenever the result is a normal number or `x` is scaled
+/// up without overflow. `k` lies in `-1074..=1074`.
+pub(crate) fn times_power_of_two(x: f64, k: i32) -> f64 {
+    if k > 1023 {
+        // Scaling up: both steps are exact.
+        x * power_of_two(1023) * power_of_two(k - 1023)
+    } else if k < -1022 {
+        // The first step stays normal whenever the result is representable; only the last
+        // step can round.
+        x * power_of_two(k + 52) * power_of_two(-52)
+    } else {
+        x * power_of_two(k)
+    }
+}
+
+/// The exponent e of a finite `x > 0`: `x / 2^e` lies in `[1, 2)` (subnormals included).
+fn binary_exponent(x: f64) -> i32 {
+    let field = ((x.to_bits() >> 52) & 0x7FF) as i32;
+    if field == 0 {
+        binary_exponent(x * power_of_two(64)) - 64
+    } else {
+        field - 1023
+    }
+}
+
+/// The power of two a node whose largest out-weight is `max` divides its weights by.
+fn weight_exponent_for(max: f64) -> i32 {
+    if max == 0.0 || UNSCALED_WEIGHTS.contains(&max) {
+        0
+    } else {
+        binary_exponent(max)
+    }
 }
 
 /// The sort key that puts edges in storage order: destination block, source block, source,
@@ -101,11 +152,51 @@ impl Shard {
         if let Some(w) = &weights {
             assert_eq!(w.len(), edges.len(), "one weight per edge");
         }
-        Shard {
+        let mut shard = Shard {
             source_range,
             cells,
             edges,
             weights,
+            weight_exponents: None,
+        };
+        shard.scale_weights();
+        shard
+    }
+
+    /// Divides every source's weights by the power of two of its largest weight when that
+    /// lies outside [`UNSCALED_WEIGHTS`] (exact, but for weights below 2^-1022 times their
+    /// source's largest, whose shares are below 2^-1021 anyway).
+    fn scale_weights(&mut self) {
+        if self.weights.is_none() {
+            return;
+        }
+        let first = self.source_range.start;
+        let mut largest = vec![0f64; self.source_range.len()];
+        for (source, _, w) in self.stored_edges() {
+            let slot = &mut largest[(source - first) as usize];
+            *slot = slot.max(w);
+        }
+        if largest.iter().all(|&m| weight_exponent_for(m) == 0) {
+            return;
+        }
+        let exponents: Vec<i16> = largest.iter().map(|&m| weight_exponent_for(m) as i16).collect();
+        let sources: Vec<u32> = self.stored_edges().map(|(source, _, _)| source).collect();
+        let mut scaled = self.weights.take().expect("weighted");
+        for (w, source) in scaled.iter_mut().zip(sources) {
+            let e = exponents[(source - first) as usize] as i32;
+            if e != 0 {
+                *w = times_power_of_two(*w, -e);
+            }
+        }
+        self.weights = Some(scaled);
+        self.weight_exponents = Some(exponents);
+    }
+
+    /// Adds each source's stored (scaled) weights into `sums[source]`, in storage order: the
+    /// total its shares are divided by. `sums` is indexed by node id.
+    pub(crate) fn add_stored_out_weights(&self, sums: &mut [f64]) {
+        for (source, _, w) in self.stored_edges() {
+            sums[source as usize] += w;
         }
     }
 
@@ -138,6 +229,7 @@ impl Shard {
         self.cells.capacity() * std::mem::size_of::<Cell>()
             + self.edges.capacity() * 4
             + self.weights.as_ref().map_or(0, |w| w.capacity() * 8)
+            + self.weight_exponents.as_ref().map_or(0, |e| e.capacity() * 2)
     }
 
     /// The non-empty cells, in storage order.
@@ -177,8 +269,17 @@ impl Shard {
         (&self.edges[range.clone()], self.weights.as_ref().map(|w| &w[range]))
     }
 
-    /// Every edge as (source, destination, weight), in storage order.
+    /// Every edge as (source, destination, weight as given), in storage order.
     pub(crate) fn edges_iter(&self) -> impl Iterator<Item = (u32, u32, f64)> + '_ {
+        let first = self.source_range.start;
+        self.stored_edges().map(move |(s, d, w)| match &self.weight_exponents {
+            Some(e) => (s, d, times_power_of_two(w, e[(s - first) as usize] as i32)),
+            None => (s, d, w),
+        })
+    }
+
+    /// Every edge as (source, destination, stored weight), in storage order.
+    fn stored_edges(&self) -> impl Iterator<Item = (u32, u32, f64)> + '_ {
         self.cells.iter().enumerate().flat_map(move |(i, &cell)| {
             let start = if i == 0 { 0 } else { self.cells[i - 1].end as usize };
             let (edges, weights) = self.cell_edges(start, cell);

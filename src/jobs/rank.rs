@@ -232,7 +232,9 @@ pub(crate) fn pipeline<E: Executor>(
         Precision::F64 => executor.iterate::<_, f64>(graph.sharded(), &program, initial, stop, &mut observer),
         Precision::F32 => executor.iterate::<_, f32>(graph.sharded(), &program, initial, stop, &mut observer),
     };
-    let result = PageRankResult::new(&job.pagerank, outcome);
+    // Checked before anything is written: ranks that are not a distribution fail the run
+    // on every process alike (each holds all ranks), so no part file is published.
+    let result = PageRankResult::new(&job.pagerank, outcome)?;
     let iterate_seconds = started.elapsed().as_secs_f64();
     progress.event(Event::Finished(Phase::Iterate, iterate_seconds));
 

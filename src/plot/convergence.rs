@@ -12,11 +12,14 @@ const FLOOR: f64 = 1e-18;
 pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData<'_>) -> Result<(), String> {
     let s = data.summary;
     let damping = s.parameters.damping;
+    // A change that is not finite is left out (NaN would also slip through `max`).
     let changes: Vec<(f64, f64)> = s
         .iterations
         .iter()
+        .filter(|r| r.change.is_finite())
         .map(|r| (r.iteration as f64, r.change.max(FLOOR)))
         .collect();
+    let left_out = s.iterations.len() - changes.len();
     let bounds: Vec<(f64, f64)> = changes
         .iter()
         .map(|&(i, c)| (i, (damping / (1.0 - damping) * c).max(FLOOR)))
@@ -25,10 +28,10 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
     let low = changes
         .iter()
         .map(|p| p.1)
-        .chain((tolerance > 0.0).then_some(tolerance))
+        .chain(super::plottable(tolerance).then_some(tolerance))
         .fold(f64::INFINITY, f64::min);
     let high = bounds.iter().map(|p| p.1).fold(FLOOR, f64::max);
-    let last = changes.len().max(1) as f64;
+    let last = s.iterations.len().max(1) as f64;
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
 
     let verdict = if s.converged {
@@ -37,7 +40,14 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
         format!("stopped at the limit, {} iterations", s.iterations_run)
     };
     let mut chart = ChartBuilder::on(root)
-        .caption(format!("Convergence: {} ({verdict})", data.input), (SANS, 26))
+        .caption(
+            format!(
+                "Convergence: {} ({verdict}){}",
+                data.input,
+                super::left_out_note(left_out)
+            ),
+            (SANS, 26),
+        )
         .margin(20)
         .x_label_area_size(55)
         .y_label_area_size(80)
@@ -77,7 +87,7 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
         .map_err(e)?
         .label(format!("error bound α/(1 − α) × L1 change (α = {damping})"))
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], orange.stroke_width(2)));
-    if tolerance > 0.0 {
+    if super::plottable(tolerance) {
         chart
             .draw_series(LineSeries::new(
                 [(0.5, tolerance), (last + 0.5, tolerance)],

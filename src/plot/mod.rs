@@ -260,12 +260,49 @@ pub(crate) fn linear_tick(v: &f64) -> String {
     }
 }
 
-/// A log axis range around `[low, high]` (both > 0), padded by whole powers of ten.
+/// The exponents of ten a log axis may span: every tick and label of a decade is drawn, so
+/// the range is bounded (an infinite one made the tick code run until memory ran out).
+const DECADES: std::ops::RangeInclusive<f64> = -300.0..=300.0;
+
+/// A log axis range around `[low, high]`, padded by whole powers of ten; always finite,
+/// positive and within 10^±300. Values that are not finite and positive do not count: the
+/// charts draw only such values ([`plottable`]), and an axis with none gets a default.
 pub(crate) fn log_range(low: f64, high: f64) -> std::ops::Range<f64> {
+    let usable = |v: f64| v.is_finite() && v > 0.0;
     // Half a decade of room on each side, so that nothing sits on the frame.
-    let low = if low > 0.0 { low / 2.0 } else { 1e-18 };
-    let high = if high * 2.0 > low { high * 2.0 } else { low * 10.0 };
-    10f64.powf(low.log10().floor())..10f64.powf(high.log10().ceil())
+    let low = if usable(low) { low / 2.0 } else { 1e-18 };
+    let high = if usable(high) && high * 2.0 > low {
+        high * 2.0
+    } else {
+        low * 10.0
+    };
+    let decade = |v: f64, round: fn(f64) -> f64| round(v.log10()).clamp(*DECADES.start(), *DECADES.end());
+    let (low, high) = (decade(low, f64::floor), decade(high, f64::ceil));
+    10f64.powf(low)..10f64.powf(high.max(low + 1.0))
+}
+
+/// A linear axis's upper end for values up to `high`: finite and above zero.
+pub(crate) fn linear_high(high: f64) -> f64 {
+    if high.is_finite() && high > 0.0 {
+        high.min(f64::MAX / 2.0)
+    } else {
+        1.0
+    }
+}
+
+/// Whether a value can be placed on a log axis: finite and above zero.
+pub(crate) fn plottable(v: f64) -> bool {
+    v.is_finite() && v > 0.0
+}
+
+/// The note a chart's title carries when it leaves values out: ` (3 values not finite, not
+/// shown)`, or nothing.
+pub(crate) fn left_out_note(left_out: usize) -> String {
+    match left_out {
+        0 => String::new(),
+        1 => " (1 value not finite, not shown)".to_string(),
+        n => format!(" ({n} values not finite, not shown)"),
+    }
 }
 
 #[cfg(test)]
@@ -283,5 +320,62 @@ mod tests {
         assert_eq!(linear_tick(&0.015), "0.015");
         assert_eq!(linear_tick(&0.0), "0");
         assert_eq!(linear_tick(&2.5e-5), "2.5e-5");
+    }
+
+    #[test]
+    fn nonfinite_series_do_not_hang_charts() {
+        // The bounded part: whatever goes in, an axis spans a bounded number of decades (an
+        // infinite range made the tick code allocate until the machine killed it).
+        let decades = |r: std::ops::Range<f64>| {
+            assert!(
+                r.start.is_finite() && r.end.is_finite() && r.start > 0.0 && r.start < r.end,
+                "{r:?}"
+            );
+            (r.end.log10() - r.start.log10()).round()
+        };
+        for (low, high) in [
+            (f64::NAN, f64::NAN),
+            (f64::INFINITY, f64::INFINITY),
+            (0.0, f64::INFINITY),
+            (f64::NEG_INFINITY, f64::NAN),
+            (5e-324, f64::MAX),
+            (-1.0, 0.0),
+        ] {
+            let span = decades(log_range(low, high));
+            assert!((1.0..=601.0).contains(&span), "{low}..{high}: {span} decades");
+        }
+        assert_eq!(linear_high(f64::INFINITY), 1.0);
+        assert_eq!(linear_high(f64::NAN), 1.0);
+
+        // The whole charts, from a real run's summary with values that are not finite.
+        let dir = tempfile::tempdir().unwrap();
+        let edges = dir.path().join("edges.tsv");
+        std::fs::write(&edges, "1 2\n2 3\n3 1\n4 1\n").unwrap();
+        let job = crate::jobs::rank::RankJob::new(vec![edges], dir.path().join("out"));
+        let outcome = crate::jobs::rank::run(&job, &crate::progress::Silent).unwrap();
+        let mut summary = outcome.summary;
+        let mut top = outcome.top;
+        let distributions = &mut summary.distributions;
+        distributions.rank_ccdf = vec![[f64::NAN, 1.0], [f64::INFINITY, 0.5], [0.0, f64::NAN], [1e308, 1e-320]];
+        for report in &mut summary.iterations {
+            report.change = f64::NAN;
+        }
+        summary.iterations[0].change = f64::INFINITY;
+        summary.phases.iterate = f64::INFINITY;
+        summary.phases.read = f64::NAN;
+        top[0].pagerank = f64::INFINITY;
+        top[1].pagerank = f64::NAN;
+        let data = ChartData::new(&summary, &top);
+        for chart in Chart::ALL {
+            let svg = draw_svg(chart, &data).unwrap_or_else(|e| panic!("{}: {e}", chart.name()));
+            assert!(svg.contains("</svg>"), "{}", chart.name());
+        }
+        // With nothing plottable at all, the charts are empty with a note.
+        summary.distributions.rank_ccdf = vec![[f64::NAN, f64::NAN]];
+        let data = ChartData::new(&summary, &top);
+        let svg = draw_svg(Chart::RankDistribution, &data).unwrap();
+        assert!(svg.contains("1 value not finite, not shown"), "{svg}");
+        let svg = draw_svg(Chart::Convergence, &data).unwrap();
+        assert!(svg.contains("values not finite, not shown"), "{svg}");
     }
 }

@@ -14,11 +14,19 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
         ("partition", p.partition),
         ("read", p.read),
     ];
-    let longest = phases.iter().map(|x| x.1).fold(0.0, f64::max).max(1e-3);
+    // Seconds that are not finite (a hand-edited summary) are drawn as 0 and noted.
+    let left_out = phases.iter().filter(|x| !x.1.is_finite()).count();
+    let phases = phases.map(|(name, seconds)| (name, if seconds.is_finite() { seconds } else { 0.0 }));
+    let longest = super::linear_high(phases.iter().map(|x| x.1).fold(0.0, f64::max).max(1e-3));
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let mut chart = ChartBuilder::on(root)
         .caption(
-            format!("Time per phase: {} ({:.3} s in all)", data.input, p.total),
+            format!(
+                "Time per phase: {} ({:.3} s in all){}",
+                data.input,
+                p.total,
+                super::left_out_note(left_out)
+            ),
             (SANS, 28),
         )
         .margin(20)

@@ -8,7 +8,13 @@ use super::{ChartData, log_range, log_tick};
 
 pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData<'_>) -> Result<(), String> {
     let d = &data.summary.distributions;
-    let points = &d.rank_ccdf;
+    let points: Vec<[f64; 2]> = d
+        .rank_ccdf
+        .iter()
+        .copied()
+        .filter(|p| super::plottable(p[0]) && super::plottable(p[1]))
+        .collect();
+    let left_out = d.rank_ccdf.len() - points.len();
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let (x_low, x_high) = points
         .iter()
@@ -16,7 +22,11 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
     let y_low = points.iter().map(|p| p[1]).fold(1.0, f64::min);
     let mut chart = super::log_log_chart(
         root,
-        format!("PageRank distribution: {}", data.input),
+        format!(
+            "PageRank distribution: {}{}",
+            data.input,
+            super::left_out_note(left_out)
+        ),
         (log_range(x_low, x_high), log_range(y_low, 1.0)),
         ("PageRank x (log scale)", "fraction of nodes with rank ≥ x (log scale)"),
     )?;
@@ -31,7 +41,11 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
             zero_note(d.zero_rank_nodes)
         ))
         .legend(move |(x, y)| Circle::new((x + 12, y), 4, blue.filled()));
-    if let Some(fit) = &d.rank_power_law {
+    if let Some(fit) = d.rank_power_law.as_ref().filter(|f| {
+        [f.x_min, f.tail_fraction, f.ccdf_slope, x_high]
+            .iter()
+            .all(|v| v.is_finite())
+    }) {
         let line = [fit.x_min, x_high].map(|x| (x, fit.tail_fraction * (x / fit.x_min).powf(fit.ccdf_slope)));
         chart
             .draw_series(LineSeries::new(line, RED.stroke_width(3)))

@@ -19,11 +19,13 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
         .iter()
         .map(|r| format!("{:>2}. {}", r.position, shorten_id(&r.id, LABEL)))
         .collect();
-    let best = rows
-        .iter()
-        .map(|r| r.pagerank)
-        .fold(0.0, f64::max)
-        .max(f64::MIN_POSITIVE);
+    let best = super::linear_high(
+        rows.iter()
+            .map(|r| r.pagerank)
+            .filter(|r| r.is_finite())
+            .fold(0.0, f64::max)
+            .max(f64::MIN_POSITIVE),
+    );
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     // Hack at 15 px is about 9 px a character.
     let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u32 * 9 + 24;
@@ -57,7 +59,10 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
     chart
         .draw_series(rows.iter().enumerate().map(|(i, r)| {
             let mut bar = Rectangle::new(
-                [(0.0, SegmentValue::Exact(i)), (r.pagerank, SegmentValue::Exact(i + 1))],
+                [
+                    (0.0, SegmentValue::Exact(i)),
+                    (shown(r.pagerank), SegmentValue::Exact(i + 1)),
+                ],
                 RGBColor(49, 104, 142).filled(),
             );
             bar.set_margin(3, 3, 0, 0);
@@ -68,10 +73,15 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
         .draw_series(rows.iter().enumerate().map(|(i, r)| {
             Text::new(
                 format!(" {:.3e}", r.pagerank),
-                (r.pagerank, SegmentValue::CenterOf(i)),
+                (shown(r.pagerank), SegmentValue::CenterOf(i)),
                 (SANS, 15).into_font(),
             )
         }))
         .map_err(e)?;
     Ok(())
+}
+
+/// Where a bar ends: its rank, or 0 for a rank that is not finite (its label says which).
+fn shown(rank: f64) -> f64 {
+    if rank.is_finite() { rank } else { 0.0 }
 }
