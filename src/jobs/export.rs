@@ -2,7 +2,6 @@
 //! again. The graph is read once more (with the options recorded in `summary.json`) and the
 //! ranks come from the part files.
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -11,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::graph::{BuildOptions, LoadOptions, NodeTable, load};
 use crate::input::{InputFile, ParseOptions, bundled, compression};
 use crate::output::summary::LoadRecord;
-use crate::output::{GexfExport, GexfReport, Ranked};
+use crate::output::{GexfExport, GexfReport, Ranked, tsv};
 use crate::progress::Progress;
 
 /// Everything `export gexf` needs.
@@ -109,7 +108,9 @@ fn recorded_inputs(run: &RecordedRun) -> Result<Vec<InputFile>> {
         .collect()
 }
 
-/// Reads `id<TAB>rank` part files into a rank per dense node id.
+/// Reads `id<TAB>rank` part files into a rank per dense node id. Quoted ids (those holding a
+/// tab, a `"` or a line end) are unquoted, so every id is looked up with the bytes it was
+/// written from.
 fn read_ranks(folder: &Path, nodes: &NodeTable) -> Result<Vec<f64>> {
     let mut ranks = vec![f64::NAN; nodes.len()];
     let mut parts: Vec<PathBuf> = std::fs::read_dir(folder)
@@ -119,28 +120,28 @@ fn read_ranks(folder: &Path, nodes: &NodeTable) -> Result<Vec<f64>> {
         .collect();
     parts.sort();
     let mut seen = 0usize;
+    let mut record = csv::ByteRecord::new();
     for part in &parts {
         let name = part.display().to_string();
         let file = std::fs::File::open(part).map_err(|e| Error::io(part, e))?;
-        let (_, reader) = compression::decode(file).map_err(|e| Error::io(part, e))?;
-        for (index, line) in reader.split(b'\n').enumerate() {
-            let line = line.map_err(|e| Error::io(part, e))?;
-            let number = index as u64 + 1;
-            let Some(tab) = line.iter().rposition(|&b| b == b'\t') else {
-                return Err(Error::parse(&name, number, "expected id<TAB>rank", &line));
-            };
-            let rank: f64 = std::str::from_utf8(&line[tab + 1..])
+        let (_, decoded) = compression::decode(file).map_err(|e| Error::io(part, e))?;
+        let mut reader = tsv::reader(decoded, false);
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(Error::io(part, e.into())),
+            }
+            let number = record.position().map_or(0, |p| p.line());
+            let bad = |message: &str| Error::parse(&name, number, message, &tsv::record_text(&record));
+            let id = tsv::id_field(&record, 0, 1).ok_or_else(|| bad("expected id<TAB>rank"))?;
+            let rank: f64 = std::str::from_utf8(&record[record.len() - 1])
                 .ok()
                 .and_then(|s| s.parse().ok())
-                .ok_or_else(|| Error::parse(&name, number, "the rank is not a number", &line))?;
-            let node = nodes.lookup(&line[..tab]).ok_or_else(|| {
-                Error::parse(
-                    &name,
-                    number,
-                    "this node is not in the graph read now; is this the ranked graph?",
-                    &line,
-                )
-            })?;
+                .ok_or_else(|| bad("the rank is not a number"))?;
+            let node = nodes
+                .lookup(&id)
+                .ok_or_else(|| bad("this node is not in the graph read now; is this the ranked graph?"))?;
             if ranks[node as usize].is_nan() {
                 seen += 1;
             }
