@@ -556,7 +556,15 @@ fn issue13_csv_ids_with_tabs_quotes_and_bad_utf8_read_back_identically() {
     let out = rank_ok(
         dir.path(),
         "r",
-        &["--sep", "comma", "--compress", "none", "--shards", "2", input.to_str().unwrap()],
+        &[
+            "--sep",
+            "comma",
+            "--compress",
+            "none",
+            "--shards",
+            "2",
+            input.to_str().unwrap(),
+        ],
     );
 
     // Part files: quoted where needed, every other id (bad UTF-8 too) byte for byte.
@@ -574,7 +582,11 @@ fn issue13_csv_ids_with_tabs_quotes_and_bad_utf8_read_back_identically() {
         b"\nbad\xff\xfeutf8\t",
         b"\nNA\t",
     ] {
-        assert!(has(&parts, line), "{:?} missing from the part files", String::from_utf8_lossy(line));
+        assert!(
+            has(&parts, line),
+            "{:?} missing from the part files",
+            String::from_utf8_lossy(line)
+        );
     }
     assert_eq!(parts.iter().filter(|&&b| b == b'\n').count(), expected.len());
 
@@ -588,7 +600,14 @@ fn issue13_csv_ids_with_tabs_quotes_and_bad_utf8_read_back_identically() {
 
     // export gexf finds every part-file id in the graph it reads again.
     let gexf = dir.path().join("tricky.gexf");
-    let (code, _, err) = cli(&["export", "gexf", out.to_str().unwrap(), "-o", gexf.to_str().unwrap(), "-q"]);
+    let (code, _, err) = cli(&[
+        "export",
+        "gexf",
+        out.to_str().unwrap(),
+        "-o",
+        gexf.to_str().unwrap(),
+        "-q",
+    ]);
     assert_eq!(code, 0, "{err}");
     let xml = std::fs::read_to_string(&gexf).unwrap();
     assert!(xml.contains("label=\"tab&#9;here\""), "{xml}");

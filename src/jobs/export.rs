@@ -263,7 +263,11 @@ mod tests {
             "position\tid\tpagerank\tin_degree\tout_degree\n1\t7\t0.5\t2\t1\n2\t3\t0.25\t0\t1\n3\t1099511627776\t0.25\t1\t1\n"
         );
         assert_eq!(read_ranks(&dir.path().join("ranks"), graph.nodes()).unwrap(), ranks);
-        let ids: Vec<Vec<u8>> = read_top(&dir.path().join("top.tsv")).unwrap().into_iter().map(|r| r.id).collect();
+        let ids: Vec<Vec<u8>> = read_top(&dir.path().join("top.tsv"))
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
         assert_eq!(ids, [&b"7"[..], b"3", b"1099511627776"]);
     }
 
@@ -274,9 +278,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("ranks")).unwrap();
         std::fs::write(dir.path().join("ranks/part-00000"), "a\tb\t0.75\nc\t0.25\n").unwrap();
-        assert_eq!(read_ranks(&dir.path().join("ranks"), graph.nodes()).unwrap(), [0.75, 0.25]);
+        assert_eq!(
+            read_ranks(&dir.path().join("ranks"), graph.nodes()).unwrap(),
+            [0.75, 0.25]
+        );
         let top = dir.path().join("top.tsv");
-        std::fs::write(&top, "position\tid\tpagerank\tin_degree\tout_degree\n1\ta\tb\t0.75\t0\t1\n").unwrap();
+        std::fs::write(
+            &top,
+            "position\tid\tpagerank\tin_degree\tout_degree\n1\ta\tb\t0.75\t0\t1\n",
+        )
+        .unwrap();
         assert_eq!(read_top(&top).unwrap()[0].id, b"a\tb");
     }
 
@@ -286,7 +297,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("ranks")).unwrap();
         std::fs::write(dir.path().join("ranks/part-00000"), "a\t0.5\n\"b\nc\"\tx\n").unwrap();
-        let message = read_ranks(&dir.path().join("ranks"), graph.nodes()).unwrap_err().to_string();
+        let message = read_ranks(&dir.path().join("ranks"), graph.nodes())
+            .unwrap_err()
+            .to_string();
         assert!(message.contains("part-00000"), "{message}");
         assert!(message.contains("part-00000:2:"), "{message}");
         assert!(message.contains("the rank is not a number"), "{message}");

@@ -92,7 +92,14 @@ mod tests {
 
     #[test]
     fn plain_ids_are_written_as_they_are() {
-        for id in [&b"https://a.example/x?q=1,2"[..], b"42", b"NA", b"a b", b"x\xff\xfey", b"caf\xc3\xa9"] {
+        for id in [
+            &b"https://a.example/x?q=1,2"[..],
+            b"42",
+            b"NA",
+            b"a b",
+            b"x\xff\xfey",
+            b"caf\xc3\xa9",
+        ] {
             assert!(!needs_quotes(id), "{id:?}");
             assert_eq!(quoted(id), id);
         }
