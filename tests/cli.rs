@@ -656,4 +656,102 @@ fn shards_beyond_node_count_is_an_error() {
     // Exactly the node count is fine.
     let out = rank_ok(dir.path(), "four", &["--shards", "4", edges]);
     assert_eq!(parts(&out).len(), 4);
+
+/// Regression (issue 13): an id holding a quoted tab was written as a three-field part-file
+/// line, and `top.tsv` replaced bytes that are not UTF-8 with U+FFFD. Ids from a CSV input
+/// with a tab, quotes, a carriage return, a comma and bad UTF-8 now go through `rank`, then
+/// `export gexf` (which looks every part-file id up in the graph read again) and `plot`
+/// (which reads `top.tsv`), and read back with their bytes.
+#[test]
+fn issue13_csv_ids_with_tabs_quotes_and_bad_utf8_read_back_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("tricky.csv");
+    let csv: &[u8] = b"\"tab\there\",plain\n\
+        \"say \"\"hi\"\"\",plain\n\
+        \"\"\"lead\",\"tab\there\"\n\
+        \"cr\rin\",NA\n\
+        \"comma,inside\",bad\xff\xfeutf8\n\
+        https://a.example/?q=1,\"\"\"lead\"\n\
+        NA,nan\n\
+        plain,12345\n";
+    std::fs::write(&input, csv).unwrap();
+    let expected: Vec<&[u8]> = vec![
+        b"tab\there",
+        b"plain",
+        b"say \"hi\"",
+        b"\"lead",
+        b"cr\rin",
+        b"NA",
+        b"comma,inside",
+        b"bad\xff\xfeutf8",
+        b"https://a.example/?q=1",
+        b"nan",
+        b"12345",
+    ];
+    let out = rank_ok(
+        dir.path(),
+        "r",
+        &[
+            "--sep",
+            "comma",
+            "--compress",
+            "none",
+            "--shards",
+            "2",
+            input.to_str().unwrap(),
+        ],
+    );
+
+    // Part files: quoted where needed, every other id (bad UTF-8 too) byte for byte.
+    let mut parts = Vec::new();
+    for name in ["part-00000", "part-00001"] {
+        parts.extend(std::fs::read(out.join("ranks").join(name)).unwrap());
+    }
+    let has = |haystack: &[u8], needle: &[u8]| haystack.windows(needle.len()).any(|w| w == needle);
+    for line in [
+        &b"\"tab\there\"\t"[..],
+        b"\"say \"\"hi\"\"\"\t",
+        b"\"\"\"lead\"\t",
+        b"\"cr\rin\"\t",
+        b"\ncomma,inside\t",
+        b"\nbad\xff\xfeutf8\t",
+        b"\nNA\t",
+    ] {
+        assert!(
+            has(&parts, line),
+            "{:?} missing from the part files",
+            String::from_utf8_lossy(line)
+        );
+    }
+    assert_eq!(parts.iter().filter(|&&b| b == b'\n').count(), expected.len());
+
+    // top.tsv gives back every id's bytes.
+    let top = crawlrank::output::read_top(&out.join("top.tsv")).unwrap();
+    let mut ids: Vec<Vec<u8>> = top.into_iter().map(|r| r.id).collect();
+    ids.sort();
+    let mut sorted: Vec<Vec<u8>> = expected.iter().map(|id| id.to_vec()).collect();
+    sorted.sort();
+    assert_eq!(ids, sorted);
+
+    // export gexf finds every part-file id in the graph it reads again.
+    let gexf = dir.path().join("tricky.gexf");
+    let (code, _, err) = cli(&[
+        "export",
+        "gexf",
+        out.to_str().unwrap(),
+        "-o",
+        gexf.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let xml = std::fs::read_to_string(&gexf).unwrap();
+    assert!(xml.contains("label=\"tab&#9;here\""), "{xml}");
+    assert!(xml.contains("label=\"bad\u{FFFD}\u{FFFD}utf8\""), "{xml}");
+
+    // plot reads top.tsv back; the report shows the bad bytes as U+FFFD.
+    let (code, _, err) = cli(&["plot", out.to_str().unwrap(), "--plot-format", "svg", "-q"]);
+    assert_eq!(code, 0, "{err}");
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains("bad\u{FFFD}\u{FFFD}utf8"));
+    assert!(report.contains("say &quot;hi&quot;"));
 }

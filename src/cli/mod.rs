@@ -482,7 +482,7 @@ fn export_gexf_command(a: ExportGexfArgs, command: Vec<String>, stderr: &mut dyn
 /// Prints the top rows as an aligned table; ids longer than 60 characters are shortened in
 /// the middle (a URL keeps its host).
 fn write_top_table(out: &mut dyn Write, rows: &[TopRow]) -> io::Result<()> {
-    let ids: Vec<String> = rows.iter().map(|r| shorten_id(&r.id, 60)).collect();
+    let ids: Vec<String> = rows.iter().map(|r| shorten_id(&r.label(), 60)).collect();
     let width = ids.iter().map(|s| s.chars().count()).max().unwrap_or(2).max(2);
     writeln!(
         out,

@@ -2,7 +2,6 @@
 //! again. The graph is read once more (with the options recorded in `summary.json`) and the
 //! ranks come from the part files.
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -11,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::graph::{BuildOptions, LoadOptions, NodeTable, load};
 use crate::input::{InputFile, ParseOptions, bundled, compression};
 use crate::output::summary::LoadRecord;
-use crate::output::{GexfExport, GexfReport, Ranked};
+use crate::output::{GexfExport, GexfReport, Ranked, tsv};
 use crate::progress::Progress;
 
 /// Everything `export gexf` needs.
@@ -112,7 +111,9 @@ fn recorded_inputs(run: &RecordedRun) -> Result<Vec<InputFile>> {
         .collect()
 }
 
-/// Reads `id<TAB>rank` part files into a rank per dense node id.
+/// Reads `id<TAB>rank` part files into a rank per dense node id. Quoted ids (those holding a
+/// tab, a `"` or a line end) are unquoted, so every id is looked up with the bytes it was
+/// written from.
 fn read_ranks(folder: &Path, nodes: &NodeTable) -> Result<Vec<f64>> {
     let mut ranks = vec![f64::NAN; nodes.len()];
     let mut parts: Vec<PathBuf> = std::fs::read_dir(folder)
@@ -122,28 +123,28 @@ fn read_ranks(folder: &Path, nodes: &NodeTable) -> Result<Vec<f64>> {
         .collect();
     parts.sort();
     let mut seen = 0usize;
+    let mut record = csv::ByteRecord::new();
     for part in &parts {
         let name = part.display().to_string();
         let file = std::fs::File::open(part).map_err(|e| Error::io(part, e))?;
-        let (_, reader) = compression::decode(file).map_err(|e| Error::io(part, e))?;
-        for (index, line) in reader.split(b'\n').enumerate() {
-            let line = line.map_err(|e| Error::io(part, e))?;
-            let number = index as u64 + 1;
-            let Some(tab) = line.iter().rposition(|&b| b == b'\t') else {
-                return Err(Error::parse(&name, number, "expected id<TAB>rank", &line));
-            };
-            let rank: f64 = std::str::from_utf8(&line[tab + 1..])
+        let (_, decoded) = compression::decode(file).map_err(|e| Error::io(part, e))?;
+        let mut reader = tsv::reader(decoded, false);
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(Error::io(part, e.into())),
+            }
+            let number = record.position().map_or(0, |p| p.line());
+            let bad = |message: &str| Error::parse(&name, number, message, &tsv::record_text(&record));
+            let id = tsv::id_field(&record, 0, 1).ok_or_else(|| bad("expected id<TAB>rank"))?;
+            let rank: f64 = std::str::from_utf8(&record[record.len() - 1])
                 .ok()
                 .and_then(|s| s.parse().ok())
-                .ok_or_else(|| Error::parse(&name, number, "the rank is not a number", &line))?;
-            let node = nodes.lookup(&line[..tab]).ok_or_else(|| {
-                Error::parse(
-                    &name,
-                    number,
-                    "this node is not in the graph read now; is this the ranked graph?",
-                    &line,
-                )
-            })?;
+                .ok_or_else(|| bad("the rank is not a number"))?;
+            let node = nodes
+                .lookup(&id)
+                .ok_or_else(|| bad("this node is not in the graph read now; is this the ranked graph?"))?;
             if ranks[node as usize].is_nan() {
                 seen += 1;
             }
@@ -158,4 +159,152 @@ fn read_ranks(folder: &Path, nodes: &NodeTable) -> Result<Vec<f64>> {
         )));
     }
     Ok(ranks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::Graph;
+    use crate::output::{Exporter, OutputCompression, PartFiles, TopTable, read_top};
+
+    /// Ids that a CSV input can hold, and the plain ones that must not change.
+    const TRICKY_IDS: [&[u8]; 12] = [
+        b"tab\tinside",
+        b"a \"quoted\" word",
+        b"\"leading quote",
+        b"new\nline",
+        b"carriage\rreturn",
+        b"crlf\r\n",
+        b"comma,inside",
+        b"bad \xff\xfe utf-8",
+        b"https://a.example/page?x=1&y=2",
+        b"NA",
+        b"nan",
+        b"12345",
+    ];
+
+    /// Every record of the part files, split by the files' own dialect.
+    fn records(folder: &Path) -> Vec<Vec<Vec<u8>>> {
+        let mut all = Vec::new();
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if !path.file_name().unwrap().to_string_lossy().starts_with("part-") {
+                continue;
+            }
+            let (_, decoded) = compression::decode(std::fs::File::open(&path).unwrap()).unwrap();
+            for record in tsv::reader(decoded, false).into_byte_records() {
+                all.push(record.unwrap().iter().map(<[u8]>::to_vec).collect());
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn tricky_ids_read_back_byte_for_byte_from_part_files_and_top_tsv() {
+        let n = TRICKY_IDS.len();
+        let edges: Vec<(&[u8], &[u8])> = (0..n).map(|i| (TRICKY_IDS[i], TRICKY_IDS[(i * 5 + 1) % n])).collect();
+        let graph = Graph::builder().shards(3).labelled_edges(edges).unwrap();
+        assert_eq!(graph.node_count(), n);
+        // Distinct ranks, so that a lookup that found the wrong node would show.
+        let ranks: Vec<f64> = (0..n).map(|v| 1.0 / (v as f64 + 3.0)).collect();
+        let ranked = Ranked::new(&graph, &ranks);
+        for compression in [OutputCompression::Gzip, OutputCompression::None] {
+            let dir = tempfile::tempdir().unwrap();
+            PartFiles { compression }.export(&ranked, dir.path()).unwrap();
+            TopTable { k: n }.export(&ranked, dir.path()).unwrap();
+
+            // Every line is one id and one rank, the id being one of the graph's.
+            let written = records(&dir.path().join("ranks"));
+            assert_eq!(written.len(), n);
+            for record in &written {
+                assert_eq!(record.len(), 2, "{record:?}");
+                assert!(TRICKY_IDS.contains(&&record[0][..]), "{record:?}");
+            }
+            assert_eq!(read_ranks(&dir.path().join("ranks"), graph.nodes()).unwrap(), ranks);
+
+            let file = std::fs::File::open(dir.path().join("top.tsv")).unwrap();
+            for record in tsv::reader(file, true).into_byte_records() {
+                let record = record.unwrap();
+                assert_eq!(record.len(), 5, "{record:?}");
+            }
+            let top = read_top(&dir.path().join("top.tsv")).unwrap();
+            assert_eq!(top.len(), n);
+            for (i, row) in top.iter().enumerate() {
+                assert_eq!(row.position, i + 1);
+                let node = graph
+                    .find(&row.id[..])
+                    .unwrap_or_else(|| panic!("{:?} is not an id of the graph", row.label()));
+                assert_eq!(row.pagerank, ranks[node as usize]);
+                assert_eq!(row.in_degree, graph.in_degree()[node as usize]);
+                assert_eq!(row.out_degree, graph.out_degree()[node as usize]);
+            }
+            let mut ids: Vec<&[u8]> = top.iter().map(|r| &r.id[..]).collect();
+            ids.sort();
+            let mut expected = TRICKY_IDS.to_vec();
+            expected.sort();
+            assert_eq!(ids, expected);
+        }
+    }
+
+    #[test]
+    fn integer_ids_are_written_unquoted() {
+        let graph = Graph::from_sparse_edges([(7, 1 << 40), (1 << 40, 7), (3, 7)]).unwrap();
+        let ranks = [0.25, 0.5, 0.25];
+        let dir = tempfile::tempdir().unwrap();
+        let ranked = Ranked::new(&graph, &ranks);
+        PartFiles {
+            compression: OutputCompression::None,
+        }
+        .export(&ranked, dir.path())
+        .unwrap();
+        TopTable { k: 3 }.export(&ranked, dir.path()).unwrap();
+        let part = std::fs::read_to_string(dir.path().join("ranks/part-00000")).unwrap();
+        assert_eq!(part, "3\t0.25\n7\t0.5\n1099511627776\t0.25\n");
+        let top = std::fs::read_to_string(dir.path().join("top.tsv")).unwrap();
+        assert_eq!(
+            top,
+            "position\tid\tpagerank\tin_degree\tout_degree\n1\t7\t0.5\t2\t1\n2\t3\t0.25\t0\t1\n3\t1099511627776\t0.25\t1\t1\n"
+        );
+        assert_eq!(read_ranks(&dir.path().join("ranks"), graph.nodes()).unwrap(), ranks);
+        let ids: Vec<Vec<u8>> = read_top(&dir.path().join("top.tsv"))
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(ids, [&b"7"[..], b"3", b"1099511627776"]);
+    }
+
+    #[test]
+    fn files_written_before_ids_were_quoted_still_read() {
+        // Then an id with a tab was written bare; the extra fields belong to the id.
+        let graph = Graph::from_labelled_edges([("a\tb", "c")]).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("ranks")).unwrap();
+        std::fs::write(dir.path().join("ranks/part-00000"), "a\tb\t0.75\nc\t0.25\n").unwrap();
+        assert_eq!(
+            read_ranks(&dir.path().join("ranks"), graph.nodes()).unwrap(),
+            [0.75, 0.25]
+        );
+        let top = dir.path().join("top.tsv");
+        std::fs::write(
+            &top,
+            "position\tid\tpagerank\tin_degree\tout_degree\n1\ta\tb\t0.75\t0\t1\n",
+        )
+        .unwrap();
+        assert_eq!(read_top(&top).unwrap()[0].id, b"a\tb");
+    }
+
+    #[test]
+    fn a_bad_part_line_names_its_file_and_line() {
+        let graph = Graph::from_labelled_edges([("a", "b")]).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("ranks")).unwrap();
+        std::fs::write(dir.path().join("ranks/part-00000"), "a\t0.5\n\"b\nc\"\tx\n").unwrap();
+        let message = read_ranks(&dir.path().join("ranks"), graph.nodes())
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("part-00000"), "{message}");
+        assert!(message.contains("part-00000:2:"), "{message}");
+        assert!(message.contains("the rank is not a number"), "{message}");
+    }
 }

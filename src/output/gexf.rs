@@ -20,7 +20,9 @@
 //!
 //! Text is escaped for XML (`& < > " '`, and tab, newline and carriage return as character
 //! references so they survive attribute normalisation); characters XML 1.0 forbids are
-//! dropped; other non-ASCII text is written as UTF-8.
+//! dropped; other non-ASCII text is written as UTF-8. XML must be UTF-8, so a string id that
+//! is not has U+FFFD in place of its bad bytes in its label (as in the HTML report; the part
+//! files and `top.tsv` keep its bytes).
 
 use std::borrow::Cow;
 use std::fs::File;

@@ -6,6 +6,11 @@
 //! `saveAsTextFile` layout, `_SUCCESS` last), `top.tsv` and `summary.json`. A failed or
 //! interrupted run leaves the previous complete result as it was; the new files appear
 //! together, and `ranks/_SUCCESS` is written only after all of them.
+//!
+//! Ids in the part files and `top.tsv` are the user's bytes; an id holding a tab, a `"` or a
+//! line end is quoted CSV-style (RFC 4180), so those files read back with the same ids in
+//! [`read_top`], `crawlrank export`, pandas and Spark. Formats that must be UTF-8 (GEXF, the
+//! HTML report, JSON) show an id that is not UTF-8 with U+FFFD in place of its bad bytes.
 
 pub(crate) mod commit;
 pub(crate) mod gexf;
@@ -13,6 +18,7 @@ pub(crate) mod parts;
 pub(crate) mod subgraph;
 pub mod summary;
 pub mod top;
+pub(crate) mod tsv;
 
 use std::path::Path;
 

@@ -2,7 +2,9 @@
 //! `ranks/part-00000.gz`, … with lines `id<TAB>rank`, written in parallel.
 //!
 //! Ranks are printed in the shortest form that reads back to the same `f64` (ryu), so a
-//! reader gets exactly the computed values.
+//! reader gets exactly the computed values. Ids are written as the user gave them, byte for
+//! byte; one that holds a tab, a `"` or a line end is quoted CSV-style (see `tsv`), so that
+//! every line has exactly two fields.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -10,8 +12,9 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::{Exporter, Ranked};
+use super::{Exporter, Ranked, tsv};
 use crate::error::{Error, Result};
+use crate::graph::IdKind;
 
 /// How part files are compressed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -107,6 +110,8 @@ impl PartFiles {
         let folder = dir.join("ranks");
         std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
         let partition = &ranked.graph.partition();
+        // Integer ids never need quotes: their lines are written without looking at the id.
+        let quote_ids = ranked.nodes.kind() == IdKind::String;
         shards.par_iter().try_for_each(|&shard| {
             let path = folder.join(part_name(shard, self.compression));
             let io = |e| Error::io(&path, e);
@@ -115,7 +120,11 @@ impl PartFiles {
             let mut line = Vec::with_capacity(1 << 16);
             let mut number = ryu::Buffer::new();
             for node in partition.range(shard) {
+                let start = line.len();
                 ranked.nodes.write_label(node, &mut line);
+                if quote_ids {
+                    tsv::quote_from(&mut line, start);
+                }
                 line.push(b'\t');
                 line.extend_from_slice(number.format(ranked.ranks[node as usize]).as_bytes());
                 line.push(b'\n');

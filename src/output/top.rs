@@ -1,11 +1,15 @@
 //! The top of the ranking: `top.tsv` with position, id, score and degrees.
+//!
+//! The id is written as in the part files: the user's bytes, quoted CSV-style when it holds a
+//! tab, a `"` or a line end (see `tsv`); [`read_top`] gives back the same bytes.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
 
-use super::{Exporter, Ranked};
+use super::{Exporter, Ranked, tsv};
 use crate::error::{Error, Result};
 
 /// One row of the top table.
@@ -13,14 +17,29 @@ use crate::error::{Error, Result};
 pub struct TopRow {
     /// One-based position in the ranking.
     pub position: usize,
-    /// The user's id.
-    pub id: String,
+    /// The user's id, byte for byte: an integer id in decimal, a string id as it was read
+    /// (not always UTF-8). [`TopRow::label`] is its text for display; serialized, it is that
+    /// text too, since JSON must be UTF-8.
+    #[serde(serialize_with = "serialize_label")]
+    pub id: Vec<u8>,
     /// The score.
     pub pagerank: f64,
     /// Edges into the node.
     pub in_degree: u32,
     /// Edges out of the node.
     pub out_degree: u32,
+}
+
+impl TopRow {
+    /// The id as text, for display: bytes that are not UTF-8 become U+FFFD, as in the GEXF
+    /// file and the report.
+    pub fn label(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.id)
+    }
+}
+
+fn serialize_label<S: serde::Serializer>(id: &[u8], serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    serializer.serialize_str(&String::from_utf8_lossy(id))
 }
 
 /// The `k` highest-ranked nodes, best first; ties go to the smaller dense id (the smaller
@@ -31,15 +50,22 @@ pub fn top_nodes(ranked: &Ranked<'_>, k: usize) -> Vec<TopRow> {
         .nodes
         .into_iter()
         .enumerate()
-        .map(|(i, v)| TopRow {
-            position: i + 1,
-            id: ranked.nodes.label(v),
-            pagerank: ranks[v as usize],
-            in_degree: ranked.graph.in_degree()[v as usize],
-            out_degree: ranked.graph.out_degree()[v as usize],
+        .map(|(i, v)| {
+            let mut id = Vec::new();
+            ranked.nodes.write_label(v, &mut id);
+            TopRow {
+                position: i + 1,
+                id,
+                pagerank: ranks[v as usize],
+                in_degree: ranked.graph.in_degree()[v as usize],
+                out_degree: ranked.graph.out_degree()[v as usize],
+            }
         })
         .collect()
 }
+
+/// The header line of `top.tsv`.
+const HEADER: &str = "position\tid\tpagerank\tin_degree\tout_degree";
 
 /// Writes `top.tsv`: a header, then the top `k` rows.
 #[derive(Clone, Copy, Debug)]
@@ -53,19 +79,25 @@ impl Exporter for TopTable {
         let path = dir.join("top.tsv");
         let io = |e| Error::io(&path, e);
         let mut out = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io)?);
-        writeln!(out, "position\tid\tpagerank\tin_degree\tout_degree").map_err(io)?;
+        writeln!(out, "{HEADER}").map_err(io)?;
         let mut number = ryu::Buffer::new();
+        let mut integer = itoa::Buffer::new();
+        let mut line = Vec::new();
         for row in top_nodes(ranked, self.k) {
-            writeln!(
-                out,
-                "{}\t{}\t{}\t{}\t{}",
-                row.position,
-                row.id,
-                number.format(row.pagerank),
-                row.in_degree,
-                row.out_degree
-            )
-            .map_err(io)?;
+            line.clear();
+            line.extend_from_slice(integer.format(row.position).as_bytes());
+            line.push(b'\t');
+            let start = line.len();
+            line.extend_from_slice(&row.id);
+            tsv::quote_from(&mut line, start);
+            line.push(b'\t');
+            line.extend_from_slice(number.format(row.pagerank).as_bytes());
+            for degree in [row.in_degree, row.out_degree] {
+                line.push(b'\t');
+                line.extend_from_slice(integer.format(degree).as_bytes());
+            }
+            line.push(b'\n');
+            out.write_all(&line).map_err(io)?;
         }
         out.flush().map_err(io)
     }
@@ -102,33 +134,40 @@ pub fn shorten_id(label: &str, max: usize) -> String {
     }
 }
 
-/// Reads a `top.tsv` written by [`TopTable`].
+/// Reads a `top.tsv` written by [`TopTable`]: quoted ids are unquoted, and every id comes
+/// back with the bytes it was written from.
 pub fn read_top(path: &Path) -> Result<Vec<TopRow>> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = tsv::reader(file, true);
+    let mut record = csv::ByteRecord::new();
     let mut rows = Vec::new();
-    for (index, line) in text.lines().enumerate().skip(1) {
-        let fields: Vec<&str> = line.split('\t').collect();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(Error::io(path, e.into())),
+        }
+        let line = record.position().map_or(0, |p| p.line());
         let bad = || {
             Error::parse(
                 &name,
-                index as u64 + 1,
+                line,
                 "expected position, id, pagerank, in_degree, out_degree",
-                line.as_bytes(),
+                &tsv::record_text(&record),
             )
         };
-        // The id may itself contain tabs only if the input was comma-separated: take the
-        // numbers from both ends.
-        if fields.len() < 5 {
+        let number = |i: usize| std::str::from_utf8(&record[i]).ok();
+        let Some(id) = tsv::id_field(&record, 1, 3) else {
             return Err(bad());
-        }
-        let n = fields.len();
+        };
+        let n = record.len();
         rows.push(TopRow {
-            position: fields[0].parse().map_err(|_| bad())?,
-            id: fields[1..n - 3].join("\t"),
-            pagerank: fields[n - 3].parse().map_err(|_| bad())?,
-            in_degree: fields[n - 2].parse().map_err(|_| bad())?,
-            out_degree: fields[n - 1].parse().map_err(|_| bad())?,
+            position: number(0).and_then(|s| s.parse().ok()).ok_or_else(bad)?,
+            id: id.into_owned(),
+            pagerank: number(n - 3).and_then(|s| s.parse().ok()).ok_or_else(bad)?,
+            in_degree: number(n - 2).and_then(|s| s.parse().ok()).ok_or_else(bad)?,
+            out_degree: number(n - 1).and_then(|s| s.parse().ok()).ok_or_else(bad)?,
         });
     }
     Ok(rows)

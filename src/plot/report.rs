@@ -170,12 +170,14 @@ footer {{ margin-top: 3em; color: #777; font-size: 0.9em; }}
         w,
         "<h2>Top {shown}</h2>\n<table id=\"top\">\n<tr><th>#</th><th>id</th><th>PageRank</th><th>in-degree</th><th>out-degree</th></tr>"
     );
+    // An id that is not UTF-8 is shown with U+FFFD for its bad bytes (the page is UTF-8), as
+    // in the GEXF file; top.tsv and the part files hold its bytes.
     for r in top.iter().take(100) {
         let _ = writeln!(
             w,
             "<tr><td class=\"n\">{}</td><td class=\"id\">{}</td><td class=\"n\">{:.6e}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             r.position,
-            esc(&r.id),
+            esc(&r.label()),
             r.pagerank,
             r.in_degree,
             r.out_degree

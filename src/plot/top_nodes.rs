@@ -17,7 +17,7 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
     let rows: Vec<_> = data.top.iter().take(ROWS).rev().collect();
     let labels: Vec<String> = rows
         .iter()
-        .map(|r| format!("{:>2}. {}", r.position, shorten_id(&r.id, LABEL)))
+        .map(|r| format!("{:>2}. {}", r.position, shorten_id(&r.label(), LABEL)))
         .collect();
     let best = super::linear_high(
         rows.iter()
