@@ -656,6 +656,7 @@ fn shards_beyond_node_count_is_an_error() {
     // Exactly the node count is fine.
     let out = rank_ok(dir.path(), "four", &["--shards", "4", edges]);
     assert_eq!(parts(&out).len(), 4);
+}
 
 /// Regression (issue 13): an id holding a quoted tab was written as a three-field part-file
 /// line, and `top.tsv` replaced bytes that are not UTF-8 with U+FFFD. Ids from a CSV input
