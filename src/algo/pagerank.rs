@@ -96,7 +96,8 @@ pub struct PageRankConfig {
     pub damping: f64,
     /// Stop when the L1 change of a round is below this; 0 runs `max_iterations` rounds.
     pub tolerance: f64,
-    /// Iteration limit.
+    /// Iteration limit (default 1000: the L1 change shrinks at least by `damping` each
+    /// round, so 0.85 reaches 1e-10 within 146 rounds, and 0.97 within 780).
     pub max_iterations: usize,
     /// Where dangling rank goes.
     pub dangling: Dangling,
@@ -109,7 +110,7 @@ impl Default for PageRankConfig {
         PageRankConfig {
             damping: 0.85,
             tolerance: 1e-10,
-            max_iterations: 100,
+            max_iterations: 1000,
             dangling: Dangling::Teleport,
             precision: Precision::F64,
         }

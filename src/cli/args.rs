@@ -248,8 +248,10 @@ pub struct RankArgs {
     /// Stop when the L1 change between iterations is below this; 0 runs --max-iter iterations.
     #[arg(long, default_value_t = 1e-10)]
     pub tol: f64,
-    /// Iteration limit.
-    #[arg(long, default_value_t = 100)]
+    /// Iteration limit. A run that reaches it before --tol exits with status 4 (result
+    /// written). The L1 change shrinks at least by the damping factor each iteration, so 1000
+    /// suffices for --tol 1e-10 up to --damping 0.97 (0.85 needs at most 146).
+    #[arg(long, default_value_t = 1000)]
     pub max_iter: usize,
     /// Teleport to the nodes listed in FILE (one id per line, optional weight after it).
     #[arg(long, value_name = "FILE")]

@@ -33,12 +33,17 @@ use progress::{Bars, human_bytes};
 
 /// Exit code of a failed run.
 pub const EXIT_FAILURE: u8 = 2;
+/// Exit code of a run that wrote its result but stopped at `--max-iter` before its L1 change
+/// fell below `--tol`: the ranks are a probability vector within the reported error bound,
+/// written and marked complete, but not as exact as asked; scripts see a non-zero status.
+pub const EXIT_UNCONVERGED: u8 = 4;
 /// Exit code of a distributed run that lost a peer or a worker.
 #[cfg(feature = "distributed")]
 const EXIT_LOST: u8 = 3;
 
 /// Runs the command line `args` (program name first), writing results to `stdout` and
-/// messages to `stderr`. Returns the process exit code: 0, or 2 on any error.
+/// messages to `stderr`. Returns the process exit code: 0, 2 on any error, 4 when a ranking
+/// stopped at its iteration limit without converging.
 pub fn run<I, T>(args: I, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8
 where
     I: IntoIterator<Item = T>,
@@ -76,6 +81,7 @@ where
     match outcome {
         Ok(()) => 0,
         Err(Failure::BrokenPipe) => 0,
+        Err(Failure::Unconverged) => EXIT_UNCONVERGED,
         Err(Failure::Error(e)) => {
             let _ = writeln!(stderr, "crawlrank: error: {}", render_error(&e, context));
             EXIT_FAILURE
@@ -125,6 +131,8 @@ fn one_line(text: &str) -> String {
 enum Failure {
     /// The reader of stdout went away (`| head`): not an error.
     BrokenPipe,
+    /// The ranking was written, but stopped at its iteration limit (already said).
+    Unconverged,
     Error(Error),
 }
 
@@ -245,12 +253,20 @@ fn rank_command(
     };
     #[cfg(not(feature = "distributed"))]
     let outcome = local_rank(&job, &a.input)?;
+    let s = &outcome.summary;
+    let unconverged = !s.converged && job.pagerank.tolerance > 0.0;
+    if unconverged {
+        writeln!(
+            stderr,
+            "crawlrank: warning: NOT converged: stopped at --max-iter {} with an L1 change of {:.2e}, above --tol {:.0e}; the result is written (L1 error <= {:.1e}); raise --max-iter (exit status 4)",
+            s.iterations_run, s.residual, job.pagerank.tolerance, s.error_bound
+        )?;
+    }
     if a.input.quiet {
-        return Ok(());
+        return if unconverged { Err(Failure::Unconverged) } else { Ok(()) };
     }
     input_notes(stderr, &outcome.summary.inputs)?;
     write_top_table(stdout, &outcome.top[..outcome.top.len().min(20)])?;
-    let s = &outcome.summary;
     writeln!(
         stderr,
         "crawlrank: {} nodes, {} edges, {} iterations ({}; L1 error <= {:.1e}), {:.2} s, peak memory {}; results in {}",
@@ -267,7 +283,7 @@ fn rank_command(
         s.peak_rss_bytes.map_or("unknown".to_string(), human_bytes),
         job.output.display()
     )?;
-    Ok(())
+    if unconverged { Err(Failure::Unconverged) } else { Ok(()) }
 }
 
 /// Says which files were skipped as not edge lists, and which headers were skipped.
