@@ -86,19 +86,54 @@ impl Error {
     }
 }
 
-/// Quotes a piece of input for an error message: lossy UTF-8, control characters escaped,
-/// shortened to [`QUOTE_LIMIT`] characters.
+/// The most bytes of binary-looking input (NUL or many control bytes) quoted in a message.
+pub const BINARY_QUOTE_LIMIT: usize = 32;
+
+/// Quotes a piece of input for an error message: UTF-8 shown as text with control characters
+/// escaped, bytes that are not UTF-8 as `\xNN`, shortened to [`QUOTE_LIMIT`] characters, or
+/// to [`BINARY_QUOTE_LIMIT`] bytes when the input looks binary (then the message says so).
 pub fn quote(text: &[u8]) -> String {
-    let lossy = String::from_utf8_lossy(text);
+    let controls = text
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n'))
+        .count();
+    let binary = text.contains(&0) || controls * 10 > text.len().max(1);
+    let (shown, limit) = if binary {
+        (&text[..text.len().min(BINARY_QUOTE_LIMIT)], usize::MAX)
+    } else {
+        (text, QUOTE_LIMIT)
+    };
     let mut out = String::from("\"");
-    for (count, c) in lossy.chars().enumerate() {
-        if count == QUOTE_LIMIT {
-            out.push_str("...");
-            break;
+    let mut count = 0;
+    'chunks: for chunk in shown.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if count == limit {
+                out.push_str("...");
+                break 'chunks;
+            }
+            out.extend(c.escape_debug());
+            count += 1;
         }
-        out.extend(c.escape_debug());
+        for b in chunk.invalid() {
+            if count == limit {
+                out.push_str("...");
+                break 'chunks;
+            }
+            out.push_str(&format!("\\x{b:02X}"));
+            count += 1;
+        }
     }
     out.push('"');
+    if binary {
+        out.push_str(&format!(
+            " (binary data{}; is this an edge list?)",
+            if text.len() > shown.len() {
+                format!(", first {} of {} bytes", shown.len(), text.len())
+            } else {
+                String::new()
+            }
+        ));
+    }
     out
 }
 
@@ -113,6 +148,22 @@ mod tests {
         let q = quote(&long);
         assert!(q.ends_with("...\""), "{q}");
         assert_eq!(q.len(), QUOTE_LIMIT + 5);
+    }
+
+    #[test]
+    fn binary_and_bad_utf8_are_escaped_and_short() {
+        assert_eq!(quote(b"caf\xE9 ok"), "\"caf\\xE9 ok\"");
+        let blob: Vec<u8> = (0..200u8).collect();
+        let q = quote(&blob);
+        assert!(
+            q.ends_with("(binary data, first 32 of 200 bytes; is this an edge list?)"),
+            "{q}"
+        );
+        assert!(q.starts_with("\"\\0\\u{1}"), "{q}");
+        assert!(
+            q.contains("\\u{1f}\"") && !q.contains('!'),
+            "only the first 32 bytes: {q}"
+        );
     }
 
     #[test]

@@ -756,3 +756,201 @@ fn issue13_csv_ids_with_tabs_quotes_and_bad_utf8_read_back_identically() {
     assert!(report.contains("bad\u{FFFD}\u{FFFD}utf8"));
     assert!(report.contains("say &quot;hi&quot;"));
 }
+
+// Issue 13: input you can trust. One test per case reproduced in the issue.
+
+/// Writes `text` to `dir/name` and returns the path as a string.
+fn write_input(dir: &Path, name: &str, text: impl AsRef<[u8]>) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn issue13_a_space_inside_a_csv_field_does_not_make_the_file_space_separated() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_input(
+        dir.path(),
+        "links.txt",
+        "https://x.example/a b,https://y.example/\nhttps://x.example/c,https://y.example/d\n",
+    );
+    let out = rank_ok(dir.path(), "o", &[&input]);
+    let r = ranks(&out);
+    assert!(r.contains_key("https://x.example/a b"), "{r:?}");
+    assert_eq!(r.len(), 4, "{r:?}");
+    assert_eq!(common::summary(&out)["inputs"][0]["separator"], "comma");
+    assert_eq!(common::summary(&out)["inputs"][0]["separator_source"], "content");
+}
+
+#[test]
+fn issue13_a_line_that_reads_two_ways_names_the_candidates_and_sep() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_input(dir.path(), "cities.txt", "New York,Boston\n");
+    fails(
+        &["rank", &input],
+        &[
+            "cities.txt: cannot tell the separator",
+            "with commas as \"New York\" | \"Boston\"",
+            "give --sep comma or --sep space",
+        ],
+    );
+    let out = rank_ok(dir.path(), "o", &["--sep", "comma", &input]);
+    assert!(ranks(&out).contains_key("New York"));
+    // A named .csv says comma.
+    let named = write_input(dir.path(), "cities.csv", "New York,Boston\n");
+    assert!(ranks(&rank_ok(dir.path(), "n", &[&named])).contains_key("New York"));
+}
+
+#[test]
+fn issue13_a_malformed_first_line_with_skip_bad_lines_does_not_choose_the_separator() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("in");
+    std::fs::create_dir(&folder).unwrap();
+    write_input(&folder, "a.txt", "this line is junk\n1,2\n2,3\n");
+    write_input(&folder, "b.txt", "3,4\n");
+    let out = rank_ok(dir.path(), "o", &["--skip-bad-lines", folder.to_str().unwrap()]);
+    let summary = common::summary(&out);
+    assert_eq!(summary["graph"]["edges"], 3, "{summary}");
+    assert_eq!(summary["bad_lines_skipped"], 1);
+    // A file whose every record is malformed is an error, not silently missing edges.
+    write_input(&folder, "c.txt", "5 6\n6 7\n");
+    fails(
+        &["rank", "--sep", "comma", "--skip-bad-lines", folder.to_str().unwrap()],
+        &["c.txt: all 2 records were malformed and skipped (--skip-bad-lines); is the separator right (comma"],
+    );
+}
+
+#[test]
+fn issue13_a_source_target_header_is_recognised_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_input(dir.path(), "links.csv", "source,target\na,b\nb,c\n");
+    let out = dir.path().join("o");
+    let (code, _, err) = cli(&["rank", "-o", out.to_str().unwrap(), &input]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("links.csv: header skipped: \"source,target\""),
+        "the terminal says so: {err}"
+    );
+    let r = ranks(&out);
+    assert_eq!(r.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
+    assert_eq!(common::summary(&out)["inputs"][0]["header"], "source,target");
+    let out = rank_ok(dir.path(), "kept", &["--no-header", &input]);
+    assert!(ranks(&out).contains_key("source"));
+    // Words above integers are a header too; integers throughout are not.
+    let ints = write_input(dir.path(), "ints.txt", "FromNode ToNode\n1 2\n2 3\n");
+    assert_eq!(ranks(&rank_ok(dir.path(), "i", &[&ints])).len(), 3);
+    let plain = write_input(dir.path(), "plain.txt", "1 2\n2 3\n");
+    assert_eq!(ranks(&rank_ok(dir.path(), "p", &[&plain])).len(), 3);
+}
+
+#[test]
+fn issue13_known_formats_are_refused_by_name_without_echoing_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let blob: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect();
+    let graph = write_input(dir.path(), "web.graph", &blob);
+    write_input(dir.path(), "web.properties", "nodes=3\narcs=2\n");
+    let (code, _, err) = cli(&["rank", &graph]);
+    assert_eq!(code, 2);
+    assert!(err.contains("BVGraph") && err.contains("not read yet"), "{err}");
+    assert!(err.len() < 400, "no binary echoed: {err}");
+    // Parquet by its magic, whatever the name.
+    let mut parquet = b"PAR1".to_vec();
+    parquet.extend_from_slice(&blob);
+    let pq = write_input(dir.path(), "edges.dat", &parquet);
+    let (code, _, err) = cli(&["rank", &pq]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("edges.dat: a Parquet file is not an edge list; Parquet is not read yet"),
+        "{err}"
+    );
+    // Binary without a magic number.
+    let bin = write_input(dir.path(), "edges.bin", &blob);
+    let (code, _, err) = cli(&["rank", &bin]);
+    assert_eq!(code, 2);
+    assert!(err.contains("binary data") && err.len() < 400, "{err}");
+}
+
+#[test]
+fn issue13_a_folder_readme_and_other_non_edge_files_are_skipped_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("crawl");
+    std::fs::create_dir(&folder).unwrap();
+    write_input(
+        &folder,
+        "README.md",
+        "# The crawl\n\nLinks between pages, one per line.\n",
+    );
+    write_input(
+        &folder,
+        "NOTES",
+        "Collected in March by the lab.\nSee the paper for details.\n",
+    );
+    write_input(&folder, "stats.json", "{\"nodes\": 3}\n");
+    write_input(&folder, "edges.tsv", "1\t2\n2\t3\n");
+    let out = dir.path().join("o");
+    let (code, _, err) = cli(&["rank", "-o", out.to_str().unwrap(), folder.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    for note in [
+        "skipped",
+        "README.md: documentation: it is not an edge list",
+        "NOTES: text without edge lines",
+        "stats.json: metadata",
+    ] {
+        assert!(err.contains(note), "{note:?} in {err}");
+    }
+    assert_eq!(ranks(&out).len(), 3);
+    let summary = common::summary(&out);
+    let skipped: Vec<&serde_json::Value> = summary["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["skipped"].is_string())
+        .collect();
+    assert_eq!(skipped.len(), 3, "{summary}");
+    // The README named on its own is refused, not read as edges.
+    fails(
+        &["rank", folder.join("README.md").to_str().unwrap()],
+        &["README.md: documentation is not an edge list"],
+    );
+}
+
+#[test]
+fn issue13_a_truncated_gzip_names_the_last_complete_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text: String = (0..100_000u64).map(|i| format!("{i}\t{}\n", i * 7 % 100_003)).collect();
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(text.as_bytes()).unwrap();
+    let mut gz = e.finish().unwrap();
+    gz.truncate(gz.len() * 3 / 5);
+    // The complete lines a decoder gets out of the cut stream before its error.
+    let mut decoded = Vec::new();
+    let _ = flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut decoded);
+    let complete = decoded.iter().filter(|&&b| b == b'\n').count();
+    assert!(complete > 10_000, "the cut keeps many lines");
+    let path = write_input(dir.path(), "cut.tsv.gz", &gz);
+    fails(
+        &["rank", &path],
+        &[&format!(
+            "cut.tsv.gz: the compressed stream is truncated after line {complete}, the last complete one"
+        )],
+    );
+}
+
+#[test]
+fn issue13_a_line_beyond_the_limit_in_a_small_gzip_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(b"1 2\n3 ").unwrap();
+    let block = vec![b'7'; 1 << 20];
+    for _ in 0..65 {
+        e.write_all(&block).unwrap();
+    }
+    e.write_all(b" 4\n").unwrap();
+    let gz = e.finish().unwrap();
+    assert!(gz.len() < 4 << 20);
+    let path = write_input(dir.path(), "long.gz", &gz);
+    fails(
+        &["rank", &path],
+        &["long.gz:2: the line is longer than 64 MiB, the limit"],
+    );
+}
