@@ -99,6 +99,44 @@ fn cnr_2000_with_f32_shares_stays_within_1e_5_of_networkx() {
     assert_eq!(summary(&out)["parameters"]["precision"], "f32");
 }
 
+/// Regression (issue 13): with the old default `--max-iter 100` the default run stopped "NOT
+/// converged" at an L1 change of ~1e-9, on cnr-2000, on its transpose, and in the library.
+#[test]
+#[ignore = "needs ../shared/data/cnr-2000; .ci/run runs it with --ignored"]
+fn cnr_2000_default_runs_converge_within_1e_9_of_networkx_also_transposed_and_in_the_library() {
+    let data = cnr();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("default");
+    rank(&data.join("cnr-2000.el.gz"), &out, &[]);
+    let s = summary(&out);
+    assert_eq!(s["converged"], true, "{}", s["iterations_run"]);
+    let l1 = l1_to_reference(&data, &out);
+    assert!(l1 <= 1e-9, "L1 distance to networkx {l1:e}");
+
+    let transposed: String = read_text(&data.join("cnr-2000.el.gz"))
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let mut f = l.split_whitespace();
+            let (a, b) = (f.next().unwrap(), f.next().unwrap());
+            format!("{b}\t{a}\n")
+        })
+        .collect();
+    let input = tmp.path().join("transposed.tsv");
+    std::fs::write(&input, transposed).unwrap();
+    let out = tmp.path().join("transposed");
+    rank(&input, &out, &[]);
+    assert_eq!(summary(&out)["converged"], true);
+
+    let graph = crawlrank::graph::Graph::read([data.join("cnr-2000.el.gz")]).unwrap();
+    let ranking = crawlrank::algo::PageRank::new().run(&graph).unwrap();
+    assert!(
+        ranking.converged(),
+        "the library's defaults converge: {}",
+        ranking.residual()
+    );
+}
+
 #[test]
 #[ignore = "needs ../shared/data/cnr-2000; .ci/run runs it with --ignored"]
 fn cnr_2000_agrees_with_networkx_within_1e_8_and_threads_give_identical_bytes() {
