@@ -481,7 +481,7 @@ mod tests {
         assert!(header("source,target\na,b\n", Separator::Comma));
         assert!(header("Source, Target, Weight\nx,y,1\n", Separator::Comma));
         assert!(
-            header("# FromNodeId\tToNodeId\n1\t2\n", Separator::Tab) == false,
+            !header("# FromNodeId\tToNodeId\n1\t2\n", Separator::Tab),
             "a comment, not a header"
         );
         assert!(header("src dst\n", Separator::Space), "names alone, no data line");
