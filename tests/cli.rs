@@ -954,3 +954,24 @@ fn issue13_a_line_beyond_the_limit_in_a_small_gzip_is_an_error() {
         &["long.gz:2: the line is longer than 64 MiB, the limit"],
     );
 }
+
+#[test]
+fn issue13_a_spreadsheet_csv_with_semicolons_and_decimal_commas() {
+    let dir = tempfile::tempdir().unwrap();
+    // What a spreadsheet in a comma-decimal locale saves as "CSV": BOM, quoted header,
+    // semicolons, CRLF, decimal commas.
+    let input = write_input(
+        dir.path(),
+        "links.csv",
+        "\u{feff}\"From\";\"To\";\"Weight\"\r\nA;B;1,5\r\nA;C;0,5\r\n",
+    );
+    let out = rank_ok(dir.path(), "o", &["--weighted", &input]);
+    let r = ranks(&out);
+    assert_eq!(r.keys().collect::<Vec<_>>(), ["A", "B", "C"]);
+    // A has no in-link: it holds only what every node gets; B got three times C's share.
+    let (a, b, c) = (r["A"], r["B"], r["C"]);
+    assert!(((b - a) - 3.0 * (c - a)).abs() < 1e-12, "{r:?}");
+    let s = common::summary(&out);
+    assert_eq!(s["inputs"][0]["separator"], "semicolon", "{s}");
+    assert_eq!(s["inputs"][0]["separator_source"], "content");
+}

@@ -50,6 +50,13 @@ pub(crate) fn load(inputs: &[InputFile], options: &LoadOptions, progress: &dyn P
                 skipped.join(", ")
             )));
         }
+        if files.iter().any(|f| f.text.header.is_some()) {
+            let names: Vec<String> = inputs.iter().map(InputFile::name).collect();
+            return Err(Error::Input(format!(
+                "no edges in {}: nothing but a header and comments; give a file with `source target` lines (--no-header reads the first record as an edge)",
+                names.join(", ")
+            )));
+        }
         return Err(no_edges(inputs, files.iter().map(|f| f.text.bad_lines).sum()));
     }
     let read_seconds = started.elapsed().as_secs_f64();

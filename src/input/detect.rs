@@ -303,12 +303,28 @@ pub(crate) fn separator_from_content(head: &[u8], complete: bool) -> SeparatorEv
     )
 }
 
-/// How many of the first records of `head` read as edges with `separator`.
-pub(crate) fn separator_score(head: &[u8], separator: Separator, complete: bool) -> usize {
-    records(head, separator, complete)
-        .iter()
-        .filter(|r| r.as_ref().is_some_and(|f| is_edge(f)))
-        .count()
+/// Whether the first records of `head` read as edges with `found` clearly better than with
+/// `named` (the separator a file's name calls for): more of them, or as many with ids that
+/// hold `found`'s separator when read with `named` and not the other way round (`A;B;1,5`
+/// in a `.csv`).
+pub(crate) fn contradicts(head: &[u8], found: Separator, named: Separator, complete: bool) -> bool {
+    if found == named {
+        return false;
+    }
+    let edges = |separator: Separator| -> Vec<Vec<Vec<u8>>> {
+        records(head, separator, complete)
+            .into_iter()
+            .flatten()
+            .filter(|f| is_edge(f))
+            .collect()
+    };
+    let (with_found, with_named) = (edges(found), edges(named));
+    let holds =
+        |records: &[Vec<Vec<u8>>], byte: u8| records.iter().any(|f| f.iter().take(2).any(|id| id.contains(&byte)));
+    with_found.len() > with_named.len()
+        || (with_found.len() == with_named.len()
+            && holds(&with_named, found.byte())
+            && !holds(&with_found, named.byte()))
 }
 
 /// Whether every reading splits every record the same way (then the choice does not matter).

@@ -340,11 +340,9 @@ pub(crate) fn read_file<S: EdgeSink>(
     let (separator, source) = match (options.separator, from_name) {
         (Some(given), _) => (given, SeparatorSource::Given),
         (None, Some(named)) => match evidence() {
-            // A name that no line agrees with (a `.tsv` of blank-separated lines) gives way
-            // to what the lines say.
-            detect::SeparatorEvidence::Found(found)
-                if found != named && detect::separator_score(&head, named, complete) == 0 =>
-            {
+            // A name that the lines contradict (a `.tsv` of blank-separated lines, a `.csv`
+            // a spreadsheet wrote with semicolons) gives way to what the lines say.
+            detect::SeparatorEvidence::Found(found) if detect::contradicts(&head, found, named, complete) => {
                 (found, SeparatorSource::Content)
             }
             _ => (named, SeparatorSource::Extension),

@@ -150,12 +150,28 @@ impl RecordParser {
                         self.ends.resize(grown, 0);
                     }
                     csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => {
+                        self.decimal_comma();
                         return Feed::Complete;
                     }
                 }
             }
         }
         Feed::Open
+    }
+
+    /// In a semicolon-separated record (a spreadsheet's CSV in a locale whose decimal mark is
+    /// a comma), a third field such as `1,5` is the weight 1.5: its comma becomes a point,
+    /// when it has one comma and no point.
+    fn decimal_comma(&mut self) {
+        if self.separator != Separator::Semicolon || self.ends_len != 3 {
+            return;
+        }
+        let weight = &mut self.out[self.ends[1]..self.ends[2]];
+        if memchr::memchr(b'.', weight).is_none() && memchr::memchr_iter(b',', weight).count() == 1 {
+            for b in weight.iter_mut().filter(|b| **b == b',') {
+                *b = b'.';
+            }
+        }
     }
 
     /// Forgets the current record (complete, or open at the end of the input).
@@ -317,7 +333,7 @@ pub enum SeparatorSource {
     /// `--sep` (or the library's option).
     Given,
     /// The file name's extension (`.csv`, `.tsv`, `.tab`, before any compression extension),
-    /// unless not one of the first lines reads as an edge with it and another separator does.
+    /// unless another separator reads more of the first records as edges.
     Extension,
     /// The file's first lines, taken together.
     Content,
