@@ -90,7 +90,8 @@ impl Error {
 pub const BINARY_QUOTE_LIMIT: usize = 32;
 
 /// Quotes a piece of input for an error message: UTF-8 shown as text with control characters
-/// escaped, bytes that are not UTF-8 as `\xNN`, shortened to [`QUOTE_LIMIT`] characters, or
+/// escaped, bytes that are not UTF-8 as `\xNN`, shortened to about [`QUOTE_LIMIT`] bytes of
+/// quoted text, or
 /// to [`BINARY_QUOTE_LIMIT`] bytes when the input looks binary (then the message says so).
 pub fn quote(text: &[u8]) -> String {
     let controls = text
@@ -107,20 +108,21 @@ pub fn quote(text: &[u8]) -> String {
     let mut count = 0;
     'chunks: for chunk in shown.utf8_chunks() {
         for c in chunk.valid().chars() {
-            if count == limit {
+            if count >= limit {
                 out.push_str("...");
                 break 'chunks;
             }
+            let before = out.len();
             out.extend(c.escape_debug());
-            count += 1;
+            count += out.len() - before;
         }
         for b in chunk.invalid() {
-            if count == limit {
+            if count >= limit {
                 out.push_str("...");
                 break 'chunks;
             }
             out.push_str(&format!("\\x{b:02X}"));
-            count += 1;
+            count += 4;
         }
     }
     out.push('"');

@@ -228,7 +228,11 @@ fn records(head: &[u8], separator: Separator, complete: bool) -> Vec<Option<Vec<
             parser.clear();
         }
         open = parser.feed(line) == Feed::Open;
-        if !open {
+        if separator == Separator::Space && memchr::memchr(b'"', line).is_some() {
+            // Blank-separated files have no quoting: a line with quotes (perhaps a piece of
+            // a quoted field over lines) is no evidence for blanks.
+            out.push(None);
+        } else if !open {
             out.push(Some(parser.fields().map(<[u8]>::to_vec).collect()));
         }
     }
@@ -245,7 +249,9 @@ pub(crate) fn separator_from_content(head: &[u8], complete: bool) -> SeparatorEv
                 .into_iter()
                 .map(|r| r.filter(|f| is_edge(f)))
                 .collect();
-            let score = records.iter().filter(|r| r.is_some()).count();
+            // The first record may be a header: it votes only when it is the only one.
+            let voters = if records.len() > 1 { &records[1..] } else { &records[..] };
+            let score = voters.iter().filter(|r| r.is_some()).count();
             Reading {
                 separator,
                 records,
@@ -257,9 +263,22 @@ pub(crate) fn separator_from_content(head: &[u8], complete: bool) -> SeparatorEv
     if best == 0 {
         return SeparatorEvidence::Nothing;
     }
-    let winners: Vec<&Reading> = readings.iter().filter(|r| r.score == best).collect();
+    let mut winners: Vec<&Reading> = readings.iter().filter(|r| r.score == best).collect();
     if all_agree(&winners) {
         return SeparatorEvidence::Found(winners[0].separator);
+    }
+    // Readings that give every edge record as many fields beat those that do not (`0 0<TAB>42`
+    // then `0<TAB>42` is two ids a line, not a weight on one line and none on the next).
+    let uniform = |reading: &Reading| {
+        let mut counts = reading.records.iter().flatten().map(Vec::len);
+        let first = counts.next();
+        counts.all(|c| Some(c) == first)
+    };
+    if winners.iter().any(|w| uniform(w)) {
+        winners.retain(|w| uniform(w));
+        if all_agree(&winners) {
+            return SeparatorEvidence::Found(winners[0].separator);
+        }
     }
     // Ids holding another winner's separator suggest that separator is the real one.
     let foreign = |reading: &Reading| -> usize {
@@ -457,6 +476,13 @@ mod tests {
             decide("http://a/x,y http://b/\nhttp://a/ http://c/\n"),
             Found(Separator::Space)
         );
+        // A header with a weight column does not vote (it is no edge with the real separator,
+        // and may be one with another).
+        assert_eq!(decide("src\tdst weight\n1\t2 0.5\n3\t4 1\n"), Found(Separator::Space));
+        // Field counts that change from line to line make a reading less likely.
+        assert_eq!(decide("0 0\t42\n0\t42\n"), Found(Separator::Tab));
+        // Pieces of a quoted field over lines are no evidence for blanks.
+        assert_eq!(decide("\"0\n0\"\t\"0\n0\"\n"), Found(Separator::Tab));
         // A malformed line is not evidence against the others.
         assert_eq!(decide("oops this is prose\n1,2\n3,4\n"), Found(Separator::Comma));
         // Quoted separators.

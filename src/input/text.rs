@@ -131,7 +131,12 @@ impl RecordParser {
             }
             return Feed::Complete;
         };
+        // An empty slice means the end of the input to csv-core: a blank line inside a quoted
+        // field is fed as its line break alone.
         for input in [line, b"\n"] {
+            if input.is_empty() {
+                continue;
+            }
             let mut input = input;
             loop {
                 let (result, read, written, ended) =
