@@ -82,9 +82,45 @@ fn guarded<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static
 /// Pieces node ids are made of: digits, URL parts, words, non-ASCII text, and every byte that
 /// matters to the reader (separators, quotes, comment marks, a line break).
 const PIECES: &[&str] = &[
-    "0", "1", "7", "42", "http://", "https://", "www.", "example.org", "/", "?q=", "&", "=", "a", "b", "x", "NA",
-    "page", "node", "é", "日本", "ß", "—", "ü", ".", "-", "_", ",", " ", "\"", "\t", ";", "#", "%", "'", "\\", "\n",
-    "1.5", "e3", "+",
+    "0",
+    "1",
+    "7",
+    "42",
+    "http://",
+    "https://",
+    "www.",
+    "example.org",
+    "/",
+    "?q=",
+    "&",
+    "=",
+    "a",
+    "b",
+    "x",
+    "NA",
+    "page",
+    "node",
+    "é",
+    "日本",
+    "ß",
+    "—",
+    "ü",
+    ".",
+    "-",
+    "_",
+    ",",
+    " ",
+    "\"",
+    "\t",
+    ";",
+    "#",
+    "%",
+    "'",
+    "\\",
+    "\n",
+    "1.5",
+    "e3",
+    "+",
 ];
 
 /// A raw node id (made to fit a layout later, in [`Case::prepare`]).
@@ -204,7 +240,14 @@ fn compression() -> impl Strategy<Value = Compress> {
 
 fn layout() -> impl Strategy<Value = Layout> {
     (
-        (separator(), 0u8..3, any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
+        (
+            separator(),
+            0u8..3,
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+        ),
         (compression(), prop::option::weighted(0.3, 0u16..=1000), 0u8..4, 0u8..6),
         (any::<bool>(), any::<bool>(), any::<bool>(), any::<u64>()),
     )
@@ -333,13 +376,7 @@ impl Case {
         let edges = self
             .edges
             .iter()
-            .map(|&(s, t, w)| {
-                (
-                    ids[s % ids.len()].clone(),
-                    ids[t % ids.len()].clone(),
-                    w as f64 / 4.0,
-                )
-            })
+            .map(|&(s, t, w)| (ids[s % ids.len()].clone(), ids[t % ids.len()].clone(), w as f64 / 4.0))
             .collect();
         Encoded { edges }
     }
@@ -385,7 +422,10 @@ impl Case {
         if layout.separator == Separator::Tab && blank_id {
             return true;
         }
-        encoded.edges.iter().any(|(s, t, _)| s.contains('\n') || t.contains('\n'))
+        encoded
+            .edges
+            .iter()
+            .any(|(s, t, _)| s.contains('\n') || t.contains('\n'))
             || (layout.header && layout.weights)
     }
 
@@ -426,10 +466,7 @@ impl Case {
                 ["Source", "Target", "Weight"],
             ]);
             let count = if layout.weights { 3 } else { 2 };
-            let fields: Vec<String> = names[..count]
-                .iter()
-                .map(|n| self.field(n, &mut rng, false))
-                .collect();
+            let fields: Vec<String> = names[..count].iter().map(|n| self.field(n, &mut rng, false)).collect();
             lines.push(self.join(&fields, &mut rng));
         }
         for (s, t, w) in &encoded.edges {
@@ -597,7 +634,9 @@ fn node_text(node: Node<'_>) -> String {
 
 /// Checks a graph read from a case against the reference; returns the reason it differs.
 fn check_graph(graph: &Graph, expected: &Expected, records: usize) -> Result<(), String> {
-    let got: BTreeSet<String> = (0..graph.node_count() as u32).map(|v| node_text(graph.node(v))).collect();
+    let got: BTreeSet<String> = (0..graph.node_count() as u32)
+        .map(|v| node_text(graph.node(v)))
+        .collect();
     let want: BTreeSet<String> = expected.nodes.iter().cloned().collect();
     if got != want {
         let missing: Vec<_> = want.difference(&got).collect();
@@ -606,9 +645,7 @@ fn check_graph(graph: &Graph, expected: &Expected, records: usize) -> Result<(),
     }
     let stats = graph.stats();
     let self_loops = expected.edges.keys().filter(|(s, t)| s == t).count() as u64;
-    if (stats.edges, stats.edges_read, stats.self_loops)
-        != (expected.edges.len() as u64, records as u64, self_loops)
-    {
+    if (stats.edges, stats.edges_read, stats.self_loops) != (expected.edges.len() as u64, records as u64, self_loops) {
         return Err(format!(
             "edges kept, read, self-loops: got {:?}, want {:?}",
             (stats.edges, stats.edges_read, stats.self_loops),
@@ -622,7 +659,9 @@ fn check_graph(graph: &Graph, expected: &Expected, records: usize) -> Result<(),
         in_degree[t] += 1;
     }
     for (i, id) in expected.nodes.iter().enumerate() {
-        let v = graph.find(id.as_str()).ok_or_else(|| format!("node {id:?} not found"))? as usize;
+        let v = graph
+            .find(id.as_str())
+            .ok_or_else(|| format!("node {id:?} not found"))? as usize;
         if (graph.out_degree()[v], graph.in_degree()[v]) != (out_degree[i], in_degree[i]) {
             return Err(format!(
                 "node {id:?}: out/in degree {:?}, want {:?}",
@@ -658,7 +697,12 @@ static HEADER_HINTS: AtomicUsize = AtomicUsize::new(0);
 static READ: AtomicUsize = AtomicUsize::new(0);
 static KNOWN_GAPS: AtomicUsize = AtomicUsize::new(0);
 
-fn read_case(path: &Path, weighted: bool, header: Option<bool>, separator: Option<Separator>) -> crawlrank::Result<Graph> {
+fn read_case(
+    path: &Path,
+    weighted: bool,
+    header: Option<bool>,
+    separator: Option<Separator>,
+) -> crawlrank::Result<Graph> {
     let path = path.to_path_buf();
     guarded(&format!("reading {}", path.display()), move || {
         let mut builder = Graph::builder().weighted(weighted);
@@ -747,7 +791,6 @@ fn structured_edge_lists_read_back_and_rank_like_the_reference() {
     );
 }
 
-
 // ---------------------------------------------------------------------------------------
 // Property 2: arbitrary bytes never panic or hang.
 // ---------------------------------------------------------------------------------------
@@ -806,9 +849,8 @@ enum Garbage {
 fn garbage() -> impl Strategy<Value = Garbage> {
     prop_oneof![
         (bytes(), compression()).prop_map(|(b, c)| Garbage::Bytes(b, c)),
-        (case(), prop::collection::vec(mutation(), 1..6), any::<bool>()).prop_map(|(c, m, after)| Garbage::Mutated(
-            c, m, after
-        )),
+        (case(), prop::collection::vec(mutation(), 1..6), any::<bool>())
+            .prop_map(|(c, m, after)| Garbage::Mutated(c, m, after)),
     ]
 }
 
@@ -822,7 +864,10 @@ fn options() -> impl Strategy<Value = (bool, Option<bool>, Option<Separator>, bo
     )
 }
 
-fn garbage_case(garbage: &Garbage, (weighted, header, sep, skip): (bool, Option<bool>, Option<Separator>, bool)) -> Result<(), TestCaseError> {
+fn garbage_case(
+    garbage: &Garbage,
+    (weighted, header, sep, skip): (bool, Option<bool>, Option<Separator>, bool),
+) -> Result<(), TestCaseError> {
     let dir = tempfile::tempdir().unwrap();
     let (bytes, name) = match garbage {
         Garbage::Bytes(b, c) => (compress(*c, b, None), format!("input{}", c.extension())),
@@ -862,14 +907,23 @@ fn garbage_case(garbage: &Garbage, (weighted, header, sep, skip): (bool, Option<
             let sum: f64 = ranks.iter().sum();
             prop_assert!((sum - 1.0).abs() < 1e-9, "ranks sum to {sum}");
         }
-        Err(Error::Parse { path, line, text, message }) => {
+        Err(Error::Parse {
+            path,
+            line,
+            text,
+            message,
+        }) => {
             prop_assert_eq!(&path, &shown);
             prop_assert!(line >= 1);
             prop_assert!(!message.is_empty());
             // QUOTE_LIMIT counts characters of input; escaping a control character makes up
             // to 10 of one (`\u{10ffff}`), so a line of control bytes is quoted in up to 700
             // characters (reported; `FUZZ_STRICT=1` holds the quote to QUOTE_LIMIT + 5).
-            let limit = if strict() { QUOTE_LIMIT + 5 } else { QUOTE_LIMIT * 10 + 5 };
+            let limit = if strict() {
+                QUOTE_LIMIT + 5
+            } else {
+                QUOTE_LIMIT * 10 + 5
+            };
             prop_assert!(
                 text.chars().count() <= limit,
                 "a quote of {} characters: {text}",
@@ -928,14 +982,20 @@ fn truncated(lines: usize, text_ids: bool, seed: u64, kind: Compress, cut: f64) 
     let (_, mut decoder) = crawlrank::input::decode(std::io::Cursor::new(cut_bytes.clone())).unwrap();
     let mut prefix = Vec::new();
     let decoded = decoder.read_to_end(&mut prefix);
-    prop_assert!(decoded.is_err(), "the decoder read a stream cut at {at} of {} as complete", full.len());
+    prop_assert!(
+        decoded.is_err(),
+        "the decoder read a stream cut at {at} of {} as complete",
+        full.len()
+    );
     prop_assert!(text.starts_with(&prefix), "the decoded prefix is not the text's start");
     let complete = prefix.iter().filter(|&&b| b == b'\n').count();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(format!("cut.tsv{}", kind.extension()));
     std::fs::write(&path, &cut_bytes).unwrap();
     let read = path.clone();
-    let result = guarded("reading a truncated file", move || Graph::read([read]).map(|g| g.stats().edges_read));
+    let result = guarded("reading a truncated file", move || {
+        Graph::read([read]).map(|g| g.stats().edges_read)
+    });
     let message = match result {
         Ok(edges) => {
             return Err(TestCaseError::fail(format!(
@@ -946,7 +1006,10 @@ fn truncated(lines: usize, text_ids: bool, seed: u64, kind: Compress, cut: f64) 
         Err(e) => e.to_string(),
     };
     prop_assert!(message.contains(&path.display().to_string()), "{message}");
-    prop_assert!(message.contains("truncated") || message.contains("corrupt"), "{message}");
+    prop_assert!(
+        message.contains("truncated") || message.contains("corrupt"),
+        "{message}"
+    );
     let expected = if complete == 0 {
         "before its first complete line".to_string()
     } else {
