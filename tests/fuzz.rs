@@ -543,7 +543,7 @@ impl Case {
         let own = match layout.separator {
             Separator::Comma => ".csv",
             Separator::Tab => {
-                if layout.seed % 2 == 0 {
+                if layout.seed.is_multiple_of(2) {
                     ".tsv"
                 } else {
                     ".tab"
@@ -682,7 +682,7 @@ fn check_graph(graph: &Graph, expected: &Expected, records: usize) -> Result<(),
         .zip(&reference)
         .map(|(id, r)| (ranking.rank_of(id.as_str()).unwrap_or(f64::NAN) - r).abs())
         .sum();
-    if !(l1 < 1e-9) {
+    if l1.is_nan() || l1 >= 1e-9 {
         return Err(format!("ranks differ from the naive reference by {l1:e} in L1"));
     }
     Ok(())
