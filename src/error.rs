@@ -99,42 +99,42 @@ pub fn quote(text: &[u8]) -> String {
         .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n'))
         .count();
     let binary = text.contains(&0) || controls * 10 > text.len().max(1);
+    // Escapes make binary bytes long: at most 56 characters of them, so that with the note
+    // the whole quote stays within QUOTE_LIMIT.
     let (shown, limit) = if binary {
-        (&text[..text.len().min(BINARY_QUOTE_LIMIT)], usize::MAX)
+        (&text[..text.len().min(BINARY_QUOTE_LIMIT)], 56)
     } else {
         (text, QUOTE_LIMIT)
     };
     let mut out = String::from("\"");
     let mut count = 0;
+    let mut used = 0;
     'chunks: for chunk in shown.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            if count >= limit {
-                out.push_str("...");
+        let pieces = chunk
+            .valid()
+            .chars()
+            .map(|c| (c.escape_debug().to_string(), c.len_utf8()))
+            .chain(chunk.invalid().iter().map(|b| (format!("\\x{b:02X}"), 1)));
+        for (escaped, bytes) in pieces {
+            if count + escaped.len() > limit {
                 break 'chunks;
             }
-            let before = out.len();
-            out.extend(c.escape_debug());
-            count += out.len() - before;
+            out.push_str(&escaped);
+            count += escaped.len();
+            used += bytes;
         }
-        for b in chunk.invalid() {
-            if count >= limit {
-                out.push_str("...");
-                break 'chunks;
-            }
-            out.push_str(&format!("\\x{b:02X}"));
-            count += 4;
-        }
+    }
+    if used < text.len() && !binary {
+        out.push_str("...");
     }
     out.push('"');
     if binary {
-        out.push_str(&format!(
-            " (binary data{}; is this an edge list?)",
-            if text.len() > shown.len() {
-                format!(", first {} of {} bytes", shown.len(), text.len())
-            } else {
-                String::new()
-            }
-        ));
+        let part = if used < text.len() {
+            format!(", first {used} of {} bytes", text.len())
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(" (binary data{part}; is this an edge list?)"));
     }
     out
 }
@@ -158,14 +158,15 @@ mod tests {
         let blob: Vec<u8> = (0..200u8).collect();
         let q = quote(&blob);
         assert!(
-            q.ends_with("(binary data, first 32 of 200 bytes; is this an edge list?)"),
+            q.ends_with("(binary data, first 13 of 200 bytes; is this an edge list?)"),
             "{q}"
         );
         assert!(q.starts_with("\"\\0\\u{1}"), "{q}");
         assert!(
-            q.contains("\\u{1f}\"") && !q.contains('!'),
-            "only the first 32 bytes: {q}"
+            q.contains("\\u{c}\"") && !q.contains("\\r"),
+            "only the first 13 bytes: {q}"
         );
+        assert!(q.len() <= QUOTE_LIMIT + 5, "{q}");
     }
 
     #[test]

@@ -172,6 +172,8 @@ struct Reading {
     records: Vec<Option<Vec<Vec<u8>>>>,
     /// Records read as edges.
     score: usize,
+    /// Ids that held a tab before blanks around them were trimmed.
+    tabs: usize,
 }
 
 /// What the evidence says about a file.
@@ -204,6 +206,12 @@ fn is_edge(fields: &[Vec<u8>]) -> bool {
 /// the others their fields (edge or not). `complete` says whether `head` is the whole file
 /// (otherwise its last, possibly cut, line is left out).
 fn records(head: &[u8], separator: Separator, complete: bool) -> Vec<Option<Vec<Vec<u8>>>> {
+    records_and_tabs(head, separator, complete).0
+}
+
+/// [`records`], and how many of their ids held a tab before blanks were trimmed (a tab beside
+/// a comma or semicolon is a sign of tab-separated text).
+fn records_and_tabs(head: &[u8], separator: Separator, complete: bool) -> (Vec<Option<Vec<Vec<u8>>>>, usize) {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let whole = if complete {
         head
@@ -215,6 +223,7 @@ fn records(head: &[u8], separator: Separator, complete: bool) -> Vec<Option<Vec<
     };
     let mut parser = RecordParser::new(separator);
     let mut out = Vec::new();
+    let mut tabs = 0;
     let mut open = false;
     for line in whole.split_inclusive(|&b| b == b'\n') {
         if out.len() >= EVIDENCE_RECORDS {
@@ -234,9 +243,10 @@ fn records(head: &[u8], separator: Separator, complete: bool) -> Vec<Option<Vec<
             out.push(None);
         } else if !open {
             out.push(Some(parser.fields().map(<[u8]>::to_vec).collect()));
+            tabs += parser.raw_fields().take(2).filter(|f| f.contains(&b'\t')).count();
         }
     }
-    out
+    (out, tabs)
 }
 
 /// Decides the separator of a file from its first bytes `head` (`complete` when they are
@@ -245,10 +255,8 @@ pub(crate) fn separator_from_content(head: &[u8], complete: bool) -> SeparatorEv
     let readings: Vec<Reading> = Separator::ALL
         .iter()
         .map(|&separator| {
-            let records: Vec<Option<Vec<Vec<u8>>>> = records(head, separator, complete)
-                .into_iter()
-                .map(|r| r.filter(|f| is_edge(f)))
-                .collect();
+            let (records, tabs) = records_and_tabs(head, separator, complete);
+            let records: Vec<Option<Vec<Vec<u8>>>> = records.into_iter().map(|r| r.filter(|f| is_edge(f))).collect();
             // The first record may be a header: it votes only when it is the only one.
             let voters = if records.len() > 1 { &records[1..] } else { &records[..] };
             let score = voters.iter().filter(|r| r.is_some()).count();
@@ -256,6 +264,7 @@ pub(crate) fn separator_from_content(head: &[u8], complete: bool) -> SeparatorEv
                 separator,
                 records,
                 score,
+                tabs,
             }
         })
         .collect();
@@ -280,6 +289,19 @@ pub(crate) fn separator_from_content(head: &[u8], complete: bool) -> SeparatorEv
             return SeparatorEvidence::Found(winners[0].separator);
         }
     }
+    // The first record did not vote (it may be a header); unless it names columns, readings
+    // that take it for an edge beat those that do not.
+    let first_names_columns = records(head, Separator::Comma, complete)
+        .into_iter()
+        .next()
+        .flatten()
+        .is_some_and(|first| names_a_header(&first));
+    if !first_names_columns && winners.iter().any(|w| w.records.first().is_some_and(Option::is_some)) {
+        winners.retain(|w| w.records.first().is_some_and(Option::is_some));
+        if all_agree(&winners) {
+            return SeparatorEvidence::Found(winners[0].separator);
+        }
+    }
     // Ids holding another winner's separator suggest that separator is the real one.
     let foreign = |reading: &Reading| -> usize {
         let others: Vec<u8> = winners
@@ -287,7 +309,12 @@ pub(crate) fn separator_from_content(head: &[u8], complete: bool) -> SeparatorEv
             .filter(|w| w.separator != reading.separator)
             .map(|w| w.separator.byte())
             .collect();
-        reading
+        let tabs = if reading.separator != Separator::Space && others.contains(&b'\t') {
+            reading.tabs
+        } else {
+            0
+        };
+        tabs + reading
             .records
             .iter()
             .flatten()
@@ -344,6 +371,20 @@ pub(crate) fn contradicts(head: &[u8], found: Separator, named: Separator, compl
         || (with_found.len() == with_named.len()
             && holds(&with_named, found.byte())
             && !holds(&with_found, named.byte()))
+}
+
+/// For a file in which no record reads as an edge: the first separator that splits its first
+/// record into two or three fields (a header with nothing below it), else blanks.
+pub(crate) fn fallback_separator(head: &[u8], complete: bool) -> Separator {
+    Separator::ALL
+        .into_iter()
+        .find(|&separator| {
+            records(head, separator, complete)
+                .first()
+                .and_then(Option::as_ref)
+                .is_some_and(|first| (2..=3).contains(&first.len()))
+        })
+        .unwrap_or(Separator::Space)
 }
 
 /// Whether every reading splits every record the same way (then the choice does not matter).
@@ -406,6 +447,32 @@ const HEADER_NAMES: &[&str] = &[
 /// Names of a weight column.
 const WEIGHT_NAMES: &[&str] = &["weight", "w", "value", "count", "weights", "score", "strength", "n"];
 
+/// Whether a record's fields are header names: two id column names, then perhaps a weight
+/// column's name, also when a separator split them differently (`Source<TAB>Target Weight`).
+fn names_a_header(first: &[Vec<u8>]) -> bool {
+    let name = |field: &[u8]| {
+        String::from_utf8_lossy(field)
+            .trim_start_matches('#')
+            .trim()
+            .to_ascii_lowercase()
+    };
+    let named = (2..=3).contains(&first.len())
+        && HEADER_NAMES.contains(&name(&first[0]).as_str())
+        && HEADER_NAMES.contains(&name(&first[1]).as_str())
+        && first
+            .get(2)
+            .is_none_or(|w| WEIGHT_NAMES.contains(&name(w).as_str()) || !is_edge(first));
+    let mut words = first
+        .iter()
+        .flat_map(|f| f.split(|b| matches!(b, b' ' | b'\t' | b',' | b';' | b'"')))
+        .filter(|w| !w.is_empty())
+        .map(name);
+    let named_words = words.next().is_some_and(|w| HEADER_NAMES.contains(&w.as_str()))
+        && words.next().is_some_and(|w| HEADER_NAMES.contains(&w.as_str()))
+        && words.all(|w| WEIGHT_NAMES.contains(&w.as_str()) || w.parse::<f64>().is_err());
+    named || named_words
+}
+
 fn is_integer(field: &[u8]) -> bool {
     !field.is_empty() && field.iter().all(u8::is_ascii_digit)
 }
@@ -422,22 +489,11 @@ pub(crate) fn header_from_content(head: &[u8], separator: Separator, complete: b
     let Some((first, rest)) = records.split_first() else {
         return false;
     };
+    if names_a_header(first) {
+        return true;
+    }
     if first.len() < 2 || first.len() > 3 {
         return false;
-    }
-    let name = |field: &[u8]| {
-        String::from_utf8_lossy(field)
-            .trim_start_matches('#')
-            .trim()
-            .to_ascii_lowercase()
-    };
-    let named = HEADER_NAMES.contains(&name(&first[0]).as_str())
-        && HEADER_NAMES.contains(&name(&first[1]).as_str())
-        && first
-            .get(2)
-            .is_none_or(|w| WEIGHT_NAMES.contains(&name(w).as_str()) || !is_edge(first));
-    if named {
-        return true;
     }
     let rest: Vec<&Vec<Vec<u8>>> = rest.iter().filter(|r| is_edge(r)).collect();
     if rest.is_empty() {
@@ -483,6 +539,10 @@ mod tests {
         assert_eq!(decide("0 0\t42\n0\t42\n"), Found(Separator::Tab));
         // Pieces of a quoted field over lines are no evidence for blanks.
         assert_eq!(decide("\"0\n0\"\t\"0\n0\"\n"), Found(Separator::Tab));
+        // The first record counts when it is no header.
+        assert_eq!(decide("0 0\t0 0\n0\t0.\n"), Found(Separator::Tab));
+        // Tabs trimmed from around semicolon-separated ids are a sign of tabs too: ambiguous.
+        assert!(matches!(decide("0;\t 0 \n 0;\t  0\n"), Ambiguous(_)));
         // A malformed line is not evidence against the others.
         assert_eq!(decide("oops this is prose\n1,2\n3,4\n"), Found(Separator::Comma));
         // Quoted separators.
@@ -527,6 +587,10 @@ mod tests {
             "a comment, not a header"
         );
         assert!(header("src dst\n", Separator::Space), "names alone, no data line");
+        assert!(
+            header("Source \t Target Weight .\n", Separator::Tab),
+            "names split by another separator"
+        );
         assert!(
             header("alpha,beta\n1,2\n3,4\n", Separator::Comma),
             "words above integers"

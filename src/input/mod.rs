@@ -357,8 +357,9 @@ pub(crate) fn read_file<S: EdgeSink>(
             }
             detect::SeparatorEvidence::Nothing => match earlier {
                 Some(s) => (s, SeparatorSource::Earlier),
-                // No record reads as an edge: the reader's error on the first one says why.
-                None => (Separator::Space, SeparatorSource::Content),
+                // No record reads as an edge (perhaps only a header): the separator that splits
+                // the first record in two or three, and the reader says what is wrong.
+                None => (detect::fallback_separator(&head, complete), SeparatorSource::Content),
             },
             detect::SeparatorEvidence::Ambiguous(candidates) => match earlier {
                 Some(s) if candidates.iter().any(|c| c.0 == s) => (s, SeparatorSource::Earlier),

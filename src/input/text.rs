@@ -198,6 +198,16 @@ impl RecordParser {
         })
     }
 
+    /// The fields of the complete record as read, blanks around them kept.
+    pub(crate) fn raw_fields(&self) -> impl Iterator<Item = &[u8]> {
+        let mut start = 0;
+        self.ends[..self.ends_len].iter().map(move |&end| {
+            let field = &self.out[start..end];
+            start = end;
+            field
+        })
+    }
+
     /// The number of fields of the complete record.
     pub(crate) fn field_count(&self) -> usize {
         self.ends_len
