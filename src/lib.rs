@@ -52,5 +52,6 @@ pub(crate) mod partition;
 pub mod plot;
 pub mod prelude;
 pub mod progress;
+pub mod threads;
 
 pub use error::{Error, Result};

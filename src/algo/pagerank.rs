@@ -525,7 +525,7 @@ impl<'a> PageRank<'a> {
         let mut rank = || pagerank(graph.sharded(), config, personalization.as_deref(), observer);
         let result = match self.threads {
             None => rank()?,
-            threads => crate::jobs::thread_pool(threads)?.install(rank)?,
+            threads => crate::threads::thread_pool(threads)?.install(rank)?,
         };
         Ok(Ranking {
             nodes: Arc::clone(graph.node_table()),
