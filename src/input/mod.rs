@@ -184,8 +184,8 @@ impl<R: Read> Read for Counting<R> {
 ///
 /// Each file's separator and header are decided from evidence before its records are read
 /// (from its name, else its first records taken together); a file whose lines do not tell
-/// its separator on their own takes the one of the files before it. Reports [`Event::Read`] with the compressed bytes read so far
-/// out of the known total.
+/// its separator on their own takes the one of the files before it. Reports [`Event::Read`]
+/// with the compressed bytes read so far out of the known total.
 pub fn read_inputs<S: EdgeSink>(
     files: &[InputFile],
     options: &ParseOptions,
