@@ -268,6 +268,13 @@ pub(crate) fn separator_from_content(head: &[u8], complete: bool) -> SeparatorEv
             }
         })
         .collect();
+    let mut readings = readings;
+    if readings.iter().all(|r| r.score == 0) {
+        // No later record reads as an edge: the first one votes after all.
+        for reading in &mut readings {
+            reading.score = usize::from(reading.records.first().is_some_and(Option::is_some));
+        }
+    }
     let best = readings.iter().map(|r| r.score).max().unwrap_or(0);
     if best == 0 {
         return SeparatorEvidence::Nothing;
@@ -539,6 +546,8 @@ mod tests {
         assert_eq!(decide("0 0\t42\n0\t42\n"), Found(Separator::Tab));
         // Pieces of a quoted field over lines are no evidence for blanks.
         assert_eq!(decide("\"0\n0\"\t\"0\n0\"\n"), Found(Separator::Tab));
+        // The first record votes when nothing after it reads as an edge.
+        assert_eq!(decide("4 5\n5 six seven eight\n"), Found(Separator::Space));
         // The first record counts when it is no header.
         assert_eq!(decide("0 0\t0 0\n0\t0.\n"), Found(Separator::Tab));
         // Tabs trimmed from around semicolon-separated ids are a sign of tabs too: ambiguous.
