@@ -80,6 +80,17 @@ pub enum Precision {
 }
 
 impl Precision {
+    /// The default tolerance of this precision: 1e-10 for `f64`; 1e-7 for `f32`, whose
+    /// rounded shares leave an L1 change of a few 1e-9 from one iteration to the next however
+    /// long it runs (cnr-2000: 4.5e-9 after 1000 iterations), so a smaller tolerance is never
+    /// reached.
+    pub fn default_tolerance(self) -> f64 {
+        match self {
+            Precision::F64 => 1e-10,
+            Precision::F32 => 1e-7,
+        }
+    }
+
     /// The name `summary.json` and the command line use.
     pub fn name(self) -> &'static str {
         match self {
@@ -109,7 +120,7 @@ impl Default for PageRankConfig {
     fn default() -> Self {
         PageRankConfig {
             damping: 0.85,
-            tolerance: 1e-10,
+            tolerance: Precision::F64.default_tolerance(),
             max_iterations: 1000,
             dangling: Dangling::Teleport,
             precision: Precision::F64,
@@ -393,11 +404,13 @@ impl PageRankResult {
 
 /// PageRank on a [`Graph`], with its parameters set one by one; [`run`](Self::run) returns
 /// the ranks in memory. The defaults are networkx's: damping 0.85, uniform teleport,
-/// dangling rank following the teleport distribution; tolerance 1e-10 in L1, at most 100
-/// iterations, `f64` shares, all cores.
+/// dangling rank following the teleport distribution; tolerance 1e-10 in L1 (1e-7 with `f32`
+/// shares, unless set), at most 1000 iterations, `f64` shares, all cores.
 #[derive(Default)]
 pub struct PageRank<'a> {
     config: PageRankConfig,
+    /// Whether the tolerance was chosen (else it follows the precision's default).
+    tolerance_given: bool,
     personalization: Option<Vec<(Key, f64)>>,
     threads: Option<usize>,
     progress: Option<Observer<'a>>,
@@ -429,6 +442,7 @@ impl<'a> PageRank<'a> {
     /// [`max_iterations`](Self::max_iterations) iterations.
     pub fn tolerance(mut self, tolerance: f64) -> Self {
         self.config.tolerance = tolerance;
+        self.tolerance_given = true;
         self
     }
 
@@ -447,12 +461,16 @@ impl<'a> PageRank<'a> {
     /// How shares of rank travel along edges.
     pub fn precision(mut self, precision: Precision) -> Self {
         self.config.precision = precision;
+        if !self.tolerance_given {
+            self.config.tolerance = precision.default_tolerance();
+        }
         self
     }
 
     /// All parameters at once.
     pub fn config(mut self, config: PageRankConfig) -> Self {
         self.config = config;
+        self.tolerance_given = true;
         self
     }
 
@@ -694,6 +712,22 @@ pub(crate) fn read_personalization(path: &Path, nodes: &NodeTable) -> Result<Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn f32_shares_default_to_a_tolerance_they_can_reach_unless_one_is_given() {
+        assert_eq!(PageRank::new().config.tolerance, 1e-10);
+        assert_eq!(PageRank::new().precision(Precision::F32).config.tolerance, 1e-7);
+        let given = PageRank::new().tolerance(1e-9).precision(Precision::F32);
+        assert_eq!(given.config.tolerance, 1e-9);
+        assert_eq!(
+            PageRank::new()
+                .precision(Precision::F32)
+                .precision(Precision::F64)
+                .config
+                .tolerance,
+            1e-10
+        );
+    }
     use crate::graph::{BuildOptions, build, collect::pack};
 
     /// A naive power iteration on an edge list, the formula written out directly.

@@ -245,9 +245,11 @@ pub struct RankArgs {
     /// Probability of following a link.
     #[arg(long, default_value_t = 0.85)]
     pub damping: f64,
-    /// Stop when the L1 change between iterations is below this; 0 runs --max-iter iterations.
-    #[arg(long, default_value_t = 1e-10)]
-    pub tol: f64,
+    /// Stop when the L1 change between iterations is below this; 0 runs --max-iter iterations
+    /// [default: 1e-10; 1e-7 with --precision f32, whose rounding leaves changes of a few
+    /// 1e-9 that never shrink]
+    #[arg(long)]
+    pub tol: Option<f64>,
     /// Iteration limit. A run that reaches it before --tol exits with status 4 (result
     /// written). The L1 change shrinks at least by the damping factor each iteration, so 1000
     /// suffices for --tol 1e-10 up to --damping 0.97 (0.85 needs at most 146).

@@ -211,7 +211,7 @@ fn rank_job(a: &RankArgs, command: Vec<String>) -> Result<RankJob> {
         load: load_options(&a.input),
         pagerank: PageRankConfig {
             damping: a.damping,
-            tolerance: a.tol,
+            tolerance: a.tol.unwrap_or(a.precision.default_tolerance()),
             max_iterations: a.max_iter,
             dangling: a.dangling,
             precision: a.precision,
