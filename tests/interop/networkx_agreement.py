@@ -7,7 +7,7 @@ Usage: networkx_agreement.py PATH/TO/crawlrank
 Needs networkx and scipy (.ci/run makes a virtual environment with them). Prints one line per
 case and a closing 'N passed, N failed' line; exits 1 if any case fails.
 """
-import gzip, os, random, subprocess, sys, tempfile
+import csv, gzip, os, random, subprocess, sys, tempfile
 
 import networkx as nx
 
@@ -19,9 +19,10 @@ def read_ranks(folder):
     parts = sorted(f for f in os.listdir(os.path.join(folder, "ranks")) if f.startswith("part-"))
     assert os.path.exists(os.path.join(folder, "ranks", "_SUCCESS")), "no _SUCCESS"
     for name in parts:
-        with gzip.open(os.path.join(folder, "ranks", name), "rt", encoding="utf-8", newline="\n") as f:
-            for line in f:
-                label, value = line.rstrip("\n").rsplit("\t", 1)
+        # Ids holding a tab, a quote or a line break are quoted CSV-style: read as the README
+        # says (csv with a tab delimiter).
+        with gzip.open(os.path.join(folder, "ranks", name), "rt", encoding="utf-8", newline="") as f:
+            for label, value in csv.reader(f, delimiter="\t", quotechar='"'):
                 ranks[label] = float(value)
     return ranks
 
