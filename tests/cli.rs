@@ -975,3 +975,13 @@ fn issue13_a_spreadsheet_csv_with_semicolons_and_decimal_commas() {
     assert_eq!(s["inputs"][0]["separator"], "semicolon", "{s}");
     assert_eq!(s["inputs"][0]["separator_source"], "content");
 }
+
+#[test]
+fn issue13_weights_that_are_all_zero_are_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_input(dir.path(), "zero.txt", "a b 0\nb c 0.0\n");
+    fails(&["rank", "--weighted", &input], &["every edge weight is zero"]);
+    // Some zero weights are fine: those nodes are dangling.
+    let some = write_input(dir.path(), "some.txt", "a b 0\nb c 2\n");
+    assert_eq!(ranks(&rank_ok(dir.path(), "s", &["--weighted", &some])).len(), 3);
+}

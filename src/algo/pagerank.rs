@@ -226,6 +226,13 @@ impl PageRankProgram {
                 // a range where the sum and its inverse neither overflow nor underflow.
                 let mut sums = vec![0f64; n as usize];
                 graph.shards().iter().for_each(|s| s.add_stored_out_weights(&mut sums));
+                let has_edges = graph.out_degree().iter().any(|&d| d > 0);
+                if has_edges && sums.iter().all(|&w| w == 0.0) {
+                    return Err(Error::Input(
+                        "every edge weight is zero: no link carries rank (every page would be dangling); fix the weights or rank without --weighted"
+                            .to_string(),
+                    ));
+                }
                 sums.iter().map(|&w| if w > 0.0 { 1.0 / w } else { 0.0 }).collect()
             }
             None => graph
