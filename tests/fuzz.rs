@@ -349,11 +349,57 @@ fn fit_id(raw: &str, separator: Separator) -> String {
     id
 }
 
-/// Header names the reader recognises (a subset of `detect.rs`'s list, for the check that a
+/// Header names the reader recognises (`detect.rs`'s list, for the check that a
 /// file written without a header does not start with a record that reads as one).
 const HEADER_WORDS: &[&str] = &[
-    "source", "target", "src", "dst", "dest", "from", "to", "u", "v", "head", "tail", "node", "url", "page", "link",
-    "host", "domain", "start", "end", "parent", "child",
+    "source",
+    "target",
+    "src",
+    "dst",
+    "dest",
+    "destination",
+    "from",
+    "to",
+    "u",
+    "v",
+    "head",
+    "tail",
+    "node",
+    "node1",
+    "node2",
+    "node_1",
+    "node_2",
+    "source_id",
+    "target_id",
+    "src_id",
+    "dst_id",
+    "from_id",
+    "to_id",
+    "fromnodeid",
+    "tonodeid",
+    "from_node",
+    "to_node",
+    "source_node",
+    "target_node",
+    "start",
+    "end",
+    "id1",
+    "id2",
+    "parent",
+    "child",
+    "citing",
+    "cited",
+    "follower",
+    "followee",
+    "url",
+    "source_url",
+    "target_url",
+    "from_url",
+    "to_url",
+    "page",
+    "link",
+    "host",
+    "domain",
 ];
 
 impl Case {
@@ -408,11 +454,21 @@ impl Case {
     /// detection weighs readings record by record, and the pieces and quotes of such ids can
     /// make another separator read as many records as edges as the real one, with ids that
     /// hold the real one's separator (`"0\n0,"<TAB>"0\n0,"` in a `.tsv` reads as commas).
+    ///
+    /// Also counted, by design rather than by mistake: a blank-separated file whose ids end
+    /// in a comma or semicolon (`0,    0,   0`) reads as comma-separated, as `1, 2, 0.5`
+    /// must.
     fn known_detection_gap(&self, encoded: &Encoded) -> bool {
-        encoded
-            .edges
-            .iter()
-            .any(|(s, t, _)| [s, t].iter().any(|id| id.contains('\n') && id.contains([',', ';'])))
+        let by_design = self.layout.separator == Separator::Space
+            && encoded
+                .edges
+                .iter()
+                .any(|(s, t, _)| [s, t].iter().any(|id| id.ends_with([',', ';'])));
+        by_design
+            || encoded
+                .edges
+                .iter()
+                .any(|(s, t, _)| [s, t].iter().any(|id| id.contains('\n') && id.contains([',', ';'])))
     }
 
     /// The file's text.
@@ -656,11 +712,12 @@ fn check_graph(graph: &Graph, expected: &Expected, records: usize) -> Result<(),
             ));
         }
     }
-    let ranking = PageRank::new()
-        .tolerance(1e-13)
-        .max_iterations(2000)
-        .run(graph)
-        .map_err(|e| format!("PageRank failed: {e}"))?;
+    let all_zero = !expected.edges.is_empty() && expected.edges.values().all(|&w| w == 0.0);
+    let ranking = match PageRank::new().tolerance(1e-13).max_iterations(2000).run(graph) {
+        // Weights that are all zero carry no rank: an error, not a ranking.
+        Err(e) if all_zero && e.to_string().contains("every edge weight is zero") => return Ok(()),
+        other => other.map_err(|e| format!("PageRank failed: {e}"))?,
+    };
     let reference = naive_pagerank(n, &expected.edges);
     let l1: f64 = expected
         .nodes
@@ -913,7 +970,12 @@ fn garbage_case(
         }
         Err(e) => {
             let message = e.to_string();
-            prop_assert!(message.contains(&shown), "the error does not name the file: {message}");
+            // Ranking's own refusal is about the whole graph, not a place in the file.
+            let graph_level = message.starts_with("every edge weight is zero");
+            prop_assert!(
+                graph_level || message.contains(&shown),
+                "the error does not name the file: {message}"
+            );
         }
     }
     Ok(())

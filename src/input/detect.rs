@@ -329,8 +329,13 @@ pub(crate) fn separator_from_content(head: &[u8], complete: bool) -> SeparatorEv
             .filter(|id| id.iter().any(|b| others.contains(b)))
             .count()
     };
+    // Only a clean reading wins this way: when every reading has such ids, it stays open.
     let fewest = winners.iter().map(|w| foreign(w)).min().unwrap_or(0);
-    let remaining: Vec<&Reading> = winners.iter().copied().filter(|w| foreign(w) == fewest).collect();
+    let remaining: Vec<&Reading> = if fewest == 0 {
+        winners.iter().copied().filter(|w| foreign(w) == 0).collect()
+    } else {
+        winners.clone()
+    };
     if all_agree(&remaining) {
         return SeparatorEvidence::Found(remaining[0].separator);
     }
@@ -550,6 +555,8 @@ mod tests {
         assert_eq!(decide("4 5\n5 six seven eight\n"), Found(Separator::Space));
         // The first record counts when it is no header.
         assert_eq!(decide("0 0\t0 0\n0\t0.\n"), Found(Separator::Tab));
+        // Every reading with ids that hold another's separator: ambiguous, not the fewest.
+        assert!(matches!(decide("0;\t0;\t0\n"), Ambiguous(_)));
         // Tabs trimmed from around semicolon-separated ids are a sign of tabs too: ambiguous.
         assert!(matches!(decide("0;\t 0 \n 0;\t  0\n"), Ambiguous(_)));
         // A malformed line is not evidence against the others.
