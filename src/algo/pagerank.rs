@@ -221,18 +221,19 @@ impl PageRankProgram {
             return Err(Error::Input("the graph has no nodes".to_string()));
         }
         let inverse_out: Vec<f64> = match graph.out_weight() {
-            Some(_) => {
-                // The shards' stored weights: each node's scaled so that the largest is in
-                // a range where the sum and its inverse neither overflow nor underflow.
-                let mut sums = vec![0f64; n as usize];
-                graph.shards().iter().for_each(|s| s.add_stored_out_weights(&mut sums));
-                let has_edges = graph.out_degree().iter().any(|&d| d > 0);
-                if has_edges && sums.iter().all(|&w| w == 0.0) {
+            Some(totals) => {
+                // Every node's total, not only those of the shards held here (a process of a
+                // cluster may hold none).
+                if graph.out_degree().iter().any(|&d| d > 0) && totals.iter().all(|&w| w == 0.0) {
                     return Err(Error::Input(
                         "every edge weight is zero: no link carries rank (every page would be dangling); fix the weights or rank without --weighted"
                             .to_string(),
                     ));
                 }
+                // The shards' stored weights: each node's scaled so that the largest is in
+                // a range where the sum and its inverse neither overflow nor underflow.
+                let mut sums = vec![0f64; n as usize];
+                graph.shards().iter().for_each(|s| s.add_stored_out_weights(&mut sums));
                 sums.iter().map(|&w| if w > 0.0 { 1.0 / w } else { 0.0 }).collect()
             }
             None => graph
