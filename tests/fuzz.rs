@@ -329,7 +329,7 @@ fn is_digits(s: &str) -> bool {
 }
 
 /// Makes a raw id one the layout can carry and the reader gives back as written: no blanks
-/// around it (they are trimmed, even inside quotes), integers in canonical form (`007` is 7),
+/// around it (they are trimmed from unquoted fields, and ids are quoted only now and then), integers in canonical form (`007` is 7),
 /// and, with blank separators (no quoting), no blanks, quotes, line breaks or comment marks.
 fn fit_id(raw: &str, separator: Separator) -> String {
     let mut id = raw.to_string();

@@ -4,8 +4,8 @@
 //! quoting by `csv-core` (a quoted field may hold the separator, `""` for a quote, and line
 //! breaks), or a run of blanks (SNAP style, no quoting). Which one a file uses is decided in
 //! `detect`. Records whose first field starts with `#` or `%`, and blank lines, are skipped;
-//! CRLF endings and a UTF-8 byte-order mark are accepted. Blanks around a field are not part
-//! of it, even inside quotes.
+//! CRLF endings and a UTF-8 byte-order mark are accepted. Blanks around an unquoted field are
+//! not part of it; a quoted field keeps everything inside its quotes.
 //!
 //! The reader reuses its buffers; it never holds more than one record of text, and a record
 //! longer than [`LINE_LIMIT`] is an error instead of a buffer that grows without end.
@@ -91,6 +91,80 @@ pub(crate) struct RecordParser {
     ends: Vec<usize>,
     out_len: usize,
     ends_len: usize,
+    /// Which fields of the record were quoted (their blanks are theirs), tracked only for
+    /// records whose first line holds a quote.
+    quotes: QuoteScan,
+}
+
+/// Follows a record's raw bytes as csv-core reads them, to tell which fields were quoted: a
+/// field is quoted when its first byte is `"`; inside it, each `"` toggles (`""` is an
+/// escaped quote); outside quotes the delimiter ends a field.
+#[derive(Default)]
+struct QuoteScan {
+    /// Tracking this record (its first line held a quote).
+    active: bool,
+    /// No line of the record fed yet.
+    fresh: bool,
+    at_start: bool,
+    quoted: bool,
+    inside: bool,
+    /// Bytes of the current quoted field after its closing quote.
+    tail: usize,
+    /// Per finished field: whether it was quoted, and its bytes after the closing quote.
+    flags: Vec<(bool, usize)>,
+}
+
+impl QuoteScan {
+    fn reset(&mut self) {
+        *self = QuoteScan {
+            fresh: true,
+            at_start: true,
+            flags: std::mem::take(&mut self.flags),
+            ..QuoteScan::default()
+        };
+        self.flags.clear();
+    }
+
+    fn scan(&mut self, bytes: &[u8], delimiter: u8) {
+        for &b in bytes {
+            if self.at_start {
+                self.at_start = false;
+                self.quoted = b == b'"';
+                self.inside = self.quoted;
+                self.tail = 0;
+                if self.quoted {
+                    continue;
+                }
+            }
+            if self.quoted && b == b'"' {
+                self.inside = !self.inside;
+                // A quote after the closing one is an escaped quote: part of the field.
+                self.tail = 0;
+            } else if !self.inside && (b == delimiter || b == b'\n') {
+                self.flags.push((self.quoted, self.tail));
+                self.at_start = true;
+                self.quoted = false;
+            } else if self.quoted && !self.inside {
+                self.tail += 1;
+            }
+        }
+    }
+
+    /// Field `i` as the record gives it: a quoted field keeps what its quotes held, less
+    /// blanks after its closing quote; an unquoted one loses the blanks around it.
+    fn field<'f>(&self, i: usize, field: &'f [u8]) -> &'f [u8] {
+        match self.flags.get(i) {
+            Some(&(true, tail)) if self.active && tail <= field.len() => {
+                let (body, after) = field.split_at(field.len() - tail);
+                if after.trim_ascii().is_empty() {
+                    body
+                } else {
+                    field.trim_ascii_end()
+                }
+            }
+            _ => field.trim_ascii(),
+        }
+    }
 }
 
 impl RecordParser {
@@ -111,6 +185,11 @@ impl RecordParser {
             ends: vec![0; 8],
             out_len: 0,
             ends_len: 0,
+            quotes: QuoteScan {
+                fresh: true,
+                at_start: true,
+                ..QuoteScan::default()
+            },
         }
     }
 
@@ -131,6 +210,15 @@ impl RecordParser {
             }
             return Feed::Complete;
         };
+        if self.quotes.fresh {
+            self.quotes.fresh = false;
+            self.quotes.active = memchr::memchr(b'"', line).is_some();
+        }
+        if self.quotes.active {
+            let delimiter = self.separator.byte();
+            self.quotes.scan(line, delimiter);
+            self.quotes.scan(b"\n", delimiter);
+        }
         // An empty slice means the end of the input to csv-core: a blank line inside a quoted
         // field is fed as its line break alone.
         for input in [line, b"\n"] {
@@ -183,18 +271,20 @@ impl RecordParser {
     pub(crate) fn clear(&mut self) {
         self.out_len = 0;
         self.ends_len = 0;
+        self.quotes.reset();
         if let Some(csv) = self.csv.as_mut() {
             csv.reset();
         }
     }
 
-    /// The fields of the complete record, blanks around them trimmed.
+    /// The fields of the complete record, blanks around unquoted ones trimmed (a quoted
+    /// field keeps what is inside its quotes).
     pub(crate) fn fields(&self) -> impl Iterator<Item = &[u8]> {
         let mut start = 0;
-        self.ends[..self.ends_len].iter().map(move |&end| {
+        self.ends[..self.ends_len].iter().enumerate().map(move |(i, &end)| {
             let field = &self.out[start..end];
             start = end;
-            field.trim_ascii()
+            self.quotes.field(i, field)
         })
     }
 
@@ -642,6 +732,11 @@ mod tests {
         assert_eq!(
             fields(r#""http://x/?a=1,2","say ""hi""",3"#, Separator::Comma).unwrap(),
             ("http://x/?a=1,2".into(), "say \"hi\"".into(), Some("3".into()))
+        );
+        assert_eq!(
+            fields("\"  spaced  \"  , plain ,\"x\"\"\" ", Separator::Comma).unwrap(),
+            ("  spaced  ".into(), "plain".into(), Some("x\"".into())),
+            "a quoted field keeps its blanks, an unquoted one loses them"
         );
         assert_eq!(
             fields("\"a\tb\"\tc", Separator::Tab).unwrap(),
