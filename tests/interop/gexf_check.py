@@ -8,7 +8,7 @@ Usage: gexf_check.py PATH/TO/crawlrank PATH/TO/shared
 Needs networkx >= 3.6 and xmllint. Prints one line per check and a closing
 'N passed, N failed' line; exits 1 if any check fails.
 """
-import gzip, os, random, shutil, subprocess, sys, tempfile
+import csv, gzip, os, random, shutil, subprocess, sys, tempfile
 
 import networkx as nx
 
@@ -24,9 +24,9 @@ def read_parts(folder):
     for name in sorted(os.listdir(os.path.join(folder, "ranks"))):
         if not name.startswith("part-"):
             continue
-        with gzip.open(os.path.join(folder, "ranks", name), "rt", encoding="utf-8", newline="\n") as f:
-            for line in f:
-                label, value = line.rstrip("\n").rsplit("\t", 1)
+        # Ids holding a tab, a quote or a line break are quoted CSV-style (see the README).
+        with gzip.open(os.path.join(folder, "ranks", name), "rt", encoding="utf-8", newline="") as f:
+            for label, value in csv.reader(f, delimiter="\t", quotechar='"'):
                 ranks[label] = float(value)
     return ranks
 
