@@ -349,58 +349,9 @@ fn fit_id(raw: &str, separator: Separator) -> String {
     id
 }
 
-/// Header names the reader recognises (`detect.rs`'s list, for the check that a
-/// file written without a header does not start with a record that reads as one).
-const HEADER_WORDS: &[&str] = &[
-    "source",
-    "target",
-    "src",
-    "dst",
-    "dest",
-    "destination",
-    "from",
-    "to",
-    "u",
-    "v",
-    "head",
-    "tail",
-    "node",
-    "node1",
-    "node2",
-    "node_1",
-    "node_2",
-    "source_id",
-    "target_id",
-    "src_id",
-    "dst_id",
-    "from_id",
-    "to_id",
-    "fromnodeid",
-    "tonodeid",
-    "from_node",
-    "to_node",
-    "source_node",
-    "target_node",
-    "start",
-    "end",
-    "id1",
-    "id2",
-    "parent",
-    "child",
-    "citing",
-    "cited",
-    "follower",
-    "followee",
-    "url",
-    "source_url",
-    "target_url",
-    "from_url",
-    "to_url",
-    "page",
-    "link",
-    "host",
-    "domain",
-];
+/// Header names the reader recognises (for the check that a file written without a header
+/// does not start with a record that reads as one).
+use crawlrank::input::HEADER_NAMES as HEADER_WORDS;
 
 impl Case {
     /// The edges this case encodes, with ids fitted to its layout.

@@ -405,7 +405,7 @@ fn all_agree(readings: &[&Reading]) -> bool {
 }
 
 /// Field names that headers of edge lists use (compared lower-case, without quotes or `#`).
-const HEADER_NAMES: &[&str] = &[
+pub const HEADER_NAMES: &[&str] = &[
     "source",
     "target",
     "src",

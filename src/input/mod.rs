@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::Serialize;
 
 pub use compression::{Compression, decode};
+pub use detect::HEADER_NAMES;
 pub(crate) use text::EdgeSink;
 pub use text::{LINE_LIMIT, ParseOptions, Separator, SeparatorSource, TextStats};
 

@@ -532,9 +532,8 @@ mod tests {
         assert_eq!(bare_line(b"12;34", 0, Separator::Semicolon), Some(((12, 34), 5)));
         assert_eq!(bare_line(b"12,34\n", 0, Separator::Tab), None);
         // What a bare line reads, the record parser reads the same.
-        let mut parser = RecordParser::new(Separator::Tab);
         for separator in Separator::ALL {
-            parser = RecordParser::new(separator);
+            let mut parser = RecordParser::new(separator);
             let sep = if separator == Separator::Space {
                 "  ".to_string()
             } else {
@@ -548,7 +547,6 @@ mod tests {
                 (Some(fast.0), Some(fast.1))
             );
         }
-        drop(parser);
         // Files mixing bare lines with every other kind read the same in parallel and line by
         // line (`both` compares them), with every line counted.
         for (separator, blanks) in [("\t", "\t"), (" ", "  ")] {
