@@ -252,12 +252,12 @@ fn records_and_tabs(head: &[u8], separator: Separator, complete: bool) -> (Vec<O
 /// Decides the separator of a file from its first bytes `head` (`complete` when they are
 /// the whole file).
 pub(crate) fn separator_from_content(head: &[u8], complete: bool) -> SeparatorEvidence {
-    let readings: Vec<Reading> = Separator::ALL
+    let mut readings: Vec<Reading> = Separator::ALL
         .iter()
         .map(|&separator| {
             let (records, tabs) = records_and_tabs(head, separator, complete);
             let records: Vec<Option<Vec<Vec<u8>>>> = records.into_iter().map(|r| r.filter(|f| is_edge(f))).collect();
-            // The first record may be a header: it votes only when it is the only one.
+            // The first record may be a header: it votes only when no later record does.
             let voters = if records.len() > 1 { &records[1..] } else { &records[..] };
             let score = voters.iter().filter(|r| r.is_some()).count();
             Reading {
@@ -268,7 +268,6 @@ pub(crate) fn separator_from_content(head: &[u8], complete: bool) -> SeparatorEv
             }
         })
         .collect();
-    let mut readings = readings;
     if readings.iter().all(|r| r.score == 0) {
         // No later record reads as an edge: the first one votes after all.
         for reading in &mut readings {
