@@ -300,8 +300,8 @@ pub struct RankArgs {
 #[command(next_help_heading = "Distributed run (timely dataflow; see docs/distributed.md)")]
 pub struct ClusterArgs {
     /// Run as one of several cooperating processes: FILE lists `host:port`, one line per
-    /// process, the same file for all. Channels are unauthenticated and unencrypted: use a
-    /// private network.
+    /// process, the same file for all. Connections are authenticated with the shared secret
+    /// (--secret-file) but not encrypted: use a private network.
     #[arg(long, value_name = "FILE")]
     pub hosts: Option<PathBuf>,
     /// This process's line in the hosts file, from 0.
@@ -314,6 +314,16 @@ pub struct ClusterArgs {
     /// Seconds to wait for every peer to connect.
     #[arg(long, value_name = "SECS", default_value_t = 60.0, requires = "hosts")]
     pub connect_timeout: f64,
+    /// The cluster's shared secret, the same file on every machine, readable by its owner
+    /// only [default: the environment variable CRAWLRANK_SECRET; one of them is required
+    /// with more than one process]. Make one with `head -c 32 /dev/urandom | base64 >
+    /// secret && chmod 600 secret`.
+    #[arg(long, value_name = "FILE", requires = "hosts")]
+    pub secret_file: Option<PathBuf>,
+    /// End the run (exit 3, naming the process) when a peer sends no heartbeat for this long:
+    /// a stopped, hung or cut-off process.
+    #[arg(long, value_name = "SECS", default_value_t = 120.0, requires = "hosts")]
+    pub peer_timeout: f64,
 }
 
 /// `crawlrank stats`.

@@ -40,6 +40,10 @@ pub const EXIT_UNCONVERGED: u8 = 4;
 /// Exit code of a distributed run that lost a peer or a worker.
 #[cfg(feature = "distributed")]
 const EXIT_LOST: u8 = 3;
+/// The environment variable that holds a distributed run's shared secret when
+/// `--secret-file` is not given.
+#[cfg(feature = "distributed")]
+const SECRET_VARIABLE: &str = "CRAWLRANK_SECRET";
 
 /// Runs the command line `args` (program name first), writing results to `stdout` and
 /// messages to `stderr`. Returns the process exit code: 0, 2 on any error, 4 when a ranking
@@ -335,7 +339,7 @@ fn distributed_rank(
     a: &args::ClusterArgs,
     quiet: bool,
 ) -> Result<Option<crawlrank::jobs::rank::RankOutcome>> {
-    use crawlrank::distributed::{self, Cluster, ProcessOutcome};
+    use crawlrank::distributed::{self, Cluster, NoteSink, ProcessOutcome, Secret};
     if !(a.connect_timeout > 0.0 && a.connect_timeout.is_finite()) {
         return Err(Error::parameter(
             "connect_timeout",
@@ -345,7 +349,15 @@ fn distributed_rank(
     let workers = a
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let cluster = Cluster::from_hosts_file(hosts, a.process, workers, a.connect_timeout)?;
+    let cluster = Cluster::from_hosts_file(hosts, a.process, workers, a.connect_timeout)?
+        .with_peer_timeout(a.peer_timeout)?
+        .with_notes(NoteSink::new(|note| eprintln!("crawlrank: warning: {note}")));
+    // --secret-file wins over the environment: the flag is the more deliberate choice.
+    let cluster = match (&a.secret_file, std::env::var_os(SECRET_VARIABLE)) {
+        (Some(path), _) => cluster.with_secret(Secret::from_file(path)?),
+        (None, Some(value)) => cluster.with_secret(Secret::new(value.as_encoded_bytes(), SECRET_VARIABLE)?),
+        (None, None) => cluster,
+    };
     // A peer that is lost makes timely's network threads panic, and the other workers would
     // wait for it forever: say which peer, remove what was staged, and stop.
     let peers = cluster.hosts.clone();

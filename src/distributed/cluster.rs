@@ -1,21 +1,75 @@
-//! Who the processes are and how they find each other: the hosts file, the TCP connections
-//! timely's channels run on, and what happens when a peer cannot be reached or goes away.
+//! Who the processes are and how they find each other: the hosts file, the authenticated TCP
+//! connections timely's channels and the heartbeats run on, and what happens when a peer
+//! cannot be reached or goes away.
 //!
-//! Timely's own start-up (`create_sockets`) retries forever and prints to stdout; here the
-//! connections are made with a deadline (`--connect-timeout`), each side checks that the
-//! other runs the same job (a fingerprint of the inputs and options), and the finished
-//! sockets are handed to timely's `initialize_networking_from_sockets`. Everything that
-//! travels afterwards is timely's own protocol: this module adds no message format.
+//! Timely's own start-up (`create_sockets`) retries forever, prints to stdout and lets anyone
+//! who reaches the port in; here the cluster forms within `--connect-timeout`, whatever
+//! anyone else connecting to the ports does:
+//!
+//! - process *k* dials processes 0…*k*−1 and accepts *k*+1…, two connections per pair (a
+//!   data channel for timely and a heartbeat channel for [`liveness`](super::liveness));
+//! - every accepted connection is greeted on its own thread with its own deadline (5 s, and
+//!   never past the formation's), at most [`MAX_GREETINGS`] at a time; reads wait only
+//!   until the deadline, so a client that trickles a byte at a time is cut off like a
+//!   silent one;
+//! - the greeting ([`handshake`](super::handshake)) authenticates both sides with the
+//!   shared secret and compares the job fingerprints. A connection that fails it (garbage,
+//!   silence, another secret, a replayed greeting) is dropped and reported as a note; the
+//!   run goes on. Only an authenticated peer running another job ends the formation, with an
+//!   error naming that process and what differs.
+//!
+//! The finished data connections are handed to timely's `initialize_networking_from_sockets`;
+//! everything timely sends afterwards is its own protocol, unauthenticated and unencrypted.
 
-use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
+use super::handshake::{Channel, DialFailure, Greeter, MAKE_A_SECRET, Refusal, Secret};
+use super::manifest::JobManifest;
 use crate::error::{Error, Result};
 
-/// The first bytes a process sends on a new connection.
-const MAGIC: &[u8; 8] = b"CRWLRNK1";
+/// The longest a connection may take to greet (and be greeted), within the formation's
+/// deadline.
+pub const GREETING_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections being greeted at once; further connections are dropped until one finishes.
+pub const MAX_GREETINGS: usize = 32;
+/// Notes passed on during one formation; later ones are only counted.
+const MAX_NOTES: usize = 20;
+/// The default of `--peer-timeout`, in seconds.
+pub const DEFAULT_PEER_TIMEOUT: f64 = 120.0;
+
+/// Where the notes of a formation go: a connection that was refused, and why. The library
+/// never prints; the command line prints them as warnings.
+#[derive(Clone, Default)]
+pub struct NoteSink(Option<Arc<dyn Fn(&str) + Send + Sync>>);
+
+impl NoteSink {
+    /// Notes go to `sink`.
+    pub fn new(sink: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        NoteSink(Some(Arc::new(sink)))
+    }
+}
+
+impl std::fmt::Debug for NoteSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "NoteSink(set)"
+        } else {
+            "NoteSink(none)"
+        })
+    }
+}
+
+/// The connections of a formed cluster: per process, `None` for this one.
+pub struct Connections {
+    /// Timely's channels.
+    pub data: Vec<Option<TcpStream>>,
+    /// The heartbeat channels ([`liveness`](super::liveness)).
+    pub heartbeats: Vec<Option<TcpStream>>,
+}
 
 /// Where the processes of a distributed run are and which one this is.
 #[derive(Clone, Debug)]
@@ -28,12 +82,21 @@ pub struct Cluster {
     pub workers: usize,
     /// How long to wait for every peer to connect.
     pub connect_timeout: Duration,
+    /// How long a peer may send nothing before the run ends ([`liveness`](super::liveness)).
+    pub peer_timeout: Duration,
+    /// The shared secret that authenticates the processes to each other: required when
+    /// there is more than one process.
+    pub secret: Option<Secret>,
+    /// Where notes about refused connections go.
+    pub notes: NoteSink,
 }
 
 impl Cluster {
     /// Reads the hosts file: one `host:port` a line; blank lines and `#` comments skipped.
     /// This is process `process`, with `workers` timely workers (the same in every
-    /// process); it waits `connect_timeout` seconds at most for its peers.
+    /// process); it waits `connect_timeout` seconds at most for its peers. No secret yet
+    /// ([`with_secret`](Self::with_secret)); the peer timeout is
+    /// [`DEFAULT_PEER_TIMEOUT`] ([`with_peer_timeout`](Self::with_peer_timeout)).
     pub fn from_hosts_file(path: &Path, process: usize, workers: usize, connect_timeout: f64) -> Result<Cluster> {
         let connect_timeout = Duration::try_from_secs_f64(connect_timeout)
             .ok()
@@ -89,7 +152,38 @@ impl Cluster {
             process,
             workers,
             connect_timeout,
+            peer_timeout: Duration::from_secs_f64(DEFAULT_PEER_TIMEOUT),
+            secret: None,
+            notes: NoteSink::default(),
         })
+    }
+
+    /// The cluster with `secret` as its shared secret.
+    pub fn with_secret(mut self, secret: Secret) -> Self {
+        self.secret = Some(secret);
+        self
+    }
+
+    /// The cluster with notes about refused connections sent to `notes`.
+    pub fn with_notes(mut self, notes: NoteSink) -> Self {
+        self.notes = notes;
+        self
+    }
+
+    /// The cluster ending a run when a peer sends nothing for `seconds` (at least 1).
+    pub fn with_peer_timeout(mut self, seconds: f64) -> Result<Self> {
+        self.peer_timeout = Duration::try_from_secs_f64(seconds)
+            .ok()
+            .filter(|t| *t >= Duration::from_secs(1))
+            .ok_or_else(|| {
+                Error::parameter(
+                    "peer_timeout",
+                    format!(
+                        "must be a number of seconds of at least 1 (heartbeats are sent every second), not {seconds}"
+                    ),
+                )
+            })?;
+        Ok(self)
     }
 
     /// Number of processes.
@@ -102,10 +196,24 @@ impl Cluster {
         self.processes() * self.workers
     }
 
-    /// Connects to every other process: this one connects to the processes before it and
-    /// accepts the processes after it (timely's convention), all within the connect
-    /// timeout. The result has one entry per process, `None` for this one.
-    pub fn connect(&self, fingerprint: u64) -> Result<Vec<Option<TcpStream>>> {
+    /// The shared secret, or the error a cluster of several processes without one gets.
+    pub fn require_secret(&self) -> Result<&Secret> {
+        self.secret.as_ref().ok_or_else(|| {
+            Error::Config(format!(
+                "a cluster of {} processes needs a shared secret, so that nobody else can join it or stall it; \
+                 {MAKE_A_SECRET}",
+                self.processes()
+            ))
+        })
+    }
+
+    /// Forms the cluster: this process dials the processes before it and accepts the
+    /// processes after it (timely's convention), a data and a heartbeat connection each,
+    /// all authenticated and checked to run `job`, within the connect timeout (plus a
+    /// fraction of a second) whatever other clients of the port do. Connections that fail
+    /// their greeting are dropped and reported to [`notes`](Self::notes).
+    pub fn connect(&self, job: &JobManifest) -> Result<Connections> {
+        let secret = self.require_secret()?.clone();
         let deadline = Instant::now() + self.connect_timeout;
         let own = &self.hosts[self.process];
         let listen = resolve(own)?;
@@ -118,38 +226,193 @@ impl Cluster {
         listener
             .set_nonblocking(true)
             .map_err(|e| Error::Config(format!("{own}: {e}")))?;
-        let later = self.processes() - self.process - 1;
-        let hosts = self.hosts.clone();
-        let me = self.process;
-        let acceptor = std::thread::Builder::new()
-            .name("crawlrank:accept".to_string())
-            .spawn(move || accept_peers(&listener, &hosts, me, later, fingerprint, deadline))
-            .map_err(|e| Error::Config(format!("cannot start a thread: {e}")))?;
-        let mut sockets: Vec<Option<TcpStream>> = Vec::with_capacity(self.processes());
-        let mut failure = None;
-        for peer in 0..self.process {
-            match connect_peer(&self.hosts, peer, me, fingerprint, deadline) {
-                Ok(stream) => sockets.push(Some(stream)),
+        let formation = Arc::new(Formation {
+            hosts: self.hosts.clone(),
+            me: self.process,
+            secret,
+            job: job.clone(),
+            deadline,
+            notes: NoteLog::new(self.notes.clone()),
+            abandoned: AtomicBool::new(false),
+        });
+        let (report, reports) = mpsc::channel::<(Side, Result<Vec<Pair>>)>();
+        let spawn = |name: &str, side: Side, work: fn(&Arc<Formation>, &TcpListener) -> Result<Vec<Pair>>| {
+            let formation = Arc::clone(&formation);
+            let report = report.clone();
+            let listener = listener.try_clone().map_err(|e| Error::Config(format!("{own}: {e}")))?;
+            std::thread::Builder::new()
+                .name(name.to_string())
+                .spawn(move || {
+                    let _ = report.send((side, work(&formation, &listener)));
+                })
+                .map_err(|e| Error::Config(format!("cannot start a thread: {e}")))
+        };
+        spawn("crawlrank:accept", Side::Accepting, accept_peers)?;
+        spawn("crawlrank:dial", Side::Dialing, |f, _| dial_peers(f))?;
+        drop(listener);
+        let (mut accepted, mut dialed) = (None, None);
+        while accepted.is_none() || dialed.is_none() {
+            let (side, result) = reports
+                .recv()
+                .map_err(|_| Error::Config("a connection thread failed".to_string()))?;
+            match result {
+                Ok(pairs) if side == Side::Accepting => accepted = Some(pairs),
+                Ok(pairs) => dialed = Some(pairs),
                 Err(e) => {
-                    failure = Some(e);
-                    break;
+                    // The other side's thread stops at its next look at the flag.
+                    formation.abandoned.store(true, Ordering::SeqCst);
+                    return Err(e);
                 }
             }
         }
-        let accepted = acceptor
-            .join()
-            .unwrap_or_else(|_| Err(Error::Config("the connection thread failed".to_string())));
-        if let Some(e) = failure {
-            return Err(e);
+        formation.notes.close();
+        let mut connections = Connections {
+            data: Vec::with_capacity(self.processes()),
+            heartbeats: Vec::with_capacity(self.processes()),
+        };
+        let others = (dialed.into_iter().flatten().map(Some))
+            .chain([None])
+            .chain(accepted.into_iter().flatten().map(Some));
+        for pair in others {
+            match pair {
+                Some(Pair { data, heartbeat }) => {
+                    for socket in [&data, &heartbeat] {
+                        let _ = socket.set_read_timeout(None);
+                        let _ = socket.set_write_timeout(None);
+                        let _ = socket.set_nodelay(true);
+                    }
+                    connections.data.push(Some(data));
+                    connections.heartbeats.push(Some(heartbeat));
+                }
+                None => {
+                    connections.data.push(None);
+                    connections.heartbeats.push(None);
+                }
+            }
         }
-        sockets.push(None);
-        sockets.extend(accepted?.into_iter().map(Some));
-        for socket in sockets.iter().flatten() {
-            let _ = socket.set_read_timeout(None);
-            let _ = socket.set_write_timeout(None);
-            let _ = socket.set_nodelay(true);
+        debug_assert_eq!(connections.data.len(), self.processes());
+        debug_assert!(connections.data[self.process].is_none());
+        Ok(connections)
+    }
+}
+
+/// The two connections with one peer.
+struct Pair {
+    data: TcpStream,
+    heartbeat: TcpStream,
+}
+
+/// Which half of the formation a thread runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Accepting,
+    Dialing,
+}
+
+/// What the formation's threads share.
+struct Formation {
+    hosts: Vec<String>,
+    me: usize,
+    secret: Secret,
+    job: JobManifest,
+    deadline: Instant,
+    notes: NoteLog,
+    /// Set when the formation failed: the other thread gives up.
+    abandoned: AtomicBool,
+}
+
+impl Formation {
+    fn greeter(&self) -> Greeter<'_> {
+        Greeter {
+            me: self.me,
+            processes: self.hosts.len(),
+            secret: &self.secret,
+            job: &self.job,
         }
-        Ok(sockets)
+    }
+
+    /// The deadline of one greeting that starts now.
+    fn greeting_deadline(&self) -> Instant {
+        (Instant::now() + GREETING_TIMEOUT).min(self.deadline)
+    }
+}
+
+/// The notes of one formation: passed on to the sink (the first [`MAX_NOTES`]), counted,
+/// and the last kept for the error if the formation times out.
+struct NoteLog {
+    sink: NoteSink,
+    state: Mutex<NoteState>,
+}
+
+#[derive(Default)]
+struct NoteState {
+    passed_on: usize,
+    held_back: usize,
+    refused: usize,
+    last_refusal: Option<String>,
+    closed: bool,
+}
+
+impl NoteLog {
+    fn new(sink: NoteSink) -> Self {
+        NoteLog {
+            sink,
+            state: Mutex::new(NoteState::default()),
+        }
+    }
+
+    /// A connection from `from` was refused for `why`.
+    fn refused(&self, from: SocketAddr, why: &str) {
+        let note = format!("refused a connection from {from}: {why}");
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.refused += 1;
+        state.last_refusal = Some(note.clone());
+        drop(state);
+        self.note(&note);
+    }
+
+    /// Passes `note` on, unless too many have been.
+    fn note(&self, note: &str) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if state.closed {
+            return;
+        }
+        if state.passed_on == MAX_NOTES {
+            state.held_back += 1;
+            return;
+        }
+        state.passed_on += 1;
+        drop(state);
+        if let Some(sink) = &self.sink.0 {
+            sink(note);
+        }
+    }
+
+    /// The formation is over: say how many notes were held back, and pass on no more.
+    fn close(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.closed = true;
+        let held_back = state.held_back;
+        drop(state);
+        if held_back > 0
+            && let Some(sink) = &self.sink.0
+        {
+            sink(&format!(
+                "{held_back} more notes about refused connections were not shown"
+            ));
+        }
+    }
+
+    /// What a timeout error adds: how many connections were refused meanwhile, and the last.
+    fn summary(&self) -> String {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        match &state.last_refusal {
+            Some(last) => format!(
+                "; meanwhile {} connection(s) were refused, the last: {last}",
+                state.refused
+            ),
+            None => String::new(),
+        }
     }
 }
 
@@ -161,106 +424,184 @@ fn resolve(host: &str) -> Result<SocketAddr> {
         .ok_or_else(|| Error::Config(format!("{host} resolves to no address")))
 }
 
-/// Connects to process `peer`, retrying until `deadline`, and exchanges the greeting.
-fn connect_peer(hosts: &[String], peer: usize, me: usize, fingerprint: u64, deadline: Instant) -> Result<TcpStream> {
-    let host = &hosts[peer];
+/// The dialing half: both channels to each process before this one, in order.
+fn dial_peers(formation: &Arc<Formation>) -> Result<Vec<Pair>> {
+    let mut pairs = Vec::with_capacity(formation.me);
+    for peer in 0..formation.me {
+        let data = dial(formation, peer, Channel::Data)?;
+        let heartbeat = dial(formation, peer, Channel::Heartbeat)?;
+        pairs.push(Pair { data, heartbeat });
+    }
+    Ok(pairs)
+}
+
+/// Dials process `peer` for `channel` until a greeting succeeds or the deadline passes.
+fn dial(formation: &Formation, peer: usize, channel: Channel) -> Result<TcpStream> {
+    let host = &formation.hosts[peer];
     let address = resolve(host)?;
-    let mut last_error = String::from("no attempt");
+    let mut last_problem = String::from("no attempt");
+    let mut unauthenticated = false;
     loop {
-        let left = deadline.saturating_duration_since(Instant::now());
+        let left = formation.deadline.saturating_duration_since(Instant::now());
+        if formation.abandoned.load(Ordering::SeqCst) {
+            return Err(Error::Config("the formation was abandoned".to_string()));
+        }
         if left.is_zero() {
-            return Err(Error::Config(format!(
-                "cannot reach process {peer} at {host} within the connect timeout ({last_error}); \
-                 is it started, with the same hosts file, and is the port open?"
-            )));
+            return Err(Error::Config(if unauthenticated {
+                format!(
+                    "process {peer} at {host} answered but did not authenticate within the connect timeout \
+                     ({last_problem}); do all processes use the same secret (--secret-file or CRAWLRANK_SECRET)?"
+                )
+            } else {
+                format!(
+                    "cannot reach process {peer} at {host} within the connect timeout ({last_problem}); \
+                     is it started, with the same hosts file, and is the port open?"
+                )
+            }));
         }
+        let mut pause = Duration::from_millis(100);
         match TcpStream::connect_timeout(&address, left.min(Duration::from_secs(2))) {
-            Ok(mut stream) => {
-                let _ = stream.set_read_timeout(Some(left.max(Duration::from_millis(100))));
-                let mut hello = Vec::with_capacity(24);
-                hello.extend_from_slice(MAGIC);
-                hello.extend_from_slice(&(me as u64).to_be_bytes());
-                hello.extend_from_slice(&fingerprint.to_be_bytes());
-                let mut reply = [0u8; 8];
-                match stream.write_all(&hello).and_then(|_| stream.read_exact(&mut reply)) {
-                    Ok(()) => {
-                        check_fingerprint(u64::from_be_bytes(reply), fingerprint, peer, host)?;
-                        return Ok(stream);
-                    }
-                    Err(e) => last_error = e.to_string(),
+            Ok(mut stream) => match formation
+                .greeter()
+                .dial(&mut stream, peer, channel, formation.greeting_deadline())
+            {
+                Ok(()) => return Ok(stream),
+                Err(DialFailure::DifferentJob(differences)) => {
+                    return Err(different_job(peer, host, &differences));
                 }
-            }
-            Err(e) => last_error = e.to_string(),
+                Err(DialFailure::Unauthenticated(why)) => {
+                    if !unauthenticated {
+                        formation
+                            .notes
+                            .note(&format!("process {peer} at {host} refused: {why}; trying again"));
+                    }
+                    unauthenticated = true;
+                    last_problem = why;
+                    pause = Duration::from_secs(1);
+                }
+                Err(DialFailure::Failed(why)) => last_problem = why,
+            },
+            Err(e) => last_problem = e.to_string(),
         }
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(pause.min(formation.deadline.saturating_duration_since(Instant::now())));
     }
 }
 
-/// Accepts the `count` processes after `me` until `deadline`.
-fn accept_peers(
-    listener: &TcpListener,
-    hosts: &[String],
-    me: usize,
-    count: usize,
-    fingerprint: u64,
-    deadline: Instant,
-) -> Result<Vec<TcpStream>> {
-    let mut accepted: Vec<Option<TcpStream>> = (0..count).map(|_| None).collect();
-    while accepted.iter().any(Option::is_none) {
-        if Instant::now() >= deadline {
-            let missing: Vec<String> = accepted
+/// The accepting half: the data and heartbeat connections of every process after this one,
+/// each greeted on a thread of its own.
+fn accept_peers(formation: &Arc<Formation>, listener: &TcpListener) -> Result<Vec<Pair>> {
+    let me = formation.me;
+    let later = formation.hosts.len() - me - 1;
+    let mut slots: Vec<[Option<TcpStream>; 2]> = (0..later).map(|_| [None, None]).collect();
+    let (greeted, greetings) =
+        mpsc::channel::<(SocketAddr, TcpStream, std::result::Result<(usize, Channel), Refusal>)>();
+    let busy = Arc::new(AtomicUsize::new(0));
+    loop {
+        while let Ok((from, stream, outcome)) = greetings.try_recv() {
+            match outcome {
+                Ok((peer, channel)) => {
+                    let slot = &mut slots[peer - me - 1][channel.index()];
+                    if slot.is_some() {
+                        formation.notes.note(&format!(
+                            "process {peer} opened its {} channel again, from {from}: the newer connection replaces the older",
+                            channel.name()
+                        ));
+                    }
+                    *slot = Some(stream);
+                }
+                Err(Refusal::Stranger(why)) => formation.notes.refused(from, &why),
+                Err(Refusal::DifferentJob { process, differences }) => {
+                    return Err(different_job(process, &formation.hosts[process], &differences));
+                }
+            }
+        }
+        if slots.iter().all(|s| s.iter().all(Option::is_some)) {
+            return Ok(slots
+                .into_iter()
+                .map(|[data, heartbeat]| Pair {
+                    data: data.expect("filled"),
+                    heartbeat: heartbeat.expect("filled"),
+                })
+                .collect());
+        }
+        if formation.abandoned.load(Ordering::SeqCst) {
+            return Err(Error::Config("the formation was abandoned".to_string()));
+        }
+        if Instant::now() >= formation.deadline {
+            let missing: Vec<String> = slots
                 .iter()
                 .enumerate()
-                .filter(|(_, s)| s.is_none())
-                .map(|(i, _)| format!("process {} ({})", me + 1 + i, hosts[me + 1 + i]))
+                .filter(|(_, s)| s.iter().any(Option::is_none))
+                .map(|(i, _)| format!("process {} ({})", me + 1 + i, formation.hosts[me + 1 + i]))
                 .collect();
             return Err(Error::Config(format!(
-                "{} did not connect to {} within the connect timeout; is it started with the same hosts file?",
+                "{} did not connect to {} within the connect timeout; is it started with the same hosts file and \
+                 secret?{}",
                 missing.join(", "),
-                hosts[me]
+                formation.hosts[me],
+                formation.notes.summary()
             )));
         }
         match listener.accept() {
-            Ok((mut stream, from)) => {
-                let _ = stream.set_nonblocking(false);
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                let mut hello = [0u8; 24];
-                if stream.read_exact(&mut hello).is_err() || &hello[..8] != MAGIC {
-                    // Not one of ours (a port scanner, a stale connection): ignore it.
+            Ok((stream, from)) => {
+                if busy.load(Ordering::SeqCst) >= MAX_GREETINGS {
+                    formation
+                        .notes
+                        .refused(from, &format!("{MAX_GREETINGS} other connections are being greeted"));
                     continue;
                 }
-                let peer = u64::from_be_bytes(hello[8..16].try_into().expect("8 bytes")) as usize;
-                let theirs = u64::from_be_bytes(hello[16..24].try_into().expect("8 bytes"));
-                if peer <= me || peer >= hosts.len() {
-                    return Err(Error::Config(format!(
-                        "a process at {from} says it is process {peer}, which should not connect to process {me}: \
-                         do all processes use the same hosts file?"
-                    )));
+                busy.fetch_add(1, Ordering::SeqCst);
+                let deadline = formation.greeting_deadline();
+                let greeter = Arc::clone(formation);
+                let greeted = greeted.clone();
+                let busy_too = Arc::clone(&busy);
+                let spawned = std::thread::Builder::new()
+                    .name("crawlrank:greet".to_string())
+                    .spawn(move || {
+                        let mut stream = stream;
+                        // Accepted sockets inherit non-blocking mode on some systems.
+                        let outcome = match stream.set_nonblocking(false) {
+                            Ok(()) => greeter.greeter().accept(&mut stream, deadline),
+                            Err(e) => Err(Refusal::Stranger(e.to_string())),
+                        };
+                        busy_too.fetch_sub(1, Ordering::SeqCst);
+                        let _ = greeted.send((from, stream, outcome));
+                    });
+                if let Err(e) = spawned {
+                    busy.fetch_sub(1, Ordering::SeqCst);
+                    formation.notes.refused(from, &format!("no thread to greet it: {e}"));
                 }
-                let _ = stream.write_all(&fingerprint.to_be_bytes());
-                check_fingerprint(theirs, fingerprint, peer, &hosts[peer])?;
-                accepted[peer - me - 1] = Some(stream);
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(Error::Config(format!("{}: {e}", hosts[me]))),
+            // Out of file descriptors, a connection reset before it was accepted: transient.
+            Err(e) => {
+                formation.notes.note(&format!("accepting a connection failed: {e}"));
+                std::thread::sleep(Duration::from_millis(100));
+            }
         }
     }
-    Ok(accepted.into_iter().map(|s| s.expect("all accepted")).collect())
 }
 
-fn check_fingerprint(theirs: u64, ours: u64, peer: usize, host: &str) -> Result<()> {
-    if theirs != ours {
-        return Err(Error::Config(format!(
-            "process {peer} ({host}) runs a different job: the inputs, options or crawlrank version differ; \
-             start every process with the same job, apart from its process index and its result folder"
-        )));
-    }
-    Ok(())
+/// The error for process `peer` at `host`, authenticated, running another job: `differences`
+/// between the two manifests, when they could be exchanged.
+fn different_job(peer: usize, host: &str, differences: &[String]) -> Error {
+    let what = if differences.is_empty() {
+        "the inputs, options or crawlrank version differ".to_string()
+    } else {
+        differences.join("; ")
+    };
+    Error::Config(format!(
+        "process {peer} ({host}) runs a different job: {what}; start every process with the same crawlrank \
+         binary, the same inputs (the same files under the same names) and the same options, apart from \
+         --process and --output"
+    ))
 }
 
 /// Explains a panic in a process of a distributed run. Timely's network threads panic with
 /// "timely communication error" when a peer's connection breaks: that is reported as the
-/// loss of that peer (named from `hosts`); anything else as an internal failure.
+/// loss of that peer (named from `hosts`), unless this process already knows the run ends
+/// because a peer fell [silent](super::liveness::silence) (the connection that broke is then
+/// that of a process that left for the same reason); anything else as an internal failure.
 pub fn explain_panic(info: &std::panic::PanicHookInfo<'_>, hosts: &[String]) -> String {
     let message = info
         .payload()
@@ -273,6 +614,11 @@ pub fn explain_panic(info: &std::panic::PanicHookInfo<'_>, hosts: &[String]) -> 
         .strip_prefix("timely:recv-")
         .or_else(|| thread.strip_prefix("timely:send-"))
         .and_then(|i| i.parse::<usize>().ok());
+    let lost =
+        peer.is_some() || message.contains("timely communication error") || message.contains("MergeQueue poisoned");
+    if lost && let Some(silence) = super::liveness::silence() {
+        return silence.to_string();
+    }
     match peer {
         Some(p) => format!(
             "lost the connection to process {p} ({}): {message}; it failed or was stopped, so this run \

@@ -28,6 +28,8 @@ use super::cluster::Cluster;
 use super::exchange::Exchanger;
 use super::executor::{self, Traffic};
 use super::ingest::{Place, ProcessShared, ingest};
+use super::liveness::Liveness;
+use super::manifest::JobManifest;
 use crate::engine::{Carrier, IterationReport, Outcome, StopRule, VertexProgram};
 use crate::error::{Error, Result};
 use crate::graph::{LoadOptions, Loaded, ShardedGraph};
@@ -73,7 +75,6 @@ pub fn run(job: &RankJob, cluster: &Cluster, abort: Abort) -> Result<ProcessOutc
         ));
     }
     job.validate()?;
-    let fingerprint = fingerprint(job, cluster);
     // One staging folder per process index: a rerun of process I replaces what an earlier,
     // failed process I left, and no process touches another's (their ids are not comparable
     // across machines).
@@ -86,13 +87,25 @@ pub fn run(job: &RankJob, cluster: &Cluster, abort: Abort) -> Result<ProcessOutc
     // The network guard joins timely's send and receive threads after the workers: a process
     // leaves only once its peers have closed their connections cleanly.
     let mut network = None;
+    // Heartbeats between the processes, from the formation to the end of the run: a peer
+    // that falls silent ends the run here (exit 3), naming it.
+    let mut liveness = None;
     let builders: Vec<AllocatorBuilder> = if cluster.processes() == 1 {
         timely::CommunicationConfig::Process(cluster.workers)
             .try_build()
             .map_err(Error::Config)?
             .0
     } else {
-        let sockets = cluster.connect(fingerprint)?;
+        let connections = cluster.connect(&fingerprint(job, cluster)?)?;
+        liveness = Some(Liveness::start(
+            connections.heartbeats,
+            cluster.process,
+            &cluster.hosts,
+            cluster.peer_timeout,
+            cluster.connect_timeout,
+            move |message| fail(abort, message, 3),
+        )?);
+        let sockets = connections.data;
         let hooks = Hooks::default();
         let process = timely::communication::allocator::ProcessBuilder::new_typed_vector(
             cluster.workers,
@@ -126,6 +139,10 @@ pub fn run(job: &RankJob, cluster: &Cluster, abort: Abort) -> Result<ProcessOutc
             Ok(WorkerOutcome::Parts(count)) => part_files += count,
             Err(e) => fail(abort, &format!("a worker failed: {e}"), 3),
         }
+    }
+    // Every process has passed the last barrier: peers that finish first are not silent.
+    if let Some(liveness) = liveness {
+        liveness.finish();
     }
     keep(staging.path());
     match outcome {
@@ -262,25 +279,26 @@ impl Executor for WorkerExecutor<'_> {
     }
 }
 
-/// A hash of everything that must agree between the processes: crawlrank's version, the
-/// inputs, the options and the cluster. Not `--process` or `--output`, which differ.
-fn fingerprint(job: &RankJob, cluster: &Cluster) -> u64 {
-    let text = format!(
-        "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
-        env!("CARGO_PKG_VERSION"),
-        job.inputs.iter().map(InputFile::name).collect::<Vec<_>>(),
-        job.load,
-        job.pagerank,
-        job.personalize,
-        job.compression,
-        job.top,
-        cluster.hosts,
-        cluster.workers,
-    );
-    // FNV-1a: stable across processes and builds, unlike the standard hasher's seed.
-    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-    })
+/// Everything that must agree between the processes, whose hash they compare when they
+/// connect: crawlrank's version, the options, the cluster, and each input's name (as given,
+/// so the same relative names may point to other folders on other machines), size and a
+/// digest of its first and last MiB; the personalization file likewise. Not `--process` or
+/// `--output`, which differ. An input that cannot be read is an error naming it.
+fn fingerprint(job: &RankJob, cluster: &Cluster) -> Result<JobManifest> {
+    let mut manifest = JobManifest::new();
+    manifest.add("crawlrank version", env!("CARGO_PKG_VERSION"));
+    manifest.add("hosts file", format!("{:?}", cluster.hosts));
+    manifest.add("--workers", cluster.workers.to_string());
+    manifest.add("input options", format!("{:?}", job.load));
+    manifest.add("PageRank options", format!("{:?}", job.pagerank));
+    manifest.add("--compress", format!("{:?}", job.compression));
+    manifest.add("--top", job.top.to_string());
+    manifest.add_inputs(&job.inputs)?;
+    manifest.add("--personalize", format!("{:?}", job.personalize));
+    if let Some(path) = &job.personalize {
+        manifest.add_file("personalization file", path)?;
+    }
+    Ok(manifest)
 }
 
 /// Folders to remove when the process ends on a failure (partly written results).

@@ -1,0 +1,517 @@
+//! The greeting on every connection between two processes of a cluster: who calls whom, for
+//! which channel, and proof in both directions that each side holds the cluster's shared
+//! secret; then whether both run the same job.
+//!
+//! The process with the higher index dials (*D*), the other listens (*L*). Integers are
+//! big-endian; a nonce is 32 fresh random bytes from the operating system; a fingerprint is
+//! the SHA-256 of the [job manifest](super::manifest::JobManifest).
+//!
+//! | step | direction | bytes | content |
+//! |---|---|---|---|
+//! | hello | D → L | 49 | [`MAGIC`] (8), D's index (u32), L's index (u32), channel (u8: 0 data, 1 heartbeat), D's nonce (32) |
+//! | challenge | L → D | 104 | [`MAGIC`] (8), L's nonce (32), L's fingerprint (32), L's tag (32) |
+//! | answer | D → L | 64 | D's fingerprint (32), D's tag (32) |
+//! | verdict | L → D | 1 | 1 accepted; 2 a different job |
+//! | manifests | D → L, then L → D | 4 + n + 32 | after verdict 2 only: length (u32), the manifest, its tag |
+//!
+//! A tag is HMAC-SHA256 keyed by the secret over a label naming its sender's role
+//! (`crawlrank v1 listener` or `crawlrank v1 dialer`), D's index, L's index, the channel,
+//! both nonces and the sender's fingerprint (a manifest's tag: over its own label, the same
+//! indices, channel and nonces, and the manifest). So a tag proves knowledge of the secret
+//! for this connection only: the other side's fresh nonce makes a recorded answer useless
+//! later (no replay), the role label keeps one side's tag from passing as the other's (no
+//! reflection), and the indices and channel cannot be changed on the way. Tags are compared
+//! in constant time.
+//!
+//! A side that cannot verify the other's tag drops the connection; it never learns the
+//! other's fingerprint, so a stranger cannot make a process fail by claiming another job.
+//! Only an *authenticated* peer with another fingerprint ends the formation, with the
+//! entries of the two manifests that differ. Nothing after the greeting is authenticated or
+//! encrypted: timely's traffic and the heartbeats travel in the clear.
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+use super::manifest::JobManifest;
+use crate::error::{Error, Result};
+
+/// The first bytes of a greeting: the protocol and its version.
+pub(crate) const MAGIC: &[u8; 8] = b"CRWLRNK2";
+
+/// Bytes of a nonce, a fingerprint and a tag.
+const WORD: usize = 32;
+/// Bytes of the dialer's hello.
+pub(crate) const HELLO_BYTES: usize = 8 + 4 + 4 + 1 + WORD;
+/// Bytes of the listener's challenge.
+pub(crate) const CHALLENGE_BYTES: usize = 8 + 3 * WORD;
+/// Bytes of the dialer's answer.
+const ANSWER_BYTES: usize = 2 * WORD;
+/// The verdict byte of an accepted connection.
+const ACCEPTED: u8 = 1;
+/// The verdict byte of two authenticated processes that run different jobs.
+const DIFFERENT_JOB: u8 = 2;
+/// The largest manifest accepted from a peer (a crawl of a million part files fits).
+const MAX_MANIFEST_BYTES: u32 = 256 << 20;
+/// Time allowed for the manifests to travel after a different job was found.
+const MANIFEST_TIME: Duration = Duration::from_secs(10);
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The cluster's shared secret: every process of a run must hold the same one.
+///
+/// Read from a file (`--secret-file`) or an environment variable (`CRAWLRANK_SECRET`);
+/// whitespace around it (a trailing newline) is not part of it. It is the HMAC-SHA256 key
+/// of the greetings, never sent, and never shown by `Debug`.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secret({} bytes)", self.0.len())
+    }
+}
+
+/// How to make a secret, for error messages.
+pub(crate) const MAKE_A_SECRET: &str = "make one with `head -c 32 /dev/urandom | base64 > secret && chmod 600 secret`, \
+     copy it to every machine, and pass `--secret-file secret` to every process (or set CRAWLRANK_SECRET)";
+
+impl Secret {
+    /// A secret from its bytes, without the whitespace around them; `origin` names where they
+    /// came from in the error when nothing is left.
+    pub fn new(bytes: &[u8], origin: &str) -> Result<Secret> {
+        let secret = bytes.trim_ascii();
+        if secret.is_empty() {
+            return Err(Error::Config(format!(
+                "{origin} holds no secret (it is empty or only whitespace); {MAKE_A_SECRET}"
+            )));
+        }
+        Ok(Secret(secret.to_vec()))
+    }
+
+    /// Reads the secret in `path`. On Unix the file must not be readable by its group or
+    /// by others (as ssh insists for a private key): anyone who can read it can join the
+    /// cluster.
+    pub fn from_file(path: &Path) -> Result<Secret> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path)
+                .map_err(|e| Error::io(path, e))?
+                .permissions()
+                .mode();
+            if mode & 0o044 != 0 {
+                return Err(Error::Config(format!(
+                    "{}: the secret file is readable by other users (mode {:o}); anyone who can read it can join \
+                     the cluster: run `chmod 600 {}`",
+                    path.display(),
+                    mode & 0o777,
+                    path.display()
+                )));
+            }
+        }
+        Secret::new(&bytes, &path.display().to_string())
+    }
+
+    /// The tag of `parts` under this secret.
+    fn tag(&self, parts: &[&[u8]]) -> [u8; WORD] {
+        self.mac(parts).finalize().into_bytes().into()
+    }
+
+    /// Whether `tag` is the tag of `parts`, compared in constant time.
+    fn verify(&self, parts: &[&[u8]], tag: &[u8]) -> bool {
+        self.mac(parts).verify_slice(tag).is_ok()
+    }
+
+    fn mac(&self, parts: &[&[u8]]) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.0).expect("HMAC takes a key of any length");
+        for part in parts {
+            mac.update(part);
+        }
+        mac
+    }
+}
+
+/// The two connections between each pair of processes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Channel {
+    /// Timely's channels: the dataflow's records.
+    Data,
+    /// Heartbeats between the processes ([`liveness`](super::liveness)).
+    Heartbeat,
+}
+
+impl Channel {
+    /// 0 for data, 1 for heartbeat.
+    pub(crate) fn index(self) -> usize {
+        self.byte() as usize
+    }
+
+    fn byte(self) -> u8 {
+        match self {
+            Channel::Data => 0,
+            Channel::Heartbeat => 1,
+        }
+    }
+
+    fn from_byte(byte: u8) -> Option<Channel> {
+        match byte {
+            0 => Some(Channel::Data),
+            1 => Some(Channel::Heartbeat),
+            _ => None,
+        }
+    }
+
+    /// The channel's name in messages.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Channel::Data => "data",
+            Channel::Heartbeat => "heartbeat",
+        }
+    }
+}
+
+/// This process's side of the greetings: its index, the cluster's size, the secret and the job.
+pub(crate) struct Greeter<'a> {
+    /// This process's index.
+    pub(crate) me: usize,
+    /// Number of processes.
+    pub(crate) processes: usize,
+    /// The shared secret.
+    pub(crate) secret: &'a Secret,
+    /// What this process runs.
+    pub(crate) job: &'a JobManifest,
+}
+
+/// Why a greeting on an accepted connection did not give a peer.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// Not an authenticated peer of this cluster (garbage, silence, another secret, a
+    /// replay): the connection is dropped and the run goes on. The text says why.
+    Stranger(String),
+    /// An authenticated peer runs another job: the run cannot go on.
+    DifferentJob {
+        /// The peer's index.
+        process: usize,
+        /// The entries of the manifests that differ (empty when the manifests could not be
+        /// exchanged).
+        differences: Vec<String>,
+    },
+}
+
+/// Why a greeting on a dialed connection did not give a peer.
+#[derive(Debug)]
+pub(crate) enum DialFailure {
+    /// The connection broke, timed out or did not speak the protocol: try again.
+    Failed(String),
+    /// The other side answered with a tag that does not verify: it does not hold this
+    /// process's secret (or it is not the process it should be).
+    Unauthenticated(String),
+    /// The peer is authenticated but runs another job: the differing entries.
+    DifferentJob(Vec<String>),
+}
+
+impl Greeter<'_> {
+    /// The listener's side of a greeting on `stream`, all of it before `deadline`: the peer's
+    /// index and the channel, or why the connection is refused.
+    pub(crate) fn accept(
+        &self,
+        stream: &mut TcpStream,
+        deadline: Instant,
+    ) -> std::result::Result<(usize, Channel), Refusal> {
+        let stranger = |why: String| Refusal::Stranger(why);
+        let mut hello = [0u8; HELLO_BYTES];
+        // The magic first, so that garbage is dropped at once.
+        read_by(stream, &mut hello[..8], deadline).map_err(|e| stranger(describe(&e, "sent no greeting")))?;
+        if &hello[..8] != MAGIC {
+            return Err(stranger(format!(
+                "not a crawlrank greeting (it began with {})",
+                crate::error::quote(&hello[..8])
+            )));
+        }
+        read_by(stream, &mut hello[8..], deadline).map_err(|e| stranger(describe(&e, "sent half a greeting")))?;
+        let dialer = u32::from_be_bytes(hello[8..12].try_into().expect("4 bytes")) as usize;
+        let listener = u32::from_be_bytes(hello[12..16].try_into().expect("4 bytes")) as usize;
+        let channel =
+            Channel::from_byte(hello[16]).ok_or_else(|| stranger(format!("unknown channel {}", hello[16])))?;
+        let dialer_nonce: [u8; WORD] = hello[17..].try_into().expect("32 bytes");
+        if listener != self.me {
+            return Err(stranger(format!(
+                "it says it calls process {listener}, but this is process {}: do all processes use the same hosts file?",
+                self.me
+            )));
+        }
+        if dialer <= self.me || dialer >= self.processes {
+            return Err(stranger(format!(
+                "it says it is process {dialer}, which does not dial process {} in a cluster of {}",
+                self.me, self.processes
+            )));
+        }
+        let context = Context::new(dialer, listener, channel, dialer_nonce, nonce().map_err(stranger)?);
+        let fingerprint = self.job.fingerprint();
+        let mut challenge = Vec::with_capacity(CHALLENGE_BYTES);
+        challenge.extend_from_slice(MAGIC);
+        challenge.extend_from_slice(&context.listener_nonce);
+        challenge.extend_from_slice(&fingerprint);
+        challenge.extend_from_slice(&self.secret.tag(&context.parts(LISTENER, &fingerprint)));
+        write_by(stream, &challenge, deadline).map_err(|e| stranger(describe(&e, "did not take the challenge")))?;
+        let mut answer = [0u8; ANSWER_BYTES];
+        read_by(stream, &mut answer, deadline).map_err(|e| {
+            stranger(describe(
+                &e,
+                "did not answer the challenge (a process with another secret, or not crawlrank)",
+            ))
+        })?;
+        let (theirs, tag) = answer.split_at(WORD);
+        if !self.secret.verify(&context.parts(DIALER, theirs), tag) {
+            return Err(stranger(format!(
+                "it claims to be process {dialer} but failed authentication: another secret, or a replayed greeting"
+            )));
+        }
+        if theirs == fingerprint {
+            write_by(stream, &[ACCEPTED], deadline).map_err(|e| stranger(describe(&e, "closed before the verdict")))?;
+            return Ok((dialer, channel));
+        }
+        // An authenticated peer with another job: say what differs, both ways.
+        let deadline = deadline.max(Instant::now() + MANIFEST_TIME);
+        let _ = write_by(stream, &[DIFFERENT_JOB], deadline);
+        let differences = receive_manifest(stream, self.secret, &context, DIALER, deadline)
+            .map(|theirs| self.job.differences(&theirs))
+            .unwrap_or_default();
+        let _ = send_manifest(stream, self.secret, &context, LISTENER, self.job, deadline);
+        Err(Refusal::DifferentJob {
+            process: dialer,
+            differences,
+        })
+    }
+
+    /// The dialer's side of a greeting with process `peer` on `stream`, for `channel`, all of
+    /// it before `deadline`.
+    pub(crate) fn dial(
+        &self,
+        stream: &mut TcpStream,
+        peer: usize,
+        channel: Channel,
+        deadline: Instant,
+    ) -> std::result::Result<(), DialFailure> {
+        let failed = |e: io::Error, what: &str| DialFailure::Failed(describe(&e, what));
+        let dialer_nonce = nonce().map_err(DialFailure::Failed)?;
+        let mut hello = Vec::with_capacity(HELLO_BYTES);
+        hello.extend_from_slice(MAGIC);
+        hello.extend_from_slice(&(self.me as u32).to_be_bytes());
+        hello.extend_from_slice(&(peer as u32).to_be_bytes());
+        hello.push(channel.byte());
+        hello.extend_from_slice(&dialer_nonce);
+        write_by(stream, &hello, deadline).map_err(|e| failed(e, "could not be greeted"))?;
+        let mut challenge = [0u8; CHALLENGE_BYTES];
+        read_by(stream, &mut challenge, deadline).map_err(|e| {
+            failed(
+                e,
+                "did not answer the greeting (it refused it: is it started with the same hosts file?)",
+            )
+        })?;
+        if &challenge[..8] != MAGIC {
+            return Err(DialFailure::Failed(format!(
+                "it is not crawlrank, or another version (it answered {})",
+                crate::error::quote(&challenge[..8])
+            )));
+        }
+        let listener_nonce = challenge[8..8 + WORD].try_into().expect("32 bytes");
+        let context = Context::new(self.me, peer, channel, dialer_nonce, listener_nonce);
+        let theirs = &challenge[8 + WORD..8 + 2 * WORD];
+        let tag = &challenge[8 + 2 * WORD..];
+        if !self.secret.verify(&context.parts(LISTENER, theirs), tag) {
+            return Err(DialFailure::Unauthenticated(
+                "it failed authentication: it holds another secret".to_string(),
+            ));
+        }
+        let fingerprint = self.job.fingerprint();
+        let mut answer = Vec::with_capacity(ANSWER_BYTES);
+        answer.extend_from_slice(&fingerprint);
+        answer.extend_from_slice(&self.secret.tag(&context.parts(DIALER, &fingerprint)));
+        write_by(stream, &answer, deadline).map_err(|e| failed(e, "closed after its challenge"))?;
+        let mut verdict = [0u8; 1];
+        read_by(stream, &mut verdict, deadline).map_err(|e| failed(e, "gave no verdict"))?;
+        match verdict[0] {
+            ACCEPTED if theirs == fingerprint => Ok(()),
+            DIFFERENT_JOB => {
+                let deadline = deadline.max(Instant::now() + MANIFEST_TIME);
+                let differences = send_manifest(stream, self.secret, &context, DIALER, self.job, deadline)
+                    .ok()
+                    .and_then(|()| receive_manifest(stream, self.secret, &context, LISTENER, deadline))
+                    .map(|theirs| self.job.differences(&theirs))
+                    .unwrap_or_default();
+                Err(DialFailure::DifferentJob(differences))
+            }
+            _ if theirs != fingerprint => Err(DialFailure::DifferentJob(Vec::new())),
+            other => Err(DialFailure::Failed(format!("it gave an unknown verdict {other}"))),
+        }
+    }
+}
+
+/// The label of the listener's tags.
+const LISTENER: &[u8] = b"crawlrank v1 listener";
+/// The label of the dialer's tags.
+const DIALER: &[u8] = b"crawlrank v1 dialer";
+
+/// What a tag binds besides the sender's role and content: who, which channel, both nonces.
+struct Context {
+    dialer: [u8; 4],
+    listener: [u8; 4],
+    channel: [u8; 1],
+    dialer_nonce: [u8; WORD],
+    listener_nonce: [u8; WORD],
+}
+
+impl Context {
+    fn new(
+        dialer: usize,
+        listener: usize,
+        channel: Channel,
+        dialer_nonce: [u8; WORD],
+        listener_nonce: [u8; WORD],
+    ) -> Self {
+        Context {
+            dialer: (dialer as u32).to_be_bytes(),
+            listener: (listener as u32).to_be_bytes(),
+            channel: [channel.byte()],
+            dialer_nonce,
+            listener_nonce,
+        }
+    }
+
+    /// The tagged bytes of `role`'s message whose content is `content`.
+    fn parts<'a>(&'a self, role: &'a [u8], content: &'a [u8]) -> [&'a [u8]; 7] {
+        [
+            role,
+            &self.dialer,
+            &self.listener,
+            &self.channel,
+            &self.dialer_nonce,
+            &self.listener_nonce,
+            content,
+        ]
+    }
+}
+
+/// Sends `job`'s manifest, tagged as `role`'s.
+fn send_manifest(
+    stream: &mut TcpStream,
+    secret: &Secret,
+    context: &Context,
+    role: &[u8],
+    job: &JobManifest,
+    deadline: Instant,
+) -> io::Result<()> {
+    let bytes = job.encode();
+    let mut frame = Vec::with_capacity(bytes.len() + 4 + WORD);
+    frame.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+    frame.extend_from_slice(&bytes);
+    frame.extend_from_slice(&secret.tag(&context.parts(&manifest_label(role), &bytes)));
+    write_by(stream, &frame, deadline)
+}
+
+/// Receives the manifest `role` sends; `None` when it does not come, is too large, does not
+/// verify or cannot be decoded.
+fn receive_manifest(
+    stream: &mut TcpStream,
+    secret: &Secret,
+    context: &Context,
+    role: &[u8],
+    deadline: Instant,
+) -> Option<JobManifest> {
+    let mut length = [0u8; 4];
+    read_by(stream, &mut length, deadline).ok()?;
+    let length = u32::from_be_bytes(length);
+    if length > MAX_MANIFEST_BYTES {
+        return None;
+    }
+    let mut bytes = vec![0u8; length as usize];
+    read_by(stream, &mut bytes, deadline).ok()?;
+    let mut tag = [0u8; WORD];
+    read_by(stream, &mut tag, deadline).ok()?;
+    if !secret.verify(&context.parts(&manifest_label(role), &bytes), &tag) {
+        return None;
+    }
+    JobManifest::decode(&bytes)
+}
+
+/// The label of a manifest sent by `role`.
+fn manifest_label(role: &[u8]) -> Vec<u8> {
+    [role, b" manifest"].concat()
+}
+
+/// 32 fresh random bytes from the operating system.
+fn nonce() -> std::result::Result<[u8; WORD], String> {
+    let mut nonce = [0u8; WORD];
+    getrandom::fill(&mut nonce).map_err(|e| format!("the operating system gave no random bytes: {e}"))?;
+    Ok(nonce)
+}
+
+/// Fills `buf` from `stream` before `deadline`, however the bytes trickle in: each read
+/// waits at most until the deadline, so a peer sending a byte at a time cannot hold it.
+pub(crate) fn read_by(stream: &mut TcpStream, buf: &mut [u8], deadline: Instant) -> io::Result<()> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("timed out after {filled} of {} bytes", buf.len()),
+            ));
+        }
+        stream.set_read_timeout(Some(left))?;
+        match stream.read(&mut buf[filled..]) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("closed after {filled} of {} bytes", buf.len()),
+                ));
+            }
+            Ok(n) => filled += n,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `stream` before `deadline`.
+pub(crate) fn write_by(stream: &mut TcpStream, bytes: &[u8], deadline: Instant) -> io::Result<()> {
+    let mut written = 0;
+    while written < bytes.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "the peer reads nothing"));
+        }
+        stream.set_write_timeout(Some(left))?;
+        match stream.write(&bytes[written..]) {
+            Ok(0) => return Err(io::Error::new(io::ErrorKind::WriteZero, "the connection is closed")),
+            Ok(n) => written += n,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// `what` happened, with the I/O error's detail (a timeout is said as such).
+fn describe(e: &io::Error, what: &str) -> String {
+    match e.kind() {
+        io::ErrorKind::TimedOut => format!("{what} in time ({e})"),
+        _ => format!("{what} ({e})"),
+    }
+}
