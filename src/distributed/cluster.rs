@@ -64,6 +64,7 @@ impl std::fmt::Debug for NoteSink {
 }
 
 /// The connections of a formed cluster: per process, `None` for this one.
+#[derive(Debug)]
 pub struct Connections {
     /// Timely's channels.
     pub data: Vec<Option<TcpStream>>,
@@ -366,7 +367,7 @@ impl NoteLog {
         let note = format!("refused a connection from {from}: {why}");
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         state.refused += 1;
-        state.last_refusal = Some(note.clone());
+        state.last_refusal = Some(format!("from {from}: {why}"));
         drop(state);
         self.note(&note);
     }
@@ -408,7 +409,7 @@ impl NoteLog {
         let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         match &state.last_refusal {
             Some(last) => format!(
-                "; meanwhile {} connection(s) were refused, the last: {last}",
+                " ({} other connection(s) refused meanwhile; the last: {last})",
                 state.refused
             ),
             None => String::new(),
@@ -528,6 +529,16 @@ fn accept_peers(formation: &Arc<Formation>, listener: &TcpListener) -> Result<Ve
             return Err(Error::Config("the formation was abandoned".to_string()));
         }
         if Instant::now() >= formation.deadline {
+            // The greetings in flight end by the same deadline: let them report, for the error.
+            let grace = Instant::now() + Duration::from_millis(250);
+            while busy.load(Ordering::SeqCst) > 0 && Instant::now() < grace {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            while let Ok((from, _, outcome)) = greetings.try_recv() {
+                if let Err(Refusal::Stranger(why)) = outcome {
+                    formation.notes.refused(from, &why);
+                }
+            }
             let missing: Vec<String> = slots
                 .iter()
                 .enumerate()
@@ -535,8 +546,8 @@ fn accept_peers(formation: &Arc<Formation>, listener: &TcpListener) -> Result<Ve
                 .map(|(i, _)| format!("process {} ({})", me + 1 + i, formation.hosts[me + 1 + i]))
                 .collect();
             return Err(Error::Config(format!(
-                "{} did not connect to {} within the connect timeout; is it started with the same hosts file and \
-                 secret?{}",
+                "{} did not connect to {} within the connect timeout{}; is it started with the same hosts file and \
+                 secret?",
                 missing.join(", "),
                 formation.hosts[me],
                 formation.notes.summary()
@@ -632,5 +643,135 @@ pub fn explain_panic(info: &std::panic::PanicHookInfo<'_>, hosts: &[String]) -> 
             "internal failure in thread {thread} at {}: {message}",
             info.location().map_or("?".to_string(), |l| l.to_string())
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// Clusters of `processes` on free loopback ports, with the secret `secret`, a connect
+    /// timeout of `seconds`, and notes collected in the returned list.
+    fn clusters(processes: usize, seconds: f64) -> (Vec<Cluster>, Arc<Mutex<Vec<String>>>) {
+        let dir = tempfile::tempdir().unwrap();
+        let ports: Vec<u16> = (0..processes)
+            .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|l| l.local_addr().unwrap().port())
+            .collect();
+        let hosts = dir.path().join("hosts");
+        let lines: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        std::fs::write(&hosts, lines.join("\n")).unwrap();
+        let notes = Arc::new(Mutex::new(Vec::new()));
+        let clusters = (0..processes)
+            .map(|p| {
+                let notes = Arc::clone(&notes);
+                Cluster::from_hosts_file(&hosts, p, 1, seconds)
+                    .unwrap()
+                    .with_secret(Secret::new(b"s3cret", "test").unwrap())
+                    .with_notes(NoteSink::new(move |n| notes.lock().unwrap().push(n.to_string())))
+            })
+            .collect();
+        (clusters, notes)
+    }
+
+    fn job() -> JobManifest {
+        let mut job = JobManifest::new();
+        job.add("test", "1");
+        job
+    }
+
+    /// Opens connections to `host` that misbehave: one silent, one trickling a byte every
+    /// 200 ms, one sending garbage; they stay open for `seconds`.
+    fn strangers(host: &str, seconds: f64) -> std::thread::JoinHandle<()> {
+        let address = resolve(host).unwrap();
+        std::thread::spawn(move || {
+            let until = Instant::now() + Duration::from_secs_f64(seconds);
+            // Once the formation listens.
+            let connect = || loop {
+                match TcpStream::connect(address) {
+                    Ok(stream) => return stream,
+                    Err(_) if Instant::now() < until => std::thread::sleep(Duration::from_millis(10)),
+                    Err(e) => panic!("{address} never listened: {e}"),
+                }
+            };
+            let silent = connect();
+            let mut trickle = connect();
+            let mut garbage = connect();
+            let _ = garbage.write_all(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not a greeting");
+            while Instant::now() < until {
+                let _ = trickle.write_all(b"C");
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            drop(silent);
+        })
+    }
+
+    #[test]
+    fn strangers_neither_stall_nor_join_a_formation() {
+        let (clusters, notes) = clusters(2, 10.0);
+        let bystanders = strangers(&clusters[0].hosts[0], 3.0);
+        let started = Instant::now();
+        let member = clusters[1].clone();
+        let dialer = std::thread::spawn(move || {
+            // The strangers first.
+            std::thread::sleep(Duration::from_millis(200));
+            member.connect(&job())
+        });
+        let formed = clusters[0].connect(&job()).unwrap();
+        let other = dialer.join().unwrap().unwrap();
+        // Formed at once, while the strangers still hold their connections.
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        assert!(formed.data[0].is_none() && formed.data[1].is_some() && formed.heartbeats[1].is_some());
+        assert!(other.data[0].is_some() && other.data[1].is_none());
+        bystanders.join().unwrap();
+        let notes = notes.lock().unwrap();
+        assert!(
+            notes.iter().any(|n| n.contains("not a crawlrank greeting")),
+            "the garbage is noted: {notes:?}"
+        );
+    }
+
+    #[test]
+    fn strangers_cannot_stretch_the_connect_timeout() {
+        let (clusters, notes) = clusters(2, 1.0);
+        let bystanders = strangers(&clusters[0].hosts[0], 4.0);
+        let started = Instant::now();
+        let e = clusters[0].connect(&job()).unwrap_err().to_string();
+        let took = started.elapsed();
+        assert!(took < Duration::from_millis(1500), "gave up after {took:?}");
+        assert!(
+            e.contains("process 1 (127.0.0.1:") && e.contains("did not connect"),
+            "{e}"
+        );
+        assert!(e.contains("3 other connection(s) refused meanwhile"), "{e}");
+        assert_eq!(notes.lock().unwrap().len(), 3, "{:?}", notes.lock().unwrap());
+        bystanders.join().unwrap();
+    }
+
+    #[test]
+    fn a_peer_with_another_secret_is_named_by_the_dialer_and_noted_by_the_listener() {
+        let (mut clusters, notes) = clusters(2, 1.5);
+        clusters[1].secret = Some(Secret::new(b"other", "test").unwrap());
+        let member = clusters[1].clone();
+        let dialer = std::thread::spawn(move || member.connect(&job()));
+        let e = clusters[0].connect(&job()).unwrap_err().to_string();
+        assert!(
+            e.contains("did not connect") && e.contains("did not answer the challenge"),
+            "{e}"
+        );
+        let e = dialer.join().unwrap().unwrap_err().to_string();
+        assert!(e.contains("did not authenticate") && e.contains("same secret"), "{e}");
+        assert!(notes.lock().unwrap().iter().any(|n| n.contains("trying again")));
+    }
+
+    #[test]
+    fn several_processes_need_a_secret() {
+        let (mut clusters, _) = clusters(2, 1.0);
+        clusters[0].secret = None;
+        let e = clusters[0].connect(&job()).unwrap_err().to_string();
+        assert!(e.contains("needs a shared secret") && e.contains("/dev/urandom"), "{e}");
     }
 }

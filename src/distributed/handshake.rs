@@ -515,3 +515,271 @@ fn describe(e: &io::Error, what: &str) -> String {
         _ => format!("{what} ({e})"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    fn job(name: &str) -> JobManifest {
+        let mut job = JobManifest::new();
+        job.add("input count", "1");
+        job.add("damping", name);
+        job
+    }
+
+    fn secret(text: &str) -> Secret {
+        Secret::new(text.as_bytes(), "test").unwrap()
+    }
+
+    fn soon(seconds: f64) -> Instant {
+        Instant::now() + Duration::from_secs_f64(seconds)
+    }
+
+    /// A listener for process 0 of 2, greeting one connection with `secret` and `job` on
+    /// another thread; the returned handle gives the outcome.
+    fn listen_once(
+        secret: Secret,
+        job: JobManifest,
+        seconds: f64,
+    ) -> (
+        std::net::SocketAddr,
+        std::thread::JoinHandle<std::result::Result<(usize, Channel), Refusal>>,
+    ) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let handle = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let greeter = Greeter {
+                me: 0,
+                processes: 2,
+                secret: &secret,
+                job: &job,
+            };
+            greeter.accept(&mut stream, soon(seconds))
+        });
+        (address, handle)
+    }
+
+    fn dial(address: std::net::SocketAddr, secret: &Secret, job: &JobManifest) -> std::result::Result<(), DialFailure> {
+        let mut stream = TcpStream::connect(address).unwrap();
+        let greeter = Greeter {
+            me: 1,
+            processes: 2,
+            secret,
+            job,
+        };
+        greeter.dial(&mut stream, 0, Channel::Heartbeat, soon(5.0))
+    }
+
+    #[test]
+    fn the_same_secret_and_job_connect_both_ways() {
+        let (address, listener) = listen_once(secret("s3cret"), job("0.85"), 5.0);
+        dial(address, &secret("s3cret\n"), &job("0.85")).unwrap();
+        let (peer, channel) = listener.join().unwrap().unwrap();
+        assert_eq!((peer, channel), (1, Channel::Heartbeat));
+    }
+
+    #[test]
+    fn another_secret_is_refused_by_both_sides() {
+        let (address, listener) = listen_once(secret("s3cret"), job("0.85"), 5.0);
+        match dial(address, &secret("guess"), &job("0.85")) {
+            Err(DialFailure::Unauthenticated(why)) => assert!(why.contains("another secret"), "{why}"),
+            other => panic!("the dialer must refuse the listener: {other:?}"),
+        }
+        match listener.join().unwrap() {
+            Err(Refusal::Stranger(why)) => assert!(why.contains("did not answer the challenge"), "{why}"),
+            other => panic!("the listener must refuse the dialer: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_authenticated_peer_with_another_job_is_told_what_differs() {
+        let (address, listener) = listen_once(secret("s3cret"), job("0.85"), 5.0);
+        match dial(address, &secret("s3cret"), &job("0.9")) {
+            Err(DialFailure::DifferentJob(d)) => assert_eq!(d, ["damping differs (0.9 here, 0.85 there)"]),
+            other => panic!("{other:?}"),
+        }
+        match listener.join().unwrap() {
+            Err(Refusal::DifferentJob { process, differences }) => {
+                assert_eq!(process, 1);
+                assert_eq!(differences, ["damping differs (0.85 here, 0.9 there)"]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Plays the dialer by hand with `nonce`; `answer` decides what follows the challenge:
+    /// the bytes to send given the challenge. Returns what the listener sent back.
+    fn dial_by_hand(
+        address: std::net::SocketAddr,
+        nonce: [u8; WORD],
+        answer: impl FnOnce(&[u8]) -> Vec<u8>,
+    ) -> (Vec<u8>, Vec<u8>) {
+        let mut stream = TcpStream::connect(address).unwrap();
+        let mut hello = MAGIC.to_vec();
+        hello.extend_from_slice(&1u32.to_be_bytes());
+        hello.extend_from_slice(&0u32.to_be_bytes());
+        hello.push(0);
+        hello.extend_from_slice(&nonce);
+        stream.write_all(&hello).unwrap();
+        let mut challenge = vec![0u8; CHALLENGE_BYTES];
+        stream.read_exact(&mut challenge).unwrap();
+        let answer = answer(&challenge);
+        stream.write_all(&answer).unwrap();
+        let mut rest = Vec::new();
+        let _ = stream.read_to_end(&mut rest);
+        ([hello, answer].concat(), rest)
+    }
+
+    #[test]
+    fn a_recorded_greeting_replayed_later_is_refused() {
+        let key = secret("s3cret");
+        let ours = job("0.85");
+        let nonce = [7u8; WORD];
+        // A genuine exchange, recorded.
+        let (address, listener) = listen_once(key.clone(), ours.clone(), 5.0);
+        let (recorded, verdict) = dial_by_hand(address, nonce, |challenge| {
+            let context = Context::new(1, 0, Channel::Data, nonce, challenge[8..40].try_into().unwrap());
+            let fingerprint = ours.fingerprint();
+            [&fingerprint[..], &key.tag(&context.parts(DIALER, &fingerprint))].concat()
+        });
+        assert_eq!(verdict, [ACCEPTED]);
+        assert_eq!(listener.join().unwrap().unwrap(), (1, Channel::Data));
+        // The same bytes to a fresh listener: its new nonce makes the recorded tag wrong.
+        let (address, listener) = listen_once(key.clone(), ours.clone(), 5.0);
+        let (replayed, verdict) = dial_by_hand(address, nonce, |_| recorded[HELLO_BYTES..].to_vec());
+        assert_eq!(replayed, recorded);
+        assert!(verdict.is_empty(), "no verdict for a replay: {verdict:?}");
+        match listener.join().unwrap() {
+            Err(Refusal::Stranger(why)) => assert!(why.contains("failed authentication"), "{why}"),
+            other => panic!("a replay must be refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_recorded_challenge_replayed_to_a_dialer_is_refused() {
+        let key = secret("s3cret");
+        let ours = job("0.85");
+        // Record a genuine listener's challenge to some hello.
+        let (address, listener) = listen_once(key.clone(), ours.clone(), 5.0);
+        let mut recorded = Vec::new();
+        dial_by_hand(address, [9u8; WORD], |challenge| {
+            recorded = challenge.to_vec();
+            Vec::new()
+        });
+        assert!(listener.join().unwrap().is_err());
+        // A fake listener replays it to a real dialer, whose nonce is fresh.
+        let fake = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = fake.local_addr().unwrap();
+        let replay = std::thread::spawn(move || {
+            let (mut stream, _) = fake.accept().unwrap();
+            let mut hello = [0u8; HELLO_BYTES];
+            stream.read_exact(&mut hello).unwrap();
+            stream.write_all(&recorded).unwrap();
+            stream.write_all(&[ACCEPTED]).unwrap();
+        });
+        match dial(address, &key, &ours) {
+            Err(DialFailure::Unauthenticated(_)) => {}
+            other => panic!("a replayed challenge must be refused: {other:?}"),
+        }
+        replay.join().unwrap();
+    }
+
+    #[test]
+    fn garbage_truncated_and_misaddressed_greetings_are_refused() {
+        let cases: [(&[u8], &str); 5] = [
+            (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "not a crawlrank greeting"),
+            (b"CRWLRNK2\x00\x00", "half a greeting"),
+            (b"CRW", "sent no greeting"),
+            // from process 0 (which does not dial process 0)
+            (
+                &[&MAGIC[..], &[0; 4], &[0; 4], &[0], &[1; WORD]].concat(),
+                "does not dial process 0",
+            ),
+            // to process 1, but this is process 0
+            (
+                &[&MAGIC[..], &[0, 0, 0, 1], &[0, 0, 0, 1], &[0], &[1; WORD]].concat(),
+                "same hosts file",
+            ),
+        ];
+        for (bytes, expected) in cases {
+            let (address, listener) = listen_once(secret("s3cret"), job("0.85"), 5.0);
+            let mut stream = TcpStream::connect(address).unwrap();
+            stream.write_all(bytes).unwrap();
+            stream.shutdown(std::net::Shutdown::Write).unwrap();
+            match listener.join().unwrap() {
+                Err(Refusal::Stranger(why)) => assert!(why.contains(expected), "{expected}: {why}"),
+                other => panic!("{expected}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn silent_and_trickling_clients_are_cut_off_at_the_deadline() {
+        // Silent.
+        let (address, listener) = listen_once(secret("s3cret"), job("0.85"), 0.5);
+        let started = Instant::now();
+        let _silent = TcpStream::connect(address).unwrap();
+        assert!(matches!(listener.join().unwrap(), Err(Refusal::Stranger(_))));
+        assert!(
+            started.elapsed() < Duration::from_millis(900),
+            "{:?}",
+            started.elapsed()
+        );
+        // A byte every 100 ms, for 3 s: still cut off after 0.5 s.
+        let (address, listener) = listen_once(secret("s3cret"), job("0.85"), 0.5);
+        let started = Instant::now();
+        let mut trickle = TcpStream::connect(address).unwrap();
+        let writer = std::thread::spawn(move || {
+            for byte in MAGIC.iter().chain(&[0u8; 40]) {
+                if trickle.write_all(&[*byte]).is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        match listener.join().unwrap() {
+            Err(Refusal::Stranger(why)) => assert!(why.contains("in time"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            started.elapsed() < Duration::from_millis(900),
+            "{:?}",
+            started.elapsed()
+        );
+        writer.join().unwrap();
+    }
+
+    #[test]
+    fn secrets_are_trimmed_and_empty_ones_refused() {
+        assert!(secret(" abc \n").verify(&[b"x"], &secret("abc").tag(&[b"x"])));
+        let e = Secret::new(b" \n", "CRAWLRANK_SECRET").unwrap_err().to_string();
+        assert!(
+            e.contains("CRAWLRANK_SECRET holds no secret") && e.contains("head -c 32 /dev/urandom"),
+            "{e}"
+        );
+        assert_eq!(format!("{:?}", secret("abc")), "Secret(3 bytes)");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_secret_file_others_can_read_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret");
+        std::fs::write(&path, "abc\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let e = Secret::from_file(&path).unwrap_err().to_string();
+        assert!(e.contains("readable by other users") && e.contains("chmod 600"), "{e}");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(Secret::from_file(&path).unwrap().0, b"abc");
+        std::fs::write(&path, "").unwrap();
+        assert!(
+            Secret::from_file(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("holds no secret")
+        );
+    }
+}

@@ -311,3 +311,104 @@ fn first_report(shared: &Shared, message: &str) -> bool {
 fn host(shared: &Shared, process: usize) -> &str {
     shared.hosts.get(process).map_or("?", String::as_str)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+    use std::sync::mpsc;
+
+    /// A connected pair of sockets: (ours, theirs).
+    fn pair() -> (TcpStream, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let theirs = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (ours, _) = listener.accept().unwrap();
+        (ours, theirs)
+    }
+
+    /// Process 0 of three watching peers 1 and 2 with a peer timeout of `seconds`; what ends
+    /// its run arrives on the receiver. Returns the peers' ends of the connections.
+    fn watching(seconds: f64) -> (Liveness, TcpStream, TcpStream, mpsc::Receiver<String>) {
+        let (to_1, one) = pair();
+        let (to_2, two) = pair();
+        let (ended, ends) = mpsc::channel();
+        let ended = Mutex::new(ended);
+        let hosts = ["h0".to_string(), "h1".to_string(), "h2".to_string()];
+        let liveness = Liveness::start(
+            vec![None, Some(to_1), Some(to_2)],
+            0,
+            &hosts,
+            Duration::from_secs_f64(seconds),
+            Duration::ZERO,
+            move |message| ended.lock().unwrap().send(message.to_string()).unwrap(),
+        )
+        .unwrap();
+        (liveness, one, two, ends)
+    }
+
+    #[test]
+    fn a_silent_peer_ends_the_run_and_the_others_are_told() {
+        let (liveness, mut one, mut two, ends) = watching(1.0);
+        // Peer 1 beats; peer 2 says nothing.
+        let beating = std::thread::spawn(move || {
+            for _ in 0..12 {
+                let _ = one.write_all(&[BEAT]);
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            one
+        });
+        let started = Instant::now();
+        let message = ends.recv_timeout(Duration::from_secs(5)).unwrap();
+        let took = started.elapsed();
+        assert!(message.starts_with("process 2 (h2) has sent nothing"), "{message}");
+        assert!(
+            took >= Duration::from_secs(1) && took < Duration::from_secs(3),
+            "{took:?}"
+        );
+        // Peer 1 was told which process is silent; and it received heartbeats.
+        let mut one = beating.join().unwrap();
+        one.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+        let mut received = Vec::new();
+        let mut buffer = [0u8; 256];
+        let notice = [SILENT, 0, 0, 0, 2];
+        let told = |received: &[u8]| received.windows(5).any(|w| w == notice);
+        while let Ok(n) = one.read(&mut buffer) {
+            received.extend_from_slice(&buffer[..n]);
+            if n == 0 || told(&received) {
+                break;
+            }
+        }
+        assert!(received.starts_with(&[BEAT]), "{received:?}");
+        assert!(told(&received), "{received:?}");
+        drop(liveness);
+        let _ = two.write_all(&[BEAT]);
+    }
+
+    #[test]
+    fn a_notice_from_a_peer_names_the_silent_process() {
+        let (_liveness, mut one, _two, ends) = watching(30.0);
+        one.write_all(&[BEAT, SILENT, 0, 0]).unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        one.write_all(&[0, 2]).unwrap(); // a frame split across reads
+        let message = ends.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert!(
+            message.starts_with("process 2 (h2) is silent: process 1 heard nothing from it"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn peers_that_finish_or_close_are_not_silent() {
+        let (liveness, mut one, two, ends) = watching(1.0);
+        one.write_all(&[BEAT, DONE]).unwrap();
+        drop(two);
+        assert!(ends.recv_timeout(Duration::from_secs(2)).is_err(), "nobody is reported");
+        let started = Instant::now();
+        liveness.finish();
+        assert!(started.elapsed() < Duration::from_secs(1));
+        // This process said it is done before closing.
+        let mut rest = Vec::new();
+        one.read_to_end(&mut rest).unwrap();
+        assert_eq!(rest.last(), Some(&DONE), "{rest:?}");
+    }
+}

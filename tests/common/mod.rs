@@ -87,22 +87,47 @@ pub fn generate_rmat(path: &Path, scale: u32) {
     assert_eq!(code, 0, "{stderr}");
 }
 
-/// Starts process `process` of the cluster in `hosts`: `crawlrank rank ARGS --hosts … --process
-/// … --workers … --connect-timeout …`.
+/// The shared secret of the test clusters (passed in `CRAWLRANK_SECRET`).
+pub const TEST_SECRET: &str = "loopback-test-secret-0123456789";
+
+/// The command of process `process` of the cluster in `hosts`: `crawlrank rank ARGS --hosts …
+/// --process … --workers … --connect-timeout …`, with [`TEST_SECRET`] in the environment and
+/// its output piped.
+pub fn member_command(args: &[&str], hosts: &Path, process: usize, workers: usize, connect_timeout: u32) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .arg("rank")
+        .args(args)
+        .args([
+            "--hosts",
+            hosts.to_str().unwrap(),
+            "--process",
+            &process.to_string(),
+            "--workers",
+            &workers.to_string(),
+            "--connect-timeout",
+            &connect_timeout.to_string(),
+        ])
+        .env("CRAWLRANK_SECRET", TEST_SECRET)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// Starts process `process` of the cluster in `hosts` ([`member_command`]).
 pub fn spawn_member(args: &[&str], hosts: &Path, process: usize, workers: usize, connect_timeout: u32) -> Child {
-    let mut all = strings(&["rank"]);
-    all.extend(strings(args));
-    all.extend(strings(&[
-        "--hosts",
-        hosts.to_str().unwrap(),
-        "--process",
-        &process.to_string(),
-        "--workers",
-        &workers.to_string(),
-        "--connect-timeout",
-        &connect_timeout.to_string(),
-    ]));
-    spawn(&all)
+    member_command(args, hosts, process, workers, connect_timeout)
+        .spawn()
+        .unwrap()
+}
+
+/// The `host:port` lines of a hosts file.
+pub fn host_lines(hosts: &Path) -> Vec<String> {
+    std::fs::read_to_string(hosts)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 /// Runs `processes` × `workers` on loopback, all writing to `out`; asserts every process
