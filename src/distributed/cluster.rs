@@ -7,12 +7,12 @@
 //! anyone else connecting to the ports does:
 //!
 //! - process *k* dials processes 0…*k*−1 and accepts *k*+1…, two connections per pair (a
-//!   data channel for timely and a heartbeat channel for [`liveness`](super::liveness));
+//!   data channel for timely and a heartbeat channel, `liveness.rs`);
 //! - every accepted connection is greeted on its own thread with its own deadline (5 s, and
 //!   never past the formation's), at most [`MAX_GREETINGS`] at a time; reads wait only
 //!   until the deadline, so a client that trickles a byte at a time is cut off like a
 //!   silent one;
-//! - the greeting ([`handshake`](super::handshake)) authenticates both sides with the
+//! - the greeting (`handshake.rs`) authenticates both sides with the
 //!   shared secret and compares the job fingerprints. A connection that fails it (garbage,
 //!   silence, another secret, a replayed greeting) is dropped and reported as a note; the
 //!   run goes on. Only an authenticated peer running another job ends the formation, with an
@@ -44,7 +44,10 @@ pub const DEFAULT_PEER_TIMEOUT: f64 = 120.0;
 /// Where the notes of a formation go: a connection that was refused, and why. The library
 /// never prints; the command line prints them as warnings.
 #[derive(Clone, Default)]
-pub struct NoteSink(Option<Arc<dyn Fn(&str) + Send + Sync>>);
+pub struct NoteSink(Option<Arc<Note>>);
+
+/// What receives a note.
+type Note = dyn Fn(&str) + Send + Sync;
 
 impl NoteSink {
     /// Notes go to `sink`.
@@ -68,7 +71,7 @@ impl std::fmt::Debug for NoteSink {
 pub struct Connections {
     /// Timely's channels.
     pub data: Vec<Option<TcpStream>>,
-    /// The heartbeat channels ([`liveness`](super::liveness)).
+    /// The heartbeat channels (`liveness.rs`).
     pub heartbeats: Vec<Option<TcpStream>>,
 }
 
@@ -83,7 +86,7 @@ pub struct Cluster {
     pub workers: usize,
     /// How long to wait for every peer to connect.
     pub connect_timeout: Duration,
-    /// How long a peer may send nothing before the run ends ([`liveness`](super::liveness)).
+    /// How long a peer may send nothing before the run ends (heartbeats, `liveness.rs`).
     pub peer_timeout: Duration,
     /// The shared secret that authenticates the processes to each other: required when
     /// there is more than one process.
@@ -611,7 +614,7 @@ fn different_job(peer: usize, host: &str, differences: &[String]) -> Error {
 /// Explains a panic in a process of a distributed run. Timely's network threads panic with
 /// "timely communication error" when a peer's connection breaks: that is reported as the
 /// loss of that peer (named from `hosts`), unless this process already knows the run ends
-/// because a peer fell [silent](super::liveness::silence) (the connection that broke is then
+/// because a peer fell silent (the heartbeats said so; the connection that broke is then
 /// that of a process that left for the same reason); anything else as an internal failure.
 pub fn explain_panic(info: &std::panic::PanicHookInfo<'_>, hosts: &[String]) -> String {
     let message = info

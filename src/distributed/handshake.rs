@@ -536,16 +536,16 @@ mod tests {
         Instant::now() + Duration::from_secs_f64(seconds)
     }
 
+    /// What the listener's side of a greeting gives.
+    type Greeted = std::result::Result<(usize, Channel), Refusal>;
+
     /// A listener for process 0 of 2, greeting one connection with `secret` and `job` on
     /// another thread; the returned handle gives the outcome.
     fn listen_once(
         secret: Secret,
         job: JobManifest,
         seconds: f64,
-    ) -> (
-        std::net::SocketAddr,
-        std::thread::JoinHandle<std::result::Result<(usize, Channel), Refusal>>,
-    ) {
+    ) -> (std::net::SocketAddr, std::thread::JoinHandle<Greeted>) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = listener.local_addr().unwrap();
         let handle = std::thread::spawn(move || {
