@@ -29,6 +29,9 @@ common=(--tol 0 --max-iter "$iterations" --shards 4 --quiet)
 port=$((20000 + RANDOM % 20000))
 printf '127.0.0.1:%s\n' "$port" > "$work/hosts1"
 printf '127.0.0.1:%s\n127.0.0.1:%s\n' "$((port + 1))" "$((port + 2))" > "$work/hosts2"
+# Two processes authenticate each other with a shared secret (docs/distributed.md).
+CRAWLRANK_SECRET="$(head -c 32 /dev/urandom | base64)"
+export CRAWLRANK_SECRET
 
 report() { # layout folder
   python3 - "$1" "$2" <<'PY'
