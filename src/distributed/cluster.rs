@@ -475,9 +475,10 @@ fn dial(formation: &Formation, peer: usize, channel: Channel) -> Result<TcpStrea
                 }
                 Err(DialFailure::Unauthenticated(why)) => {
                     if !unauthenticated {
-                        formation
-                            .notes
-                            .note(&format!("process {peer} at {host} refused: {why}; trying again"));
+                        formation.notes.note(&format!(
+                            "process {peer} at {host} does not authenticate: {why}; trying again until the \
+                                 connect timeout"
+                        ));
                     }
                     unauthenticated = true;
                     last_problem = why;

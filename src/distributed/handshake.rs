@@ -327,7 +327,7 @@ impl Greeter<'_> {
         let tag = &challenge[8 + 2 * WORD..];
         if !self.secret.verify(&context.parts(LISTENER, theirs), tag) {
             return Err(DialFailure::Unauthenticated(
-                "it failed authentication: it holds another secret".to_string(),
+                "its proof does not match this process's secret".to_string(),
             ));
         }
         let fingerprint = self.job.fingerprint();
@@ -584,7 +584,7 @@ mod tests {
     fn another_secret_is_refused_by_both_sides() {
         let (address, listener) = listen_once(secret("s3cret"), job("0.85"), 5.0);
         match dial(address, &secret("guess"), &job("0.85")) {
-            Err(DialFailure::Unauthenticated(why)) => assert!(why.contains("another secret"), "{why}"),
+            Err(DialFailure::Unauthenticated(why)) => assert!(why.contains("does not match"), "{why}"),
             other => panic!("the dialer must refuse the listener: {other:?}"),
         }
         match listener.join().unwrap() {
