@@ -232,6 +232,7 @@ fn rank_job(a: &RankArgs, command: Vec<String>) -> Result<RankJob> {
             options: gexf_options(&a.gexf_style),
         }),
         command,
+        force: a.force,
     };
     Ok(job)
 }
@@ -266,6 +267,9 @@ fn rank_command(
         return if unconverged { Err(Failure::Unconverged) } else { Ok(()) };
     }
     input_notes(stderr, &outcome.summary.inputs)?;
+    for note in &outcome.notes {
+        writeln!(stderr, "crawlrank: note: {note}")?;
+    }
     write_top_table(stdout, &outcome.top[..outcome.top.len().min(20)])?;
     writeln!(
         stderr,

@@ -43,6 +43,9 @@ struct RecordedRun {
 pub fn export_gexf(job: &ExportGexfJob, progress: &dyn Progress) -> Result<GexfReport> {
     job.export.validate()?;
     let dir = &job.result;
+    // Read whole: no rank run may commit into the folder meanwhile.
+    let _lock = crate::output::FolderLock::acquire(dir, None, "crawlrank export gexf")?;
+    crate::output::commit::recover(&crate::output::commit::RealFs, dir)?;
     require_complete(dir)?;
     let summary_path = dir.join("summary.json");
     let text = std::fs::read(&summary_path).map_err(|e| Error::io(&summary_path, e))?;
