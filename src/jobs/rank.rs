@@ -369,7 +369,7 @@ fn commit_result<E: Executor>(executor: &mut E, job: &RankJob, staging: &Staging
             let (_lock, _) = open_result_folder(job, None)?;
             let process = executor.index() / executor.workers_per_process();
             commit::commit(
-                &RealFs,
+                &*commit::commit_fs()?,
                 &job.output,
                 staging.path(),
                 Seal::Marker,
@@ -410,7 +410,7 @@ fn commit_result<E: Executor>(executor: &mut E, job: &RankJob, staging: &Staging
             )));
         }
         commit::commit(
-            &RealFs,
+            &*commit::commit_fs()?,
             &job.output,
             staging.path(),
             Seal::Success,

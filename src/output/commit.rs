@@ -107,6 +107,103 @@ impl Fs for RealFs {
     }
 }
 
+/// How [`Injected`] fails.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Fault {
+    /// Operation N fails; the others succeed (a full disk for a moment, a permission).
+    Once(usize),
+    /// Operation N and every later one fail (a disk that stopped answering; or, in the
+    /// tests, a process that died there: nothing more happens).
+    From(usize),
+    /// Operation N ends the process on the spot, as a kill would.
+    Abort(usize),
+}
+
+/// The real file system, failing operations as its [`Fault`] says: for the tests, and for
+/// tests of the binary through `CRAWLRANK_FAULT` ([`commit_fs`]).
+pub(crate) struct Injected {
+    fault: Fault,
+    count: std::sync::atomic::AtomicUsize,
+}
+
+impl Injected {
+    pub(crate) fn new(fault: Fault) -> Injected {
+        Injected {
+            fault,
+            count: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    fn next(&self) -> io::Result<()> {
+        let n = self.count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let fails = match self.fault {
+            Fault::Once(k) => n == k,
+            Fault::From(k) => n >= k,
+            Fault::Abort(k) if n == k => std::process::abort(),
+            Fault::Abort(_) => false,
+        };
+        if fails {
+            Err(io::Error::other(format!("injected failure of operation {n}")))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Operations done (or failed) so far.
+    #[cfg(test)]
+    pub(crate) fn operations(&self) -> usize {
+        self.count.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Fs for Injected {
+    fn create_dir(&self, path: &Path) -> io::Result<()> {
+        self.next()?;
+        RealFs.create_dir(path)
+    }
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        self.next()?;
+        RealFs.rename(from, to)
+    }
+    fn remove(&self, path: &Path) -> io::Result<()> {
+        self.next()?;
+        RealFs.remove(path)
+    }
+    fn write(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        self.next()?;
+        RealFs.write(path, bytes)
+    }
+    fn sync(&self, path: &Path) -> io::Result<()> {
+        self.next()?;
+        RealFs.sync(path)
+    }
+}
+
+/// The file system a run commits through: the real one; or, when the environment variable
+/// `CRAWLRANK_FAULT` is `fail:N`, `fail-from:N` or `abort:N`, one whose operation N (from
+/// 0) of the commit fails, makes every later one fail, or ends the process as a kill
+/// would. A testing hook for the binary (`tests/cli.rs`); a value it cannot read is an error.
+pub(crate) fn commit_fs() -> Result<Box<dyn Fs>> {
+    let Ok(plan) = std::env::var("CRAWLRANK_FAULT") else {
+        return Ok(Box::new(RealFs));
+    };
+    let fault = plan.split_once(':').and_then(|(kind, n)| {
+        let n = n.parse::<usize>().ok()?;
+        match kind {
+            "fail" => Some(Fault::Once(n)),
+            "fail-from" => Some(Fault::From(n)),
+            "abort" => Some(Fault::Abort(n)),
+            _ => None,
+        }
+    });
+    match fault {
+        Some(fault) => Ok(Box::new(Injected::new(fault))),
+        None => Err(Error::Config(format!(
+            "CRAWLRANK_FAULT={plan}: expected fail:N, fail-from:N or abort:N (a testing hook)"
+        ))),
+    }
+}
+
 fn exists(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok()
 }
@@ -259,6 +356,7 @@ static COMMITTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Returns once no commit runs in this process: for code that is about to end the process
 /// (a panic hook, an abort), so that it does not end it between two steps.
+#[cfg(feature = "distributed")]
 pub(crate) fn wait_for_commit() {
     drop(COMMITTING.lock().unwrap_or_else(|p| p.into_inner()));
 }

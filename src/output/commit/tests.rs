@@ -3,7 +3,6 @@
 //! complete result or the new one, byte for byte, never a mixture and never neither.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::*;
 
@@ -30,70 +29,6 @@ fn snapshot(dir: &Path) -> Tree {
     let mut tree = Tree::new();
     walk(dir, dir, &mut tree);
     tree
-}
-
-/// How [`Faulty`] fails.
-#[derive(Clone, Copy, Debug)]
-enum Fault {
-    /// Operation N fails; the others succeed (a full disk for a moment, a permission).
-    Once(usize),
-    /// Operation N and every later one fail (the process died there; nothing more happens).
-    From(usize),
-}
-
-/// The real file system, failing operations as `fault` says.
-struct Faulty {
-    fault: Fault,
-    count: AtomicUsize,
-}
-
-impl Faulty {
-    fn new(fault: Fault) -> Faulty {
-        Faulty {
-            fault,
-            count: AtomicUsize::new(0),
-        }
-    }
-
-    fn next(&self) -> io::Result<()> {
-        let n = self.count.fetch_add(1, Ordering::SeqCst);
-        let fails = match self.fault {
-            Fault::Once(k) => n == k,
-            Fault::From(k) => n >= k,
-        };
-        if fails {
-            Err(io::Error::other(format!("injected failure of operation {n}")))
-        } else {
-            Ok(())
-        }
-    }
-
-    fn operations(&self) -> usize {
-        self.count.load(Ordering::SeqCst)
-    }
-}
-
-impl Fs for Faulty {
-    fn create_dir(&self, path: &Path) -> io::Result<()> {
-        self.next()?;
-        RealFs.create_dir(path)
-    }
-    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
-        self.next()?;
-        RealFs.rename(from, to)
-    }
-    fn remove(&self, path: &Path) -> io::Result<()> {
-        self.next()?;
-        RealFs.remove(path)
-    }
-    fn write(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
-        self.next()?;
-        RealFs.write(path, bytes)
-    }
-    fn sync(&self, path: &Path) -> io::Result<()> {
-        self.next()?;
-        RealFs.sync(path)
-    }
 }
 
 /// Stages a result whose every file says `text`, with `parts` part files and the charts
@@ -143,7 +78,7 @@ fn operations_of_a_commit() -> usize {
     let dir = tempfile::tempdir().unwrap();
     previous_result(dir.path());
     let new = stage(dir.path(), "new", 2, false);
-    let counting = Faulty::new(Fault::Once(usize::MAX));
+    let counting = Injected::new(Fault::Once(usize::MAX));
     commit(&counting, dir.path(), new.path(), Seal::Success, "new marker").unwrap();
     counting.operations()
 }
@@ -187,7 +122,7 @@ fn a_failure_at_any_step_restores_the_previous_result_exactly() {
         let dir = tempfile::tempdir().unwrap();
         let before = previous_result(dir.path());
         let new = stage(dir.path(), "new", 2, false);
-        let faulty = Faulty::new(Fault::Once(k));
+        let faulty = Injected::new(Fault::Once(k));
         let outcome = commit(&faulty, dir.path(), new.path(), Seal::Success, "new marker");
         drop(new);
         let after = snapshot(dir.path());
@@ -222,7 +157,7 @@ fn a_process_that_dies_at_any_step_leaves_a_folder_the_next_run_sets_right() {
         let new = stage(dir.path(), "new", 2, false);
         // From operation k on, nothing happens: not the rest of the commit, not the
         // rollback (the process is gone).
-        let dead = Faulty::new(Fault::From(k));
+        let dead = Injected::new(Fault::From(k));
         let _ = commit(&dead, dir.path(), new.path(), Seal::Success, "new marker");
         drop(new); // as the next run's recovery would remove the dead run's staging folder
         let found = snapshot(dir.path());
@@ -265,7 +200,7 @@ fn a_rollback_that_fails_too_keeps_the_previous_result_for_the_next_run() {
         let before = previous_result(dir.path());
         let new = stage(dir.path(), "new", 2, false);
         // The disk stops answering at operation k: the commit fails and so does its rollback.
-        let broken = Faulty::new(Fault::From(k));
+        let broken = Injected::new(Fault::From(k));
         let Err(error) = commit(&broken, dir.path(), new.path(), Seal::Success, "new marker") else {
             continue;
         };
@@ -304,7 +239,7 @@ fn a_member_commit_is_sealed_by_its_marker() {
     let before = snapshot(dir.path());
     for k in 0..40 {
         let new = stage(dir.path(), "second", 1, false);
-        let dead = Faulty::new(Fault::From(k));
+        let dead = Injected::new(Fault::From(k));
         let _ = commit(&dead, dir.path(), new.path(), Seal::Marker, "member 2");
         drop(new);
         recover(&RealFs, dir.path()).unwrap();
