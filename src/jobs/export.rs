@@ -43,9 +43,23 @@ struct RecordedRun {
 pub fn export_gexf(job: &ExportGexfJob, progress: &dyn Progress) -> Result<GexfReport> {
     job.export.validate()?;
     let dir = &job.result;
-    // Read whole: no rank run may commit into the folder meanwhile.
-    let _lock = crate::output::FolderLock::acquire(dir, None, "crawlrank export gexf")?;
-    crate::output::commit::recover(&crate::output::commit::RealFs, dir)?;
+    // Read whole: no rank run may commit into the folder meanwhile. A folder beside which
+    // no lock can be made (a read-only share) is read as it is.
+    let _lock = match crate::output::FolderLock::acquire(dir, None, "crawlrank export gexf") {
+        Ok(lock) => {
+            crate::output::commit::recover(&crate::output::commit::RealFs, dir)?;
+            Some(lock)
+        }
+        Err(Error::Io { source, .. })
+            if matches!(
+                source.kind(),
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+            ) =>
+        {
+            None
+        }
+        Err(e) => return Err(e),
+    };
     require_complete(dir)?;
     let summary_path = dir.join("summary.json");
     let text = std::fs::read(&summary_path).map_err(|e| Error::io(&summary_path, e))?;

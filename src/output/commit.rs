@@ -665,7 +665,8 @@ impl Drop for FolderLock {
     }
 }
 
-/// `.NAME.crawlrank-lock` (or `…-lock-process-I`) beside `target`.
+/// `.NAME.crawlrank-lock` (or `…-lock-process-I`) beside `target`, for the folder's real
+/// path (symbolic links resolved), so that every spelling of a folder has the same lock.
 fn lock_path(target: &Path, process: Option<usize>) -> Result<PathBuf> {
     let absolute = std::path::absolute(target).map_err(|e| Error::io(target, e))?;
     let mut normal = PathBuf::new();
@@ -678,9 +679,17 @@ fn lock_path(target: &Path, process: Option<usize>) -> Result<PathBuf> {
             other => normal.push(other),
         }
     }
-    let (parent, name) = match (normal.parent(), normal.file_name()) {
+    let real = match fs::canonicalize(&normal) {
+        Ok(real) => real,
+        // Not there yet: its parent's real path and its name.
+        Err(_) => match (normal.parent().map(fs::canonicalize), normal.file_name()) {
+            (Some(Ok(parent)), Some(name)) => parent.join(name),
+            _ => normal,
+        },
+    };
+    let (parent, name) = match (real.parent(), real.file_name()) {
         (Some(parent), Some(name)) => (parent.to_path_buf(), name.to_string_lossy().into_owned()),
-        _ => (normal.clone(), String::new()), // the root: its lock is inside it
+        _ => (real.clone(), String::new()), // the root: its lock is inside it
     };
     fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
     let suffix = process

@@ -301,6 +301,14 @@ fn a_second_writer_is_refused_with_the_first_ones_pid_and_host() {
     // The same folder by another spelling is the same lock.
     let other = dir.path().join("x/../out/.");
     assert!(FolderLock::acquire(&other, None, "c").is_err(), "{}", other.display());
+    // And through a symbolic link.
+    #[cfg(unix)]
+    {
+        fs::create_dir_all(&target).unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(FolderLock::acquire(&link, None, "e").is_err(), "a link to the folder");
+    }
     // A member of a distributed run has a lock of its own.
     let member = FolderLock::acquire(&target, Some(1), "member").unwrap();
     drop(member);
