@@ -508,3 +508,93 @@ fn processes_with_folders_of_their_own_commit_their_parts_and_process_0_seals() 
         "nothing left aside or staged"
     );
 }
+
+/// Process 0 killed at steps of its commit (as `CRAWLRANK_FAULT=abort:N` does): the member
+/// fails (its peer is gone), and the next run into the folder finds the previous result or
+/// the new one, whole.
+#[test]
+fn process_0_killed_while_committing_leaves_one_complete_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let graph = dir.path().join("g.tsv");
+    generate_rmat(&graph, 12);
+    let g = graph.to_str().unwrap();
+    let reference = dir.path().join("reference");
+    run_local(&[g], &reference, &["--shards", "4", "--damping", "0.5"]);
+    let new_parts: Tree = snapshot(&reference)
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("ranks/part-"))
+        .collect();
+    let seeds = dir.path().join("seeds.txt");
+    std::fs::write(&seeds, "no-such-node\n").unwrap();
+    let (mut old, mut new) = (0, 0);
+    // Every fourth step, then every step from the moves in on, until the run gets through.
+    let steps = (0..20).step_by(4).chain(20..60);
+    for step in steps {
+        let out = dir.path().join(format!("out-{step}"));
+        run_cluster(&[g], &out, 2, 1, &["--shards", "4"]);
+        let before = snapshot(&out);
+        let hosts = hosts_file(dir.path(), 2);
+        let args = [
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+            g,
+            "--shards",
+            "4",
+            "--damping",
+            "0.5",
+        ];
+        let mut zero = Command::new(BIN);
+        zero.args(["rank"])
+            .args(args)
+            .args(["--hosts", hosts.to_str().unwrap(), "--process", "0", "--workers", "1"])
+            .env("CRAWLRANK_FAULT", format!("abort:{step}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let zero = zero.spawn().unwrap();
+        let one = spawn_member(&args, &hosts, 1, 1, 20);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let (code, err) = finish(zero, deadline, "process 0");
+        let (member_code, member_err) = finish(one, deadline, "process 1");
+        if code == 0 {
+            assert!(step > 20, "step {step}: the commit has more steps: {err}");
+            assert_eq!(member_code, 0, "{member_err}");
+            break;
+        }
+        assert_ne!(
+            member_code, 0,
+            "step {step}: the member cannot finish without process 0"
+        );
+        // The next run into the folder sets it right first (then fails on its seeds).
+        let (code, err) = run_with(
+            &[
+                "rank",
+                "-q",
+                "--personalize",
+                seeds.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+                g,
+            ],
+            &[],
+        );
+        assert_eq!(code, 2, "{err}");
+        let after: Tree = snapshot(&out)
+            .into_iter()
+            .filter(|(k, _)| !k.starts_with(".crawlrank-process-"))
+            .collect();
+        if after == before {
+            old += 1;
+        } else {
+            let parts: Tree = after
+                .iter()
+                .filter(|(k, _)| k.starts_with("ranks/part-"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            assert_eq!(parts, new_parts, "step {step}: neither result");
+            assert!(after.contains_key("ranks/_SUCCESS"), "step {step}");
+            new += 1;
+        }
+    }
+    assert!(old > 0 && new > 0, "both outcomes occurred: {old} previous, {new} new");
+}
