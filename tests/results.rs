@@ -248,7 +248,33 @@ fn a_second_run_into_the_same_folder_is_refused_at_once() {
     // A redraw of the charts, which writes into the folder too, is refused as well.
     let (code, err) = run_with(&["plot", o], &[]);
     assert_eq!(code, 2, "{err}");
+    // With --wait, a run waits for the lock instead, and says so.
+    let waiter = spawn(&strings(&["rank", "--wait", "-o", o, &data("urls.tsv")]));
+    std::thread::sleep(Duration::from_millis(500));
+    long.kill().unwrap();
+    long.wait().unwrap();
+    let (code, err) = finish(waiter, Instant::now() + Duration::from_secs(30), "the waiting run");
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("waiting for the other crawlrank run"), "{err}");
+    assert_eq!(summary(&out)["graph"]["nodes"], 4, "the waiting run's result");
+    let previous = snapshot(&out);
     // Killed: its lock file stays, but the lock went with the process.
+    let mut long = spawn(&strings(&[
+        "rank",
+        "-q",
+        "--tol",
+        "0",
+        "--max-iter",
+        "100000000",
+        "-o",
+        o,
+        graph.to_str().unwrap(),
+    ]));
+    let waited = Instant::now();
+    while !std::fs::read_to_string(&lock).is_ok_and(|t| t.contains(&format!("pid {}", long.id()))) {
+        assert!(waited.elapsed() < Duration::from_secs(20), "the run takes the lock");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     long.kill().unwrap();
     long.wait().unwrap();
     assert!(lock.exists(), "a killed run cannot remove its lock file");

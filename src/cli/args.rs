@@ -245,6 +245,10 @@ pub struct RankArgs {
     /// them: crawlrank never removes a file it did not write).
     #[arg(long)]
     pub force: bool,
+    /// When another run is writing into the result folder, wait for it to finish instead of
+    /// stopping (local runs).
+    #[arg(long)]
+    pub wait: bool,
     #[command(flatten)]
     pub input: InputArgs,
     /// Probability of following a link.

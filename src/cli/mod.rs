@@ -233,6 +233,7 @@ fn rank_job(a: &RankArgs, command: Vec<String>) -> Result<RankJob> {
         }),
         command,
         force: a.force,
+        wait: a.wait,
     };
     Ok(job)
 }
@@ -326,7 +327,7 @@ fn input_notes(stderr: &mut dyn Write, inputs: &[FileReport]) -> io::Result<()> 
 }
 
 fn local_rank(job: &RankJob, input: &InputArgs) -> Result<crawlrank::jobs::rank::RankOutcome> {
-    let bars = Bars::new(!input.quiet && io::stderr().is_terminal());
+    let bars = Bars::with_notes(!input.quiet && io::stderr().is_terminal(), !input.quiet);
     thread_pool(input.threads)?.install(|| crawlrank::jobs::rank::run(job, &bars))
 }
 

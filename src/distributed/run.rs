@@ -75,7 +75,14 @@ pub fn run(job: &RankJob, cluster: &Cluster, abort: Abort) -> Result<ProcessOutc
     job.validate()?;
     let fingerprint = fingerprint(job, cluster);
     // Held until the process ends: one run at a time writes into a result folder.
-    let (_lock, notes) = open_result_folder(job, Some(cluster.process))?;
+    if job.wait {
+        return Err(Error::Config(
+            "--wait is for local runs: a process of a cluster that waited for a result folder would make \
+             its peers give up connecting"
+                .to_string(),
+        ));
+    }
+    let (_lock, notes) = open_result_folder(job, Some(cluster.process), None)?;
     // One staging folder per process index: a rerun of process I replaces what an earlier,
     // failed process I left, and no process touches another's (their ids are not comparable
     // across machines).

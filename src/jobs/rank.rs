@@ -51,6 +51,9 @@ pub struct RankJob {
     /// Write into a non-empty folder that is not a crawlrank result (beside its files,
     /// none of which is touched).
     pub force: bool,
+    /// When another run holds the result folder's lock, wait for it (reporting
+    /// [`Event::Waiting`]) instead of failing. Local runs only.
+    pub wait: bool,
 }
 
 impl RankJob {
@@ -68,6 +71,7 @@ impl RankJob {
             plots: None,
             command: Vec::new(),
             force: false,
+            wait: false,
         }
     }
 
@@ -111,7 +115,8 @@ pub struct RankOutcome {
 /// from before anything is staged until the commit is done.
 pub fn run(job: &RankJob, progress: &dyn Progress) -> Result<RankOutcome> {
     job.validate()?;
-    let (_lock, notes) = open_result_folder(job, None)?;
+    let waiting = || progress.event(Event::Waiting);
+    let (_lock, notes) = open_result_folder(job, None, job.wait.then_some(&waiting as &dyn Fn()))?;
     let staging = Staging::create(&job.output)?;
     let mut outcome =
         pipeline(&mut LocalExecutor::default(), job, &staging, progress)?.expect("a local run is its own coordinator");
@@ -123,8 +128,15 @@ pub fn run(job: &RankJob, progress: &dyn Progress) -> Result<RankOutcome> {
 /// local run), finishes what an interrupted run left there, and checks that the folder is
 /// one a run may write into. Returns the lock, held until dropped, and notes on what was
 /// set right.
-pub(crate) fn open_result_folder(job: &RankJob, process: Option<usize>) -> Result<(FolderLock, Vec<String>)> {
-    let lock = FolderLock::acquire(&job.output, process, &job.command.join(" "))?;
+pub(crate) fn open_result_folder(
+    job: &RankJob,
+    process: Option<usize>,
+    wait: Option<&dyn Fn()>,
+) -> Result<(FolderLock, Vec<String>)> {
+    let lock = match wait {
+        Some(on_wait) => FolderLock::acquire_waiting(&job.output, process, &job.command.join(" "), on_wait)?,
+        None => FolderLock::acquire(&job.output, process, &job.command.join(" "))?,
+    };
     let notes = if process.unwrap_or(0) == 0 {
         let notes = commit::recover(&RealFs, &job.output)?;
         commit::check_ours(&job.output, job.force)?;
@@ -366,7 +378,7 @@ fn commit_result<E: Executor>(executor: &mut E, job: &RankJob, staging: &Staging
         if !shared {
             // A folder of this process's own: locked, set right and committed like a
             // local run's, sealed by its marker (process 0's folder gets `_SUCCESS`).
-            let (_lock, _) = open_result_folder(job, None)?;
+            let (_lock, _) = open_result_folder(job, None, None)?;
             let process = executor.index() / executor.workers_per_process();
             commit::commit(
                 &*commit::commit_fs()?,

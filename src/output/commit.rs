@@ -609,7 +609,23 @@ impl FolderLock {
     /// its own, so that the processes of one run sharing a folder do not exclude each
     /// other). Fails at once, naming the holder, when another run holds it.
     pub(crate) fn acquire(target: &Path, process: Option<usize>, what: &str) -> Result<FolderLock> {
+        FolderLock::take(target, process, what, None)
+    }
+
+    /// Takes the lock of `target` as [`FolderLock::acquire`] does, but waits for another
+    /// run that holds it to finish, calling `on_wait` once when it starts waiting.
+    pub(crate) fn acquire_waiting(
+        target: &Path,
+        process: Option<usize>,
+        what: &str,
+        on_wait: &dyn Fn(),
+    ) -> Result<FolderLock> {
+        FolderLock::take(target, process, what, Some(on_wait))
+    }
+
+    fn take(target: &Path, process: Option<usize>, what: &str, on_wait: Option<&dyn Fn()>) -> Result<FolderLock> {
         let path = lock_path(target, process)?;
+        let mut waited = false;
         loop {
             let file = fs::OpenOptions::new()
                 .read(true)
@@ -620,16 +636,25 @@ impl FolderLock {
                 .map_err(|e| Error::io(&path, e))?;
             match file.try_lock() {
                 Ok(()) => {}
-                Err(fs::TryLockError::WouldBlock) => {
-                    let holder = fs::read_to_string(&path).unwrap_or_default();
-                    return Err(Error::Config(format!(
-                        "{} is being written by another crawlrank run ({}); wait for it to finish, or choose \
-                         another folder with -o (the lock is {})",
-                        target.display(),
-                        describe_holder(&holder),
-                        path.display()
-                    )));
-                }
+                Err(fs::TryLockError::WouldBlock) => match on_wait {
+                    Some(on_wait) => {
+                        if !waited {
+                            on_wait();
+                            waited = true;
+                        }
+                        file.lock().map_err(|e| Error::io(&path, e))?;
+                    }
+                    None => {
+                        let holder = fs::read_to_string(&path).unwrap_or_default();
+                        return Err(Error::Config(format!(
+                            "{} is being written by another crawlrank run ({}); wait for it to finish (or pass \
+                             --wait), or choose another folder with -o (the lock is {})",
+                            target.display(),
+                            describe_holder(&holder),
+                            path.display()
+                        )));
+                    }
+                },
                 Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
             }
             if !same_file(&file, &path) {
