@@ -212,7 +212,6 @@ fn a_second_run_into_the_same_folder_is_refused_at_once() {
     let o = out.to_str().unwrap();
     let (code, err) = run_with(&["rank", "-q", "-o", o, &data("urls.tsv")], &[]);
     assert_eq!(code, 0, "{err}");
-    let previous = snapshot(&out);
     // A run that goes on until it is killed.
     let mut long = spawn(&strings(&[
         "rank",
