@@ -95,6 +95,15 @@ pub fn export_gexf(job: &ExportGexfJob, progress: &dyn Progress) -> Result<GexfR
 
 /// Fails unless `dir` holds a complete result (`ranks/_SUCCESS`).
 pub fn require_complete(dir: &Path) -> Result<()> {
+    let previous = dir.join(crate::output::commit::PREVIOUS);
+    if previous.exists() {
+        return Err(Error::Input(format!(
+            "{}: a run's commit was interrupted here, and the folder cannot be locked to set it right; \
+             the previous result is whole in {} (any crawlrank run with write access restores it)",
+            dir.display(),
+            previous.display()
+        )));
+    }
     if !dir.join("ranks").join(crate::output::SUCCESS).is_file() {
         return Err(Error::Input(format!(
             "{}: not a complete crawlrank result (no ranks/_SUCCESS); rank into it first",
