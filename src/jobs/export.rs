@@ -43,6 +43,9 @@ struct RecordedRun {
 pub fn export_gexf(job: &ExportGexfJob, progress: &dyn Progress) -> Result<GexfReport> {
     job.export.validate()?;
     let dir = &job.result;
+    if !dir.is_dir() {
+        return Err(Error::Input(format!("{}: no such result folder", dir.display())));
+    }
     // Read whole: no rank run may commit into the folder meanwhile. A folder beside which
     // no lock can be made (a read-only share) is read as it is.
     let _lock = match crate::output::FolderLock::acquire(dir, None, "crawlrank export gexf") {

@@ -133,14 +133,22 @@ pub(crate) fn open_result_folder(
     process: Option<usize>,
     wait: Option<&dyn Fn()>,
 ) -> Result<(FolderLock, Vec<String>)> {
+    let what = job.command.join(" ");
     let lock = match wait {
-        Some(on_wait) => FolderLock::acquire_waiting(&job.output, process, &job.command.join(" "), on_wait)?,
-        None => FolderLock::acquire(&job.output, process, &job.command.join(" "))?,
-    };
+        Some(on_wait) => FolderLock::acquire_waiting(&job.output, process, &what, on_wait),
+        None => FolderLock::acquire(&job.output, process, &what),
+    }
+    .map_err(|e| match e {
+        Error::Io { path, source } => Error::Config(format!(
+            "{path}: {source}; crawlrank locks a result folder with a file beside it, so the folder's parent \
+             must be writable too"
+        )),
+        e => e,
+    })?;
+    // Checked before anything is changed: a folder that is not crawlrank's is not touched.
+    commit::check_ours(&job.output, job.force)?;
     let notes = if process.unwrap_or(0) == 0 {
-        let notes = commit::recover(&RealFs, &job.output)?;
-        commit::check_ours(&job.output, job.force)?;
-        notes
+        commit::recover(&RealFs, &job.output)?
     } else {
         // A member's folder may be process 0's (shared): process 0 sets it right. A member
         // with a folder of its own does so when it commits.

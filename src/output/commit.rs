@@ -34,6 +34,14 @@ use crate::error::{Error, Result};
 
 /// The marker written last.
 pub const SUCCESS: &str = "_SUCCESS";
+/// The charts' file stems in `plots/` (`plot::Chart::name`; a test there keeps them equal).
+pub(crate) const CHART_NAMES: &[&str] = &[
+    "convergence",
+    "rank_distribution",
+    "degree_distribution",
+    "phases",
+    "top_nodes",
+];
 /// The folder of part files inside a result folder.
 pub(crate) const RANKS: &str = "ranks";
 /// The marker of a folder crawlrank committed into: which run, and the entries it wrote.
@@ -46,6 +54,10 @@ pub(crate) const PREVIOUS: &str = ".crawlrank-previous";
 /// The journal inside [`PREVIOUS`]: present once every previous entry is aside. Its content
 /// says how the commit is sealed (`success` or `marker`).
 const MOVED: &str = ".moved";
+/// Prefix of the name a superseded previous result is renamed to before it is deleted, so
+/// that a deletion cut short never leaves a half-deleted `.crawlrank-previous/` (whose
+/// journal might go before its entries).
+const TRASH: &str = ".crawlrank-trash-";
 /// Prefix of the staging folder of a local run (followed by its process id).
 const LOCAL_STAGING: &str = ".crawlrank-staging-";
 /// Prefix of the staging folders of a distributed run's processes (followed by the index).
@@ -117,6 +129,9 @@ pub(crate) enum Fault {
     From(usize),
     /// Operation N ends the process on the spot, as a kill would.
     Abort(usize),
+    /// Operation N fails (the commit rolls back), and operation M > N and every later one
+    /// fail (the process died during the rollback).
+    OnceThenFrom(usize, usize),
 }
 
 /// The real file system, failing operations as its [`Fault`] says: for the tests, and for
@@ -141,6 +156,7 @@ impl Injected {
             Fault::From(k) => n >= k,
             Fault::Abort(k) if n == k => std::process::abort(),
             Fault::Abort(_) => false,
+            Fault::OnceThenFrom(k, m) => n == k || n >= m,
         };
         if fails {
             Err(io::Error::other(format!("injected failure of operation {n}")))
@@ -333,7 +349,7 @@ pub(crate) fn commit(fs: &dyn Fs, target: &Path, staging: &Path, seal: Seal, mar
         Ok(()) => {
             // 5. The previous result goes. If it cannot, the new one is complete all the
             //    same, and the next run removes it.
-            let _ = fs.remove(&previous);
+            let _ = discard(fs, target);
             Ok(())
         }
         Err(e) => match rollback(fs, target) {
@@ -390,19 +406,48 @@ fn sync_tree(fs: &dyn Fs, dir: &Path) -> Result<()> {
     fs.sync(dir).map_err(|e| Error::io(dir, e))
 }
 
-/// Undoes an unfinished commit in `target`: removes the entries that moved in (once the
-/// journal says every previous entry was aside) and moves the previous ones back.
+/// Deletes the superseded previous result of a complete commit: renamed to a trash name
+/// first (one atomic step), then removed, so that no kill leaves a half-deleted
+/// `.crawlrank-previous/` for the next run to misread.
+fn discard(fs: &dyn Fs, target: &Path) -> Result<()> {
+    let previous = target.join(PREVIOUS);
+    let trash = target.join(format!("{TRASH}{}", std::process::id()));
+    if exists(&trash) {
+        fs.remove(&trash).map_err(|e| Error::io(&trash, e))?;
+    }
+    fs.rename(&previous, &trash).map_err(|e| Error::io(&previous, e))?;
+    fs.remove(&trash).map_err(|e| Error::io(&trash, e))
+}
+
+/// Undoes an unfinished commit in `target`. Once the journal says every previous entry was
+/// aside, the new result is unsealed first (so that a rollback cut short is never taken for
+/// a complete commit), the entries that moved in are removed, and the journal goes; then the
+/// previous entries move back.
 fn rollback(fs: &dyn Fs, target: &Path) -> Result<()> {
     let previous = target.join(PREVIOUS);
-    if exists(&previous.join(MOVED)) {
+    let journal = previous.join(MOVED);
+    if let Ok(seal) = fs::read_to_string(&journal) {
+        let seal = match seal.as_str() {
+            "marker" => target.join(MARKER),
+            _ => target.join(RANKS).join(SUCCESS),
+        };
+        if exists(&seal) {
+            fs.remove(&seal).map_err(|e| Error::io(&seal, e))?;
+            fs.sync(seal.parent().unwrap_or(target))
+                .map_err(|e| Error::io(target, e))?;
+        }
         for name in RUN_ENTRIES {
             let new = target.join(name);
             if exists(&new) {
                 fs.remove(&new).map_err(|e| Error::io(&new, e))?;
             }
         }
+        fs.sync(target).map_err(|e| Error::io(target, e))?;
+        fs.remove(&journal).map_err(|e| Error::io(&journal, e))?;
+        fs.sync(&previous).map_err(|e| Error::io(&previous, e))?;
     }
-    for name in RUN_ENTRIES {
+    // In the reverse order of moving aside: `ranks/`, with its `_SUCCESS`, last.
+    for name in RUN_ENTRIES.iter().rev() {
         let aside = previous.join(name);
         if exists(&aside) {
             let back = target.join(name);
@@ -434,7 +479,7 @@ pub(crate) fn recover(fs: &dyn Fs, target: &Path) -> Result<Vec<String>> {
             _ => Seal::Success,
         };
         if moved.is_some() && seal.holds(target) {
-            fs.remove(&previous).map_err(|e| Error::io(&previous, e))?;
+            discard(fs, target)?;
             notes.push(format!(
                 "{}: the last run's commit was interrupted after its result was complete; \
                  removed the previous result it had set aside",
@@ -459,6 +504,9 @@ pub(crate) fn recover(fs: &dyn Fs, target: &Path) -> Result<Vec<String>> {
             if pid != std::process::id() && !process_alive(pid) {
                 let _ = fs.remove(&entry.path());
             }
+        } else if name.starts_with(TRASH) {
+            // A superseded result whose deletion was cut short.
+            let _ = fs.remove(&entry.path());
         } else if name.starts_with(OLD_RESULT) {
             notes.push(format!(
                 "{}: a result set aside by an older crawlrank whose commit was interrupted; it is kept \
@@ -480,16 +528,29 @@ fn process_alive(pid: u32) -> bool {
 /// unless `force`; even with `force`, refuses when one of the entries a run replaces
 /// (`ranks/`, `top.tsv`, …) is there and crawlrank did not write it.
 pub(crate) fn check_ours(target: &Path, force: bool) -> Result<()> {
+    match fs::metadata(target) {
+        Ok(meta) if !meta.is_dir() => {
+            return Err(Error::Config(format!(
+                "{} is a file, not a folder; give -o a folder for the result (it is made if missing)",
+                target.display()
+            )));
+        }
+        Err(_) => return Ok(()), // a new folder
+        Ok(_) => {}
+    }
     let Ok(entries) = fs::read_dir(target) else {
-        return Ok(()); // a new folder
+        return Ok(());
     };
     let names: Vec<String> = entries
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| !n.starts_with(LOCAL_STAGING) && !n.starts_with(PROCESS_STAGING))
         .collect();
-    if names.is_empty() || is_result(target) {
+    if names.is_empty() {
         return Ok(());
+    }
+    if is_result(target) {
+        return check_inside(target);
     }
     let shown = {
         let mut sorted = names.clone();
@@ -527,17 +588,66 @@ pub(crate) fn check_ours(target: &Path, force: bool) -> Result<()> {
     Ok(())
 }
 
-/// Whether `target` holds a crawlrank result (complete or not): its marker, a
-/// `summary.json` crawlrank wrote (results of versions before the marker), or the
-/// previous result of an interrupted commit.
+/// Refuses to replace a crawlrank result whose `ranks/` or `plots/` holds a file crawlrank
+/// does not write there (the user's): the previous result's folders go whole.
+fn check_inside(target: &Path) -> Result<()> {
+    let theirs = |folder: &str, ours: &dyn Fn(&str) -> bool| -> Vec<String> {
+        let Ok(entries) = fs::read_dir(target.join(folder)) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !ours(n))
+            .map(|n| format!("{folder}/{n}"))
+            .collect();
+        names.sort();
+        names
+    };
+    let mut found = theirs(RANKS, &|n| n == SUCCESS || is_part_name(n));
+    found.extend(theirs("plots", &|n| {
+        n.rsplit_once('.')
+            .is_some_and(|(stem, ext)| CHART_NAMES.contains(&stem) && (ext == "png" || ext == "svg"))
+    }));
+    if found.is_empty() {
+        return Ok(());
+    }
+    found.truncate(5);
+    Err(Error::Config(format!(
+        "{} holds a crawlrank result, but also {} that crawlrank did not write, and a new run replaces \
+         that folder whole; move {} out first",
+        target.display(),
+        found.join(", "),
+        if found.len() == 1 { "it" } else { "them" }
+    )))
+}
+
+/// Whether `name` is a part file's name as crawlrank writes it: `part-` and five or more
+/// digits, then a compression extension or nothing.
+fn is_part_name(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("part-") else {
+        return false;
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    digits >= 5 && matches!(&rest[digits..], "" | ".gz" | ".zst" | ".bz2")
+}
+
+/// Whether `target` holds a crawlrank result (complete or not): its marker, the previous
+/// result of an interrupted commit, or (results of versions before the marker) a `ranks/`
+/// folder beside a `summary.json` crawlrank wrote.
 pub(crate) fn is_result(target: &Path) -> bool {
     if exists(&target.join(MARKER)) || exists(&target.join(PREVIOUS)) {
         return true;
     }
-    fs::read(target.join("summary.json"))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
-        .is_some_and(|v| v.get("crawlrank_version").is_some())
+    target.join(RANKS).is_dir()
+        && fs::read(target.join("summary.json"))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+            .is_some_and(|v| {
+                ["crawlrank_version", "parameters", "iterations", "graph"]
+                    .iter()
+                    .all(|key| v.get(key).is_some())
+            })
 }
 
 /// The content of the `.crawlrank` marker: what wrote the folder, and when.
@@ -693,25 +803,7 @@ impl Drop for FolderLock {
 /// `.NAME.crawlrank-lock` (or `…-lock-process-I`) beside `target`, for the folder's real
 /// path (symbolic links resolved), so that every spelling of a folder has the same lock.
 fn lock_path(target: &Path, process: Option<usize>) -> Result<PathBuf> {
-    let absolute = std::path::absolute(target).map_err(|e| Error::io(target, e))?;
-    let mut normal = PathBuf::new();
-    for part in absolute.components() {
-        match part {
-            std::path::Component::ParentDir => {
-                normal.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => normal.push(other),
-        }
-    }
-    let real = match fs::canonicalize(&normal) {
-        Ok(real) => real,
-        // Not there yet: its parent's real path and its name.
-        Err(_) => match (normal.parent().map(fs::canonicalize), normal.file_name()) {
-            (Some(Ok(parent)), Some(name)) => parent.join(name),
-            _ => normal,
-        },
-    };
+    let real = real_path(target)?;
     let (parent, name) = match (real.parent(), real.file_name()) {
         (Some(parent), Some(name)) => (parent.to_path_buf(), name.to_string_lossy().into_owned()),
         _ => (real.clone(), String::new()), // the root: its lock is inside it
@@ -721,6 +813,37 @@ fn lock_path(target: &Path, process: Option<usize>) -> Result<PathBuf> {
         .filter(|&p| p > 0)
         .map_or(String::new(), |p| format!("-process-{p}"));
     Ok(parent.join(format!(".{name}.crawlrank-lock{suffix}")))
+}
+
+/// The real path of `path`, which need not exist: its longest existing prefix resolved by
+/// the operating system (symbolic links, and `..` after them, as it reads them), the rest
+/// appended as written.
+fn real_path(path: &Path) -> Result<PathBuf> {
+    let absolute = std::path::absolute(path).map_err(|e| Error::io(path, e))?;
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    let mut real = loop {
+        match fs::canonicalize(existing) {
+            Ok(real) => break real,
+            Err(_) => {
+                let (Some(parent), Some(last)) = (existing.parent(), existing.components().next_back()) else {
+                    break PathBuf::new();
+                };
+                rest.push(last);
+                existing = parent;
+            }
+        }
+    };
+    for part in rest.into_iter().rev() {
+        match part {
+            std::path::Component::ParentDir => {
+                real.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => real.push(other),
+        }
+    }
+    Ok(real)
 }
 
 /// Whether `file` is still the file at `path`.

@@ -126,11 +126,11 @@ fn a_failure_at_any_step_restores_the_previous_result_exactly() {
         let outcome = commit(&faulty, dir.path(), new.path(), Seal::Success, "new marker");
         drop(new);
         let after = snapshot(dir.path());
-        if k == steps - 1 {
-            // The last operation removes the set-aside result: the new one is complete,
-            // and the next run removes what is left aside.
+        if k >= steps - 2 {
+            // The last two operations delete the set-aside result (renamed, then removed):
+            // the new one is complete, and the next run removes what is left.
             assert!(outcome.is_ok(), "operation {k}: {outcome:?}");
-            assert!(after.keys().any(|p| p.starts_with(PREVIOUS)));
+            assert!(after.keys().any(|p| p.starts_with(PREVIOUS) || p.starts_with(TRASH)));
             recover(&RealFs, dir.path()).unwrap();
             assert_eq!(snapshot(dir.path()), complete, "operation {k}");
             continue;
@@ -276,7 +276,11 @@ fn a_folder_crawlrank_did_not_write_is_refused_and_never_emptied() {
     assert!(error.contains("ranks") && error.contains("did not write"), "{error}");
     // A result crawlrank wrote (marker, or a summary of an older version) is ours.
     let ours = tempfile::tempdir().unwrap();
-    fs::write(ours.path().join("summary.json"), "{\"crawlrank_version\": \"0.1.0\"}").unwrap();
+    fs::write(
+        ours.path().join("summary.json"),
+        "{\"crawlrank_version\": \"0.1.0\", \"parameters\": {}, \"iterations\": [], \"graph\": {}}",
+    )
+    .unwrap();
     fs::create_dir(ours.path().join("ranks")).unwrap();
     check_ours(ours.path(), false).unwrap();
 }
@@ -378,4 +382,126 @@ fn gathering_takes_only_the_staging_folders_of_this_run() {
     assert_eq!(gather(dir.path(), 3, "run-a", mine.path()).unwrap(), None, "not there");
     assert!(mine.path().join("ranks/part-00001.gz").exists());
     assert!(!mine.path().join("ranks/part-00002.gz").exists());
+}
+
+#[test]
+fn a_process_that_dies_while_rolling_back_leaves_a_folder_the_next_run_sets_right() {
+    let steps = operations_of_a_commit();
+    let complete = new_result();
+    let mut tried = 0;
+    for k in 0..steps {
+        for m in k + 1..k + 16 {
+            let dir = tempfile::tempdir().unwrap();
+            let before = previous_result(dir.path());
+            let new = stage(dir.path(), "new", 2, false);
+            let dies = Injected::new(Fault::OnceThenFrom(k, m));
+            let _ = commit(&dies, dir.path(), new.path(), Seal::Success, "new marker");
+            drop(new);
+            let found = snapshot(dir.path());
+            if found.contains_key("ranks/_SUCCESS") {
+                let old = found.get("ranks/part-00002.gz").is_some()
+                    && found.get("top.tsv") == Some(&Some(b"old top".to_vec()));
+                let new = found.get("top.tsv") == Some(&Some(b"new top".to_vec()))
+                    && !found.contains_key("ranks/part-00002.gz");
+                assert!(
+                    old || new,
+                    "operation {k} failed, {m} died: a sealed mixture: {:?}",
+                    found.keys().collect::<Vec<_>>()
+                );
+            }
+            recover(&RealFs, dir.path()).unwrap();
+            let after = snapshot(dir.path());
+            assert!(
+                after == before || after == complete,
+                "operation {k} failed, {m} died: {:?}",
+                after.keys().collect::<Vec<_>>()
+            );
+            tried += 1;
+        }
+    }
+    assert!(tried > 100);
+}
+
+#[test]
+fn a_deletion_of_the_previous_result_cut_short_is_finished_by_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    previous_result(dir.path());
+    let new = stage(dir.path(), "new", 2, false);
+    // Dies at the last operation: removing the renamed previous result.
+    let steps = operations_of_a_commit();
+    let dies = Injected::new(Fault::From(steps - 1));
+    commit(&dies, dir.path(), new.path(), Seal::Success, "new marker").unwrap();
+    drop(new);
+    let found = snapshot(dir.path());
+    assert!(
+        found.keys().any(|k| k.starts_with(TRASH)),
+        "renamed before it is deleted: {found:?}"
+    );
+    assert!(
+        !found.keys().any(|k| k.starts_with(PREVIOUS)),
+        "no half-deleted previous result"
+    );
+    recover(&RealFs, dir.path()).unwrap();
+    assert_eq!(snapshot(dir.path()), new_result());
+}
+
+#[test]
+fn files_the_user_put_inside_a_result_block_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    previous_result(dir.path());
+    check_ours(dir.path(), false).unwrap();
+    fs::write(dir.path().join("ranks/README.mine"), "mine").unwrap();
+    let error = check_ours(dir.path(), true).unwrap_err().to_string();
+    assert!(
+        error.contains("ranks/README.mine") && error.contains("move it out"),
+        "{error}"
+    );
+    fs::remove_file(dir.path().join("ranks/README.mine")).unwrap();
+    fs::write(dir.path().join("plots/mine.png"), "mine").unwrap();
+    let error = check_ours(dir.path(), false).unwrap_err().to_string();
+    assert!(error.contains("plots/mine.png"), "{error}");
+    fs::remove_file(dir.path().join("plots/mine.png")).unwrap();
+    fs::write(dir.path().join("plots/convergence.svg"), "ours").unwrap();
+    check_ours(dir.path(), false).unwrap();
+    assert!(is_part_name("part-00000") && is_part_name("part-123456.zst") && !is_part_name("part-1.gz"));
+    assert!(!is_part_name("part-00000.gz.crc") && !is_part_name("README"));
+}
+
+#[test]
+fn a_copied_summary_alone_does_not_make_a_folder_crawlranks() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("plots")).unwrap();
+    fs::write(dir.path().join("plots/mine.png"), "x").unwrap();
+    fs::write(dir.path().join("summary.json"), "{\"crawlrank_version\": \"0\"}").unwrap();
+    fs::write(dir.path().join("report.html"), "r").unwrap();
+    assert!(!is_result(dir.path()));
+    assert!(check_ours(dir.path(), false).is_err());
+    assert!(
+        check_ours(dir.path(), true).is_err(),
+        "summary.json, plots and report.html are not crawlrank's"
+    );
+    let file = dir.path().join("a-file");
+    fs::write(&file, "x").unwrap();
+    let error = check_ours(&file, true).unwrap_err().to_string();
+    assert!(error.contains("is a file, not a folder"), "{error}");
+}
+
+#[test]
+#[cfg(unix)]
+fn the_lock_follows_links_and_dot_dot_as_the_system_does() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("deep/real")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("deep/real"), dir.path().join("l")).unwrap();
+    // `l/../out` is `deep/out` to the system (the parent of where `l` points).
+    let first = FolderLock::acquire(&dir.path().join("deep/out"), None, "a").unwrap();
+    assert!(FolderLock::acquire(&dir.path().join("l/../out"), None, "b").is_err());
+    assert!(
+        FolderLock::acquire(&dir.path().join("l/../out/x/.."), None, "c").is_err(),
+        "a missing tail"
+    );
+    drop(first);
+    assert_eq!(
+        real_path(&dir.path().join("l/../out/new/../newer")).unwrap(),
+        fs::canonicalize(dir.path()).unwrap().join("deep/out/newer")
+    );
 }
