@@ -131,6 +131,7 @@ pub(crate) enum Fault {
     Abort(usize),
     /// Operation N fails (the commit rolls back), and operation M > N and every later one
     /// fail (the process died during the rollback).
+    #[cfg(test)]
     OnceThenFrom(usize, usize),
 }
 
@@ -156,6 +157,7 @@ impl Injected {
             Fault::From(k) => n >= k,
             Fault::Abort(k) if n == k => std::process::abort(),
             Fault::Abort(_) => false,
+            #[cfg(test)]
             Fault::OnceThenFrom(k, m) => n == k || n >= m,
         };
         if fails {

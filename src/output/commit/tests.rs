@@ -399,7 +399,7 @@ fn a_process_that_dies_while_rolling_back_leaves_a_folder_the_next_run_sets_righ
             drop(new);
             let found = snapshot(dir.path());
             if found.contains_key("ranks/_SUCCESS") {
-                let old = found.get("ranks/part-00002.gz").is_some()
+                let old = found.contains_key("ranks/part-00002.gz")
                     && found.get("top.tsv") == Some(&Some(b"old top".to_vec()));
                 let new = found.get("top.tsv") == Some(&Some(b"new top".to_vec()))
                     && !found.contains_key("ranks/part-00002.gz");
