@@ -41,6 +41,9 @@ pub enum Event {
     },
     /// A phase ended after `seconds`.
     Finished(Phase, f64),
+    /// Another run holds the result folder's lock, and this one waits for it to finish
+    /// (`RankJob::wait`).
+    Waiting,
 }
 
 /// Receives progress events. Must be cheap: it is called from the reading loop.

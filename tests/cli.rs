@@ -362,7 +362,7 @@ fn a_failed_run_leaves_the_previous_result_complete() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert!(
-        !names.iter().any(|n| n.starts_with(".crawlrank")),
+        !names.iter().any(|n| n.starts_with(".crawlrank-")),
         "no staging left behind: {names:?}"
     );
 }

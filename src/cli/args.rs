@@ -237,9 +237,18 @@ pub struct RankArgs {
     /// Without any, the bundled sample crawl graphs/web-sample.tsv.gz is ranked.
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<String>,
-    /// Result folder [default: `output/NAME`, NAME from the first input].
+    /// Result folder [default: `output/NAME`, NAME from the first input]. A previous result
+    /// in it is replaced only once the new one is complete; one run at a time writes into it.
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
+    /// Write into a folder that holds other files and is not a crawlrank result (beside
+    /// them: crawlrank never removes a file it did not write).
+    #[arg(long)]
+    pub force: bool,
+    /// When another run is writing into the result folder, wait for it to finish instead of
+    /// stopping (local runs).
+    #[arg(long)]
+    pub wait: bool,
     #[command(flatten)]
     pub input: InputArgs,
     /// Probability of following a link.

@@ -236,6 +236,8 @@ fn rank_job(a: &RankArgs, command: Vec<String>) -> Result<RankJob> {
             options: gexf_options(&a.gexf_style),
         }),
         command,
+        force: a.force,
+        wait: a.wait,
     };
     Ok(job)
 }
@@ -270,6 +272,9 @@ fn rank_command(
         return if unconverged { Err(Failure::Unconverged) } else { Ok(()) };
     }
     input_notes(stderr, &outcome.summary.inputs)?;
+    for note in &outcome.notes {
+        writeln!(stderr, "crawlrank: note: {note}")?;
+    }
     write_top_table(stdout, &outcome.top[..outcome.top.len().min(20)])?;
     writeln!(
         stderr,
@@ -326,7 +331,7 @@ fn input_notes(stderr: &mut dyn Write, inputs: &[FileReport]) -> io::Result<()> 
 }
 
 fn local_rank(job: &RankJob, input: &InputArgs) -> Result<crawlrank::jobs::rank::RankOutcome> {
-    let bars = Bars::new(!input.quiet && io::stderr().is_terminal());
+    let bars = Bars::with_notes(!input.quiet && io::stderr().is_terminal(), !input.quiet);
     thread_pool(input.threads)?.install(|| crawlrank::jobs::rank::run(job, &bars))
 }
 

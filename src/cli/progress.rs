@@ -10,6 +10,8 @@ use crawlrank::progress::{Event, Phase, Progress};
 /// Turns library events into indicatif bars.
 pub struct Bars {
     visible: bool,
+    /// Say that the run waits for another (not with `--quiet`).
+    notes: bool,
     bar: Mutex<Option<ProgressBar>>,
     read_started: Mutex<Option<std::time::Instant>>,
 }
@@ -19,8 +21,17 @@ impl Bars {
     pub fn new(visible: bool) -> Bars {
         Bars {
             visible,
+            notes: false,
             bar: Mutex::new(None),
             read_started: Mutex::new(None),
+        }
+    }
+
+    /// Bars as [`Bars::new`], which also say (on any stderr) when the run waits for another.
+    pub fn with_notes(visible: bool, notes: bool) -> Bars {
+        Bars {
+            notes,
+            ..Bars::new(visible)
         }
     }
 
@@ -46,6 +57,12 @@ impl Bars {
 
 impl Progress for Bars {
     fn event(&self, event: Event) {
+        if let Event::Waiting = event {
+            if self.notes {
+                eprintln!("crawlrank: waiting for the other crawlrank run writing into the result folder (--wait)");
+            }
+            return;
+        }
         if !self.visible {
             return;
         }
@@ -98,7 +115,7 @@ impl Progress for Bars {
             Event::Started(Phase::Write) => {
                 self.replace(Some(self.new_bar(None, "writing   {spinner} {elapsed}")));
             }
-            Event::Finished(_, _) => self.replace(None),
+            Event::Finished(_, _) | Event::Waiting => self.replace(None),
         }
     }
 }

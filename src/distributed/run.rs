@@ -34,7 +34,7 @@ use crate::engine::{Carrier, IterationReport, Outcome, StopRule, VertexProgram};
 use crate::error::{Error, Result};
 use crate::graph::{LoadOptions, Loaded, ShardedGraph};
 use crate::input::InputFile;
-use crate::jobs::rank::{Executor, RankJob, RankOutcome, pipeline};
+use crate::jobs::rank::{Executor, RankJob, RankOutcome, open_result_folder, pipeline};
 use crate::output::Staging;
 use crate::output::summary::DistributedRecord;
 use crate::partition::Ownership;
@@ -75,6 +75,15 @@ pub fn run(job: &RankJob, cluster: &Cluster, abort: Abort) -> Result<ProcessOutc
         ));
     }
     job.validate()?;
+    // Held until the process ends: one run at a time writes into a result folder.
+    if job.wait {
+        return Err(Error::Config(
+            "--wait is for local runs: a process of a cluster that waited for a result folder would make \
+             its peers give up connecting"
+                .to_string(),
+        ));
+    }
+    let (_lock, notes) = open_result_folder(job, Some(cluster.process), None)?;
     // One staging folder per process index: a rerun of process I replaces what an earlier,
     // failed process I left, and no process touches another's (their ids are not comparable
     // across machines).
@@ -146,7 +155,10 @@ pub fn run(job: &RankJob, cluster: &Cluster, abort: Abort) -> Result<ProcessOutc
     }
     keep(staging.path());
     match outcome {
-        Some(o) => Ok(ProcessOutcome::Coordinator(o)),
+        Some(mut o) => {
+            o.notes = notes;
+            Ok(ProcessOutcome::Coordinator(o))
+        }
         None => Ok(ProcessOutcome::Member {
             part_files,
             output: job.output.clone(),
@@ -167,6 +179,8 @@ enum WorkerOutcome {
 enum Control {
     /// A worker's traffic, for the summary.
     Traffic(Traffic),
+    /// The coordinator's value in [`Executor::agree`].
+    Agree(u64),
 }
 
 /// One timely worker as an executor of the rank pipeline.
@@ -252,14 +266,36 @@ impl Executor for WorkerExecutor<'_> {
         self.control.barrier(self.worker);
     }
 
+    fn agree(&mut self, value: u64) -> u64 {
+        let outgoing: Vec<(usize, Control)> = if self.place.index == 0 {
+            (0..self.place.workers).map(|w| (w, Control::Agree(value))).collect()
+        } else {
+            Vec::new()
+        };
+        let received = self.control.round(self.worker, outgoing);
+        received
+            .iter()
+            .find_map(|c| match c {
+                Control::Agree(v) => Some(*v),
+                _ => None,
+            })
+            .expect("the coordinator sends its value to every worker")
+    }
+
+    fn workers_per_process(&self) -> usize {
+        self.place.per_process
+    }
+
     fn spread(&mut self) -> Option<DistributedRecord> {
         let all = self.control.round(self.worker, [(0, Control::Traffic(self.traffic))]);
         if self.place.index != 0 {
             return None;
         }
         let mut total = Traffic::default();
-        for Control::Traffic(t) in &all {
-            total.add(t);
+        for control in &all {
+            if let Control::Traffic(t) = control {
+                total.add(t);
+            }
         }
         let rounds = total.rounds.max(1) as f64;
         let remote = (total.partial_bytes_remote + total.state_bytes_remote) as f64 / rounds;
@@ -317,6 +353,9 @@ fn keep(path: &std::path::Path) {
 /// Removes the staging folders of distributed runs in this process that have not finished:
 /// for a panic hook that ends the process because a peer was lost.
 pub fn remove_staging() {
+    // A commit in progress finishes (or rolls back) first: a result folder is never left
+    // between two results by the process ending.
+    crate::output::commit::wait_for_commit();
     for path in CLEANUP.lock().unwrap_or_else(|p| p.into_inner()).iter() {
         let _ = std::fs::remove_dir_all(path);
     }

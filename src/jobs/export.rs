@@ -43,6 +43,26 @@ struct RecordedRun {
 pub fn export_gexf(job: &ExportGexfJob, progress: &dyn Progress) -> Result<GexfReport> {
     job.export.validate()?;
     let dir = &job.result;
+    if !dir.is_dir() {
+        return Err(Error::Input(format!("{}: no such result folder", dir.display())));
+    }
+    // Read whole: no rank run may commit into the folder meanwhile. A folder beside which
+    // no lock can be made (a read-only share) is read as it is.
+    let _lock = match crate::output::FolderLock::acquire(dir, None, "crawlrank export gexf") {
+        Ok(lock) => {
+            crate::output::commit::recover(&crate::output::commit::RealFs, dir)?;
+            Some(lock)
+        }
+        Err(Error::Io { source, .. })
+            if matches!(
+                source.kind(),
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+            ) =>
+        {
+            None
+        }
+        Err(e) => return Err(e),
+    };
     require_complete(dir)?;
     let summary_path = dir.join("summary.json");
     let text = std::fs::read(&summary_path).map_err(|e| Error::io(&summary_path, e))?;
@@ -78,6 +98,15 @@ pub fn export_gexf(job: &ExportGexfJob, progress: &dyn Progress) -> Result<GexfR
 
 /// Fails unless `dir` holds a complete result (`ranks/_SUCCESS`).
 pub fn require_complete(dir: &Path) -> Result<()> {
+    let previous = dir.join(crate::output::commit::PREVIOUS);
+    if previous.exists() {
+        return Err(Error::Input(format!(
+            "{}: a run's commit was interrupted here, and the folder cannot be locked to set it right; \
+             the previous result is whole in {} (any crawlrank run with write access restores it)",
+            dir.display(),
+            previous.display()
+        )));
+    }
     if !dir.join("ranks").join(crate::output::SUCCESS).is_file() {
         return Err(Error::Input(format!(
             "{}: not a complete crawlrank result (no ranks/_SUCCESS); rank into it first",

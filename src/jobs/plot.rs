@@ -17,6 +17,15 @@ pub struct Redrawn {
 
 /// Draws the charts of the result in `dir` into `dir/plots` and writes `dir/report.html`.
 pub fn run(dir: &Path, format: PlotFormat) -> Result<Redrawn> {
+    if !dir.is_dir() {
+        return Err(crate::error::Error::Input(format!(
+            "{}: no such result folder",
+            dir.display()
+        )));
+    }
+    // Redrawn in place: no rank run may commit into the folder meanwhile.
+    let _lock = crate::output::FolderLock::acquire(dir, None, "crawlrank plot")?;
+    crate::output::commit::recover(&crate::output::commit::RealFs, dir)?;
     super::export::require_complete(dir)?;
     let summary = Summary::read(dir)?;
     let top = read_top(&dir.join("top.tsv"))?;

@@ -2,8 +2,8 @@
 //!
 //! `pipeline` is the whole job for one `Executor`: load the graph, read the
 //! personalization, iterate PageRank, write this executor's part files, let the coordinator
-//! write the top table, GEXF, summary and charts, and commit the result folder in the three
-//! steps of `output::commit`. The local executor is one executor that owns everything; the
+//! write the top table, GEXF, summary and charts, and commit the result folder once every
+//! executor has staged its files (`output::commit`). The local executor is one executor that owns everything; the
 //! distributed one (`crate::distributed`) is one worker of many, and differs only in how it
 //! loads its shards, exchanges partial sums and waits for the others.
 
@@ -16,11 +16,11 @@ use crate::engine::{Carrier, IterationReport, LocalExecutor, Outcome, StopRule, 
 use crate::error::{Error, Result};
 use crate::graph::{Graph, IdKind, LoadOptions, Loaded, ShardedGraph, load};
 use crate::input::{FileReport, InputFile};
-use crate::output::parts::part_name;
+use crate::output::commit::{self, FolderLock, RealFs, Seal};
 use crate::output::summary::{DistributedRecord, LoadRecord, Outputs, Parameters, Phases};
 use crate::output::{
-    Exporter, GexfExport, GexfReport, OutputCompression, PartFiles, PlotFormat, Ranked, ResultFolder, Staging, Summary,
-    TopRow, TopTable, top_nodes,
+    Exporter, GexfExport, GexfReport, OutputCompression, PartFiles, PlotFormat, Ranked, Staging, Summary, TopRow,
+    TopTable, top_nodes,
 };
 use crate::partition::Ownership;
 use crate::progress::{Event, Phase, Progress};
@@ -48,6 +48,12 @@ pub struct RankJob {
     pub plots: Option<PlotFormat>,
     /// The command line, for the summary.
     pub command: Vec<String>,
+    /// Write into a non-empty folder that is not a crawlrank result (beside its files,
+    /// none of which is touched).
+    pub force: bool,
+    /// When another run holds the result folder's lock, wait for it (reporting
+    /// [`Event::Waiting`]) instead of failing. Local runs only.
+    pub wait: bool,
 }
 
 impl RankJob {
@@ -64,6 +70,8 @@ impl RankJob {
             gexf: None,
             plots: None,
             command: Vec::new(),
+            force: false,
+            wait: false,
         }
     }
 
@@ -98,14 +106,55 @@ pub struct RankOutcome {
     pub summary: Summary,
     /// The top rows (as in `top.tsv`).
     pub top: Vec<TopRow>,
+    /// What was found and set right in the result folder before the run (an interrupted
+    /// commit completed or rolled back), for the user.
+    pub notes: Vec<String>,
 }
 
-/// Runs the job in this process, on the current rayon pool.
+/// Runs the job in this process, on the current rayon pool. The result folder is locked
+/// from before anything is staged until the commit is done.
 pub fn run(job: &RankJob, progress: &dyn Progress) -> Result<RankOutcome> {
     job.validate()?;
+    let waiting = || progress.event(Event::Waiting);
+    let (_lock, notes) = open_result_folder(job, None, job.wait.then_some(&waiting as &dyn Fn()))?;
     let staging = Staging::create(&job.output)?;
-    let outcome = pipeline(&mut LocalExecutor::default(), job, &staging, progress)?;
-    Ok(outcome.expect("a local run is its own coordinator"))
+    let mut outcome =
+        pipeline(&mut LocalExecutor::default(), job, &staging, progress)?.expect("a local run is its own coordinator");
+    outcome.notes = notes;
+    Ok(outcome)
+}
+
+/// Takes the lock of the job's result folder (process `process` of a distributed run, or a
+/// local run), finishes what an interrupted run left there, and checks that the folder is
+/// one a run may write into. Returns the lock, held until dropped, and notes on what was
+/// set right.
+pub(crate) fn open_result_folder(
+    job: &RankJob,
+    process: Option<usize>,
+    wait: Option<&dyn Fn()>,
+) -> Result<(FolderLock, Vec<String>)> {
+    let what = job.command.join(" ");
+    let lock = match wait {
+        Some(on_wait) => FolderLock::acquire_waiting(&job.output, process, &what, on_wait),
+        None => FolderLock::acquire(&job.output, process, &what),
+    }
+    .map_err(|e| match e {
+        Error::Io { path, source } => Error::Config(format!(
+            "{path}: {source}; crawlrank locks a result folder with a file beside it, so the folder's parent \
+             must be writable too"
+        )),
+        e => e,
+    })?;
+    // Checked before anything is changed: a folder that is not crawlrank's is not touched.
+    commit::check_ours(&job.output, job.force)?;
+    let notes = if process.unwrap_or(0) == 0 {
+        commit::recover(&RealFs, &job.output)?
+    } else {
+        // A member's folder may be process 0's (shared): process 0 sets it right. A member
+        // with a folder of its own does so when it commits.
+        Vec::new()
+    };
+    Ok((lock, notes))
 }
 
 /// Where a ranking runs: which part of the graph it holds, how its rounds reach the other
@@ -148,6 +197,13 @@ pub(crate) trait Executor {
     /// Returns once every executor of the run has reached this point.
     fn barrier(&mut self);
 
+    /// The coordinator's `value`, on every executor (each passes its own; every executor
+    /// calls it at the same point).
+    fn agree(&mut self, value: u64) -> u64;
+
+    /// Executors in each process of the run.
+    fn workers_per_process(&self) -> usize;
+
     /// How the run was spread over processes, for the summary (the coordinator's answer;
     /// `None` for a local run). Every executor calls it at the same point: it may exchange.
     fn spread(&mut self) -> Option<DistributedRecord>;
@@ -189,6 +245,14 @@ impl Executor for LocalExecutor {
     }
 
     fn barrier(&mut self) {}
+
+    fn agree(&mut self, value: u64) -> u64 {
+        value
+    }
+
+    fn workers_per_process(&self) -> usize {
+        1
+    }
 
     fn spread(&mut self) -> Option<DistributedRecord> {
         None
@@ -249,7 +313,6 @@ pub(crate) fn pipeline<E: Executor>(
     part_files.write_shards(&ranked, staging.path(), &owned)?;
     // Every executor reaches this point only once its part files are written.
     let spread = executor.spread();
-    let folder = ResultFolder::new(&job.output);
     let mut outcome = None;
     if executor.is_coordinator() {
         TopTable { k: job.top }.export(&ranked, staging.path())?;
@@ -287,24 +350,103 @@ pub(crate) fn pipeline<E: Executor>(
             crate::plot::draw_all(&crate::plot::ChartData::new(&summary, &top), staging.path(), format)?;
             crate::plot::report::write(&summary, &top, staging.path())?;
         }
-        outcome = Some(RankOutcome { summary, top });
+        outcome = Some(RankOutcome {
+            summary,
+            top,
+            notes: Vec::new(),
+        });
     }
-    // Every process that publishes unseals the result folder it publishes into: one shared
-    // folder (unsealed by whichever comes first), or a folder of its own on its machine.
-    if executor.publishes() {
-        folder.unseal()?;
-    }
-    executor.barrier(); // the previous result's _SUCCESS is gone
-    if executor.publishes() {
-        folder.publish(staging)?;
-    }
-    executor.barrier(); // every part file is in place
+    commit_result(executor, job, staging, shards)?;
     if executor.is_coordinator() {
-        let parts: Vec<String> = (0..shards).map(|s| part_name(s, job.compression)).collect();
-        folder.seal(staging, &parts)?;
         progress.event(Event::Finished(Phase::Write, started.elapsed().as_secs_f64()));
     }
     Ok(outcome)
+}
+
+/// Commits the staged result (`output::commit`). Every executor calls it at the same point.
+/// A local run commits its staging folder. In a distributed run, every process has staged
+/// its part files when the first barrier passes; a process whose result folder is not
+/// process 0's (it cannot see process 0's staging folder carrying this run's token) commits
+/// its part files into its own folder; then process 0 gathers the part files staged in its
+/// folder by the others and commits the whole result with `_SUCCESS`. A process lost before
+/// that commit leaves process 0's previous result as it was.
+fn commit_result<E: Executor>(executor: &mut E, job: &RankJob, staging: &Staging, shards: usize) -> Result<()> {
+    let token = format!("{:016x}", executor.agree(run_token()));
+    if executor.publishes() {
+        let path = staging.path().join(commit::RUN_TOKEN);
+        std::fs::write(&path, &token).map_err(|e| Error::io(&path, e))?;
+    }
+    executor.barrier(); // every process's part files and token are staged
+    if executor.publishes() && !executor.is_coordinator() {
+        let process_zero = job
+            .output
+            .join(format!("{}0", commit::PROCESS_STAGING))
+            .join(commit::RUN_TOKEN);
+        let shared = std::fs::read_to_string(process_zero).is_ok_and(|t| t == token);
+        if !shared {
+            // A folder of this process's own: locked, set right and committed like a
+            // local run's, sealed by its marker (process 0's folder gets `_SUCCESS`).
+            let (_lock, _) = open_result_folder(job, None, None)?;
+            let process = executor.index() / executor.workers_per_process();
+            commit::commit(
+                &*commit::commit_fs()?,
+                &job.output,
+                staging.path(),
+                Seal::Marker,
+                &commit::marker_text(Some(process)),
+            )?;
+        }
+    }
+    executor.barrier(); // processes with folders of their own have committed
+    if executor.is_coordinator() {
+        // Process 0's own part files, and those of every process sharing its folder.
+        let per_process = executor.workers_per_process();
+        let owned_by = |process: usize| -> usize {
+            (process * per_process..(process + 1) * per_process)
+                .map(|worker| executor.ownership().shards_of(worker, shards).len())
+                .sum()
+        };
+        let mut expected = owned_by(0);
+        let mut gathered = 0;
+        for entry in std::fs::read_dir(&job.output).map_err(|e| Error::io(&job.output, e))? {
+            let name = entry.map_err(|e| Error::io(&job.output, e))?.file_name();
+            let process = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(commit::PROCESS_STAGING))
+                .and_then(|p| p.parse::<usize>().ok());
+            if let Some(process) = process.filter(|&p| p > 0)
+                && let Some(moved) = commit::gather(&job.output, process, &token, staging.path())?
+            {
+                expected += owned_by(process);
+                gathered += moved;
+            }
+        }
+        let staged = std::fs::read_dir(staging.path().join(commit::RANKS)).map_or(0, |d| d.count());
+        if staged != expected {
+            return Err(Error::Config(format!(
+                "{}: {staged} part files are staged for the processes writing into it, not {expected} \
+                 ({gathered} of them from other processes); the previous result is left as it was",
+                job.output.display()
+            )));
+        }
+        commit::commit(
+            &*commit::commit_fs()?,
+            &job.output,
+            staging.path(),
+            Seal::Success,
+            &commit::marker_text(None),
+        )?;
+    }
+    executor.barrier(); // committed: the others may remove their staging folders
+    Ok(())
+}
+
+/// A token that names one run: the time and this process's id.
+fn run_token() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    nanos ^ (u64::from(std::process::id()) << 40)
 }
 
 /// The GEXF `<meta><description>` of a ranking run: what was ranked, how, and what the

@@ -23,7 +23,7 @@ pub(crate) mod tsv;
 use std::path::Path;
 
 pub use commit::SUCCESS;
-pub(crate) use commit::{ResultFolder, Staging};
+pub(crate) use commit::{FolderLock, Staging};
 pub use gexf::{ColorBy, GexfExport, GexfOptions, GexfReport, GexfVersion, Layout, SelectBy};
 pub use parts::{OutputCompression, PartFiles};
 pub(crate) use subgraph::Selection;

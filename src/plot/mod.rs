@@ -310,6 +310,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_commit_knows_every_chart_by_name() {
+        let names: Vec<&str> = Chart::ALL.iter().map(|c| c.name()).collect();
+        assert_eq!(names, crate::output::commit::CHART_NAMES, "output::commit::CHART_NAMES");
+    }
+
+    #[test]
     fn log_ticks_read_well() {
         assert_eq!(log_tick(&1e-6), "1e-6");
         assert_eq!(log_tick(&0.1), "0.1");
