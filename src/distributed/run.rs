@@ -6,14 +6,18 @@
 //! and meets the other workers at the commit's barriers. Every process writes the part files
 //! of its workers' shards into a staging folder of its own inside `--output` (the same shared
 //! folder for all, or a local one each); process 0 also writes `summary.json`, `top.tsv` and
-//! the charts, and takes the first and last steps of the commit.
+//! the charts, gathers the part files staged in its folder and commits the result once every
+//! process has staged (`jobs::rank`'s `commit_result`).
 //!
 //! A worker that fails leaves its peers waiting for a round that will not come, so the
 //! process must stop at once: the library removes its staging folder and calls the
 //! caller's [`Abort`] handler, which reports and ends the process (the library itself never
 //! prints or exits). When a peer process is lost, timely's network threads panic; the
 //! caller's panic hook can name the peer with [`explain_panic`](super::cluster::explain_panic)
-//! and clean up with [`remove_staging`].
+//! and clean up with [`remove_staging`] (which lets a commit in progress finish first). A
+//! peer that falls silent without closing its connections (stopped, hung, cut off) is found
+//! by the heartbeats ([`liveness`](super::liveness)), which end the process through the
+//! same [`Abort`] handler.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
