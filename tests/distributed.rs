@@ -307,13 +307,20 @@ fn bad_cluster_options_are_refused_clearly() {
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::write(&secret, "abc\n").unwrap();
-        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o640)).unwrap();
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
         let (code, stderr) = run(&secret_flag);
         assert_eq!(code, 2);
-        assert!(
-            stderr.contains("readable by other users") && stderr.contains("chmod 600"),
-            "{stderr}"
-        );
+        assert!(stderr.contains("at least 16"), "a short secret: {stderr}");
+        std::fs::write(&secret, "a secret long enough to pass\n").unwrap();
+        for mode in [0o640, 0o620, 0o602] {
+            std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(mode)).unwrap();
+            let (code, stderr) = run(&secret_flag);
+            assert_eq!(code, 2);
+            assert!(
+                stderr.contains("open to other users") && stderr.contains("chmod 600"),
+                "mode {mode:o}: {stderr}"
+            );
+        }
     }
     let (code, stderr) = run(&["--hosts", hosts.to_str().unwrap(), "--peer-timeout", "0.5"]);
     assert_eq!(code, 2);

@@ -369,6 +369,10 @@ fn distributed_rank(
     std::panic::set_hook(Box::new(move |info| {
         let message = distributed::explain_panic(info, &peers);
         distributed::remove_staging();
+        if distributed::result_committed() {
+            eprintln!("crawlrank: warning: {}", distributed::after_commit(&message));
+            std::process::exit(0);
+        }
         eprintln!("crawlrank: error: {message}");
         std::process::exit(EXIT_LOST.into());
     }));
@@ -396,7 +400,8 @@ fn distributed_rank(
 /// Ends the process when a worker of a distributed run fails: its peers wait for it.
 #[cfg(feature = "distributed")]
 fn abort(message: &str, code: u8) -> ! {
-    eprintln!("crawlrank: error: {message}");
+    let kind = if code == 0 { "warning" } else { "error" };
+    eprintln!("crawlrank: {kind}: {message}");
     std::process::exit(code.into())
 }
 

@@ -75,6 +75,10 @@ pub struct Connections {
     pub heartbeats: Vec<Option<TcpStream>>,
 }
 
+/// The longest connect or peer timeout: a week (deadlines far beyond would overflow the
+/// clock's arithmetic, and mean nothing).
+const LONGEST_TIMEOUT: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// Where the processes of a distributed run are and which one this is.
 #[derive(Clone, Debug)]
 pub struct Cluster {
@@ -104,8 +108,13 @@ impl Cluster {
     pub fn from_hosts_file(path: &Path, process: usize, workers: usize, connect_timeout: f64) -> Result<Cluster> {
         let connect_timeout = Duration::try_from_secs_f64(connect_timeout)
             .ok()
-            .filter(|t| !t.is_zero())
-            .ok_or_else(|| Error::parameter("connect_timeout", "must be a positive number of seconds"))?;
+            .filter(|t| !t.is_zero() && *t <= LONGEST_TIMEOUT)
+            .ok_or_else(|| {
+                Error::parameter(
+                    "connect_timeout",
+                    format!("must be a positive number of seconds, at most a week, not {connect_timeout}"),
+                )
+            })?;
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let name = path.display().to_string();
         let mut hosts = Vec::new();
@@ -178,12 +187,13 @@ impl Cluster {
     pub fn with_peer_timeout(mut self, seconds: f64) -> Result<Self> {
         self.peer_timeout = Duration::try_from_secs_f64(seconds)
             .ok()
-            .filter(|t| *t >= Duration::from_secs(1))
+            .filter(|t| *t >= Duration::from_secs(1) && *t <= LONGEST_TIMEOUT)
             .ok_or_else(|| {
                 Error::parameter(
                     "peer_timeout",
                     format!(
-                        "must be a number of seconds of at least 1 (heartbeats are sent every second), not {seconds}"
+                        "must be a number of seconds of at least 1 (heartbeats are sent every second) and at most \
+                         a week, not {seconds}"
                     ),
                 )
             })?;
@@ -255,10 +265,29 @@ impl Cluster {
         spawn("crawlrank:dial", Side::Dialing, |f, _| dial_peers(f))?;
         drop(listener);
         let (mut accepted, mut dialed) = (None, None);
+        // The threads keep to the deadline; should one not (a name lookup that hangs), the
+        // formation still ends: a little after the deadline, whatever the threads do.
+        let cutoff = deadline + Duration::from_secs(1);
         while accepted.is_none() || dialed.is_none() {
-            let (side, result) = reports
-                .recv()
-                .map_err(|_| Error::Config("a connection thread failed".to_string()))?;
+            let wait = cutoff.saturating_duration_since(Instant::now());
+            let (side, result) = match reports.recv_timeout(wait) {
+                Ok(report) => report,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    formation.abandoned.store(true, Ordering::SeqCst);
+                    return Err(Error::Config(format!(
+                        "the cluster did not form within the connect timeout ({} s): {} still waiting",
+                        self.connect_timeout.as_secs_f64(),
+                        if dialed.is_none() {
+                            "dialing the processes before this one (a name lookup or a connection) was"
+                        } else {
+                            "accepting the processes after this one was"
+                        }
+                    )));
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(Error::Config("a connection thread failed".to_string()));
+                }
+            };
             match result {
                 Ok(pairs) if side == Side::Accepting => accepted = Some(pairs),
                 Ok(pairs) => dialed = Some(pairs),
@@ -442,7 +471,6 @@ fn dial_peers(formation: &Arc<Formation>) -> Result<Vec<Pair>> {
 /// Dials process `peer` for `channel` until a greeting succeeds or the deadline passes.
 fn dial(formation: &Formation, peer: usize, channel: Channel) -> Result<TcpStream> {
     let host = &formation.hosts[peer];
-    let address = resolve(host)?;
     let mut last_problem = String::from("no attempt");
     let mut unauthenticated = false;
     loop {
@@ -464,6 +492,15 @@ fn dial(formation: &Formation, peer: usize, channel: Channel) -> Result<TcpStrea
             }));
         }
         let mut pause = Duration::from_millis(100);
+        // Looked up on every try: a peer's name may not exist until its machine is up.
+        let address = match resolve(host) {
+            Ok(address) => address,
+            Err(e) => {
+                last_problem = e.to_string();
+                std::thread::sleep(Duration::from_millis(500).min(left));
+                continue;
+            }
+        };
         match TcpStream::connect_timeout(&address, left.min(Duration::from_secs(2))) {
             Ok(mut stream) => match formation
                 .greeter()
@@ -674,7 +711,7 @@ mod tests {
                 let notes = Arc::clone(&notes);
                 Cluster::from_hosts_file(&hosts, p, 1, seconds)
                     .unwrap()
-                    .with_secret(Secret::new(b"s3cret", "test").unwrap())
+                    .with_secret(Secret::new(b"s3cret-for-the-tests", "test").unwrap())
                     .with_notes(NoteSink::new(move |n| notes.lock().unwrap().push(n.to_string())))
             })
             .collect();
@@ -758,7 +795,7 @@ mod tests {
     #[test]
     fn a_peer_with_another_secret_is_named_by_the_dialer_and_noted_by_the_listener() {
         let (mut clusters, notes) = clusters(2, 1.5);
-        clusters[1].secret = Some(Secret::new(b"other", "test").unwrap());
+        clusters[1].secret = Some(Secret::new(b"another-secret-entirely", "test").unwrap());
         let member = clusters[1].clone();
         let dialer = std::thread::spawn(move || member.connect(&job()));
         let e = clusters[0].connect(&job()).unwrap_err().to_string();

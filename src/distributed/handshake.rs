@@ -77,6 +77,9 @@ impl std::fmt::Debug for Secret {
 }
 
 /// How to make a secret, for error messages.
+/// The shortest secret accepted, in bytes (32 random bytes in base64 are 44).
+const MIN_SECRET: usize = 16;
+
 pub(crate) const MAKE_A_SECRET: &str = "make one with `head -c 32 /dev/urandom | base64 > secret && chmod 600 secret`, \
      copy it to every machine, and pass `--secret-file secret` to every process (or set CRAWLRANK_SECRET)";
 
@@ -90,12 +93,21 @@ impl Secret {
                 "{origin} holds no secret (it is empty or only whitespace); {MAKE_A_SECRET}"
             )));
         }
+        // A stranger who greets a process gets a tag under the secret over data it knows,
+        // so a short secret could be guessed offline.
+        if secret.len() < MIN_SECRET {
+            return Err(Error::Config(format!(
+                "{origin} holds a secret of {} bytes; at least {MIN_SECRET} are needed, since a short one can be \
+                 guessed; {MAKE_A_SECRET}",
+                secret.len()
+            )));
+        }
         Ok(Secret(secret.to_vec()))
     }
 
-    /// Reads the secret in `path`. On Unix the file must not be readable by its group or
-    /// by others (as ssh insists for a private key): anyone who can read it can join the
-    /// cluster.
+    /// Reads the secret in `path`. On Unix the file must not be open to its group or to
+    /// others at all (as ssh insists for a private key): anyone who can read it can join the
+    /// cluster, and anyone who can write it can choose the secret.
     pub fn from_file(path: &Path) -> Result<Secret> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         #[cfg(unix)]
@@ -105,10 +117,10 @@ impl Secret {
                 .map_err(|e| Error::io(path, e))?
                 .permissions()
                 .mode();
-            if mode & 0o044 != 0 {
+            if mode & 0o077 != 0 {
                 return Err(Error::Config(format!(
-                    "{}: the secret file is readable by other users (mode {:o}); anyone who can read it can join \
-                     the cluster: run `chmod 600 {}`",
+                    "{}: the secret file is open to other users (mode {:o}); anyone who can read it can join \
+                     the cluster, and anyone who can write it can choose the secret: run `chmod 600 {}`",
                     path.display(),
                     mode & 0o777,
                     path.display()
@@ -574,16 +586,16 @@ mod tests {
 
     #[test]
     fn the_same_secret_and_job_connect_both_ways() {
-        let (address, listener) = listen_once(secret("s3cret"), job("0.85"), 5.0);
-        dial(address, &secret("s3cret\n"), &job("0.85")).unwrap();
+        let (address, listener) = listen_once(secret("s3cret-for-the-tests"), job("0.85"), 5.0);
+        dial(address, &secret("s3cret-for-the-tests\n"), &job("0.85")).unwrap();
         let (peer, channel) = listener.join().unwrap().unwrap();
         assert_eq!((peer, channel), (1, Channel::Heartbeat));
     }
 
     #[test]
     fn another_secret_is_refused_by_both_sides() {
-        let (address, listener) = listen_once(secret("s3cret"), job("0.85"), 5.0);
-        match dial(address, &secret("guess"), &job("0.85")) {
+        let (address, listener) = listen_once(secret("s3cret-for-the-tests"), job("0.85"), 5.0);
+        match dial(address, &secret("a-guess-that-is-wrong"), &job("0.85")) {
             Err(DialFailure::Unauthenticated(why)) => assert!(why.contains("does not match"), "{why}"),
             other => panic!("the dialer must refuse the listener: {other:?}"),
         }
@@ -595,8 +607,8 @@ mod tests {
 
     #[test]
     fn an_authenticated_peer_with_another_job_is_told_what_differs() {
-        let (address, listener) = listen_once(secret("s3cret"), job("0.85"), 5.0);
-        match dial(address, &secret("s3cret"), &job("0.9")) {
+        let (address, listener) = listen_once(secret("s3cret-for-the-tests"), job("0.85"), 5.0);
+        match dial(address, &secret("s3cret-for-the-tests"), &job("0.9")) {
             Err(DialFailure::DifferentJob(d)) => assert_eq!(d, ["damping differs (0.9 here, 0.85 there)"]),
             other => panic!("{other:?}"),
         }
@@ -634,7 +646,7 @@ mod tests {
 
     #[test]
     fn a_recorded_greeting_replayed_later_is_refused() {
-        let key = secret("s3cret");
+        let key = secret("s3cret-for-the-tests");
         let ours = job("0.85");
         let nonce = [7u8; WORD];
         // A genuine exchange, recorded.
@@ -659,7 +671,7 @@ mod tests {
 
     #[test]
     fn a_recorded_challenge_replayed_to_a_dialer_is_refused() {
-        let key = secret("s3cret");
+        let key = secret("s3cret-for-the-tests");
         let ours = job("0.85");
         // Record a genuine listener's challenge to some hello.
         let (address, listener) = listen_once(key.clone(), ours.clone(), 5.0);
@@ -704,7 +716,7 @@ mod tests {
             ),
         ];
         for (bytes, expected) in cases {
-            let (address, listener) = listen_once(secret("s3cret"), job("0.85"), 5.0);
+            let (address, listener) = listen_once(secret("s3cret-for-the-tests"), job("0.85"), 5.0);
             let mut stream = TcpStream::connect(address).unwrap();
             stream.write_all(bytes).unwrap();
             stream.shutdown(std::net::Shutdown::Write).unwrap();
@@ -718,7 +730,7 @@ mod tests {
     #[test]
     fn silent_and_trickling_clients_are_cut_off_at_the_deadline() {
         // Silent.
-        let (address, listener) = listen_once(secret("s3cret"), job("0.85"), 0.5);
+        let (address, listener) = listen_once(secret("s3cret-for-the-tests"), job("0.85"), 0.5);
         let started = Instant::now();
         let _silent = TcpStream::connect(address).unwrap();
         assert!(matches!(listener.join().unwrap(), Err(Refusal::Stranger(_))));
@@ -728,7 +740,7 @@ mod tests {
             started.elapsed()
         );
         // A byte every 100 ms, for 3 s: still cut off after 0.5 s.
-        let (address, listener) = listen_once(secret("s3cret"), job("0.85"), 0.5);
+        let (address, listener) = listen_once(secret("s3cret-for-the-tests"), job("0.85"), 0.5);
         let started = Instant::now();
         let mut trickle = TcpStream::connect(address).unwrap();
         let writer = std::thread::spawn(move || {
@@ -753,13 +765,15 @@ mod tests {
 
     #[test]
     fn secrets_are_trimmed_and_empty_ones_refused() {
-        assert!(secret(" abc \n").verify(&[b"x"], &secret("abc").tag(&[b"x"])));
+        assert!(secret(" sixteen-bytes-ok \n").verify(&[b"x"], &secret("sixteen-bytes-ok").tag(&[b"x"])));
         let e = Secret::new(b" \n", "CRAWLRANK_SECRET").unwrap_err().to_string();
+        let short = Secret::new(b"abc", "CRAWLRANK_SECRET").unwrap_err().to_string();
+        assert!(short.contains("at least 16"), "{short}");
         assert!(
             e.contains("CRAWLRANK_SECRET holds no secret") && e.contains("head -c 32 /dev/urandom"),
             "{e}"
         );
-        assert_eq!(format!("{:?}", secret("abc")), "Secret(3 bytes)");
+        assert_eq!(format!("{:?}", secret("sixteen-bytes-ok")), "Secret(16 bytes)");
     }
 
     #[cfg(unix)]
@@ -768,12 +782,12 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("secret");
-        std::fs::write(&path, "abc\n").unwrap();
+        std::fs::write(&path, "abcdefghijklmnopq\n").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         let e = Secret::from_file(&path).unwrap_err().to_string();
-        assert!(e.contains("readable by other users") && e.contains("chmod 600"), "{e}");
+        assert!(e.contains("open to other users") && e.contains("chmod 600"), "{e}");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-        assert_eq!(Secret::from_file(&path).unwrap().0, b"abc");
+        assert_eq!(Secret::from_file(&path).unwrap().0, b"abcdefghijklmnopq");
         std::fs::write(&path, "").unwrap();
         assert!(
             Secret::from_file(&path)

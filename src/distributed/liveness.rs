@@ -183,9 +183,11 @@ fn beat(shared: &Shared, interval: Duration) {
         for writer in &shared.writers {
             let mut writer = writer.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(stream) = writer.as_mut()
-                && stream.write_all(&[BEAT]).is_err()
+                && let Err(e) = stream.write_all(&[BEAT])
+                && !matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock)
             {
-                // The peer is gone: its watcher, or timely, says so.
+                // The peer is gone: its watcher, or timely, says so. (A write that timed out,
+                // to a peer that does not read for now, is only this beat lost.)
                 *writer = None;
             }
         }

@@ -162,18 +162,21 @@ impl JobManifest {
     /// sentences: at most four, then how many more.
     pub fn differences(&self, theirs: &JobManifest) -> Vec<String> {
         const SHOWN: usize = 4;
-        let find =
-            |entries: &[(String, Value)], key: &str| entries.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+        // Looked up by key: a crawl may have a million inputs.
+        let index = |entries: &[(String, Value)]| -> std::collections::HashMap<String, Value> {
+            entries.iter().cloned().collect()
+        };
+        let (mine, other_side) = (index(&self.entries), index(&theirs.entries));
         let mut all = Vec::new();
         for (key, ours) in &self.entries {
-            match find(&theirs.entries, key) {
-                Some(other) if other == *ours => {}
-                Some(other) => all.push(describe_difference(key, ours, &other)),
+            match other_side.get(key) {
+                Some(other) if other == ours => {}
+                Some(other) => all.push(describe_difference(key, ours, other)),
                 None => all.push(format!("{key}: only on this process")),
             }
         }
         for (key, _) in &theirs.entries {
-            if find(&self.entries, key).is_none() {
+            if !mine.contains_key(key) {
                 all.push(format!("{key}: only on the other process"));
             }
         }

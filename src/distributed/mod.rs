@@ -27,4 +27,4 @@ mod run;
 pub use cluster::{Cluster, NoteSink, explain_panic};
 pub use handshake::Secret;
 pub use manifest::JobManifest;
-pub use run::{Abort, ProcessOutcome, remove_staging, run};
+pub use run::{Abort, ProcessOutcome, after_commit, remove_staging, result_committed, run};

@@ -45,8 +45,9 @@ use crate::partition::Ownership;
 use crate::progress::{Progress, Silent};
 
 /// How a process of a distributed run stops when it cannot go on: called with a message and
-/// an exit code (2 when a step failed, such as a bad input line; 3 when a worker was lost),
-/// after the process's staging folder has been removed. It must not return: the other
+/// an exit code (2 when a step failed, such as a bad input line; 3 when a worker was lost;
+/// 0, with a message to show as a warning, when a peer was lost only after the result was
+/// committed), after the process's staging folder has been removed. It must not return: the other
 /// workers are waiting for this one.
 pub type Abort = fn(message: &str, code: u8) -> !;
 
@@ -357,16 +358,37 @@ fn keep(path: &std::path::Path) {
 /// Removes the staging folders of distributed runs in this process that have not finished:
 /// for a panic hook that ends the process because a peer was lost.
 pub fn remove_staging() {
-    // A commit in progress finishes (or rolls back) first: a result folder is never left
-    // between two results by the process ending.
-    crate::output::commit::wait_for_commit();
+    // A commit in progress finishes (or rolls back) first, and none starts after: a result
+    // folder is never left between two results by the process ending.
+    crate::output::commit::end_commits();
     for path in CLEANUP.lock().unwrap_or_else(|p| p.into_inner()).iter() {
         let _ = std::fs::remove_dir_all(path);
     }
 }
 
-/// Removes the staging folders and hands over to the caller's handler.
+/// Whether the run's result was committed, complete, before this process had to end: a
+/// peer lost after that (while the processes close down) does not undo it.
+pub fn result_committed() -> bool {
+    crate::output::commit::committed()
+}
+
+/// `message` (which says the run could not finish) for a failure that came after the
+/// result was committed.
+pub fn after_commit(message: &str) -> String {
+    let cause = message
+        .split_once("; no _SUCCESS is written")
+        .or_else(|| message.split_once(" (no _SUCCESS is written)"))
+        .or_else(|| message.split_once(", so this run cannot finish"))
+        .map_or(message, |(cause, _)| cause);
+    format!("{cause}; this came after the result was committed (ranks/_SUCCESS): it is complete")
+}
+
+/// Removes the staging folders and hands over to the caller's handler: with exit code 0
+/// and the message as a warning when the result was committed before the failure.
 fn fail(abort: Abort, message: &str, code: u8) -> ! {
     remove_staging();
+    if result_committed() {
+        abort(&after_commit(message), 0)
+    }
     abort(message, code)
 }

@@ -438,6 +438,7 @@ fn commit_result<E: Executor>(executor: &mut E, job: &RankJob, staging: &Staging
         )?;
     }
     executor.barrier(); // committed: the others may remove their staging folders
+    commit::mark_committed();
     Ok(())
 }
 

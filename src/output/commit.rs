@@ -307,7 +307,16 @@ impl Drop for Staging {
 /// marker. On failure the previous result is restored, and the error says so; if it could
 /// not be restored, the error says where it waits for the next run.
 pub(crate) fn commit(fs: &dyn Fs, target: &Path, staging: &Path, seal: Seal, marker: &str) -> Result<()> {
-    let _committing = COMMITTING.lock().unwrap_or_else(|p| p.into_inner());
+    let _committing = Committing::start();
+    let done = commit_steps(fs, target, staging, seal, marker);
+    if done.is_ok() && seal == Seal::Success {
+        mark_committed();
+    }
+    done
+}
+
+/// The steps of [`commit`], under its lock.
+fn commit_steps(fs: &dyn Fs, target: &Path, staging: &Path, seal: Seal, marker: &str) -> Result<()> {
     let previous = target.join(PREVIOUS);
     if exists(&previous) {
         return Err(Error::Config(format!(
@@ -369,14 +378,56 @@ pub(crate) fn commit(fs: &dyn Fs, target: &Path, staging: &Path, seal: Seal, mar
     }
 }
 
-/// Held while a commit runs in this process.
+/// Held while a commit runs in this process; held for good once the process is ending.
 static COMMITTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// Whether this process committed a whole result (or, in a distributed run, knows that
+/// process 0 did).
+static COMMITTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Returns once no commit runs in this process: for code that is about to end the process
-/// (a panic hook, an abort), so that it does not end it between two steps.
+thread_local! {
+    /// Whether this thread runs a commit (so that a panic hook on it does not wait for it).
+    static IN_COMMIT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// [`COMMITTING`] held by the thread that commits.
+struct Committing(#[allow(dead_code)] std::sync::MutexGuard<'static, ()>);
+
+impl Committing {
+    fn start() -> Committing {
+        let guard = COMMITTING.lock().unwrap_or_else(|p| p.into_inner());
+        IN_COMMIT.with(|c| c.set(true));
+        Committing(guard)
+    }
+}
+
+impl Drop for Committing {
+    fn drop(&mut self) {
+        IN_COMMIT.with(|c| c.set(false));
+    }
+}
+
+/// Records that the run's whole result is committed.
+pub(crate) fn mark_committed() {
+    COMMITTED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether the run's whole result was committed (by this process, or by process 0 of a
+/// distributed run this process belongs to, once the last barrier passed).
+pub(crate) fn committed() -> bool {
+    COMMITTED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// For code about to end the process (a panic hook, an abort): waits for a commit that runs
+/// on another thread to finish (or roll back), and keeps any from starting afterwards, so
+/// that the process never ends between two steps of a commit, and staging folders may be
+/// removed safely. On the committing thread itself it returns at once (the next run sets
+/// the folder right).
 #[cfg(feature = "distributed")]
-pub(crate) fn wait_for_commit() {
-    drop(COMMITTING.lock().unwrap_or_else(|p| p.into_inner()));
+pub(crate) fn end_commits() {
+    if IN_COMMIT.with(|c| c.get()) {
+        return;
+    }
+    std::mem::forget(COMMITTING.lock().unwrap_or_else(|p| p.into_inner()));
 }
 
 /// Step 2: the previous result's entries into `previous`, then the journal.
