@@ -413,6 +413,7 @@ pub(crate) fn mark_committed() {
 
 /// Whether the run's whole result was committed (by this process, or by process 0 of a
 /// distributed run this process belongs to, once the last barrier passed).
+#[cfg(feature = "distributed")]
 pub(crate) fn committed() -> bool {
     COMMITTED.load(std::sync::atomic::Ordering::SeqCst)
 }
