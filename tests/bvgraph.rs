@@ -59,7 +59,12 @@ fn part_files(out: &Path) -> Vec<(String, Vec<u8>)> {
     let mut parts: Vec<_> = std::fs::read_dir(out.join("ranks"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
         .collect();
     parts.sort();
     parts
@@ -118,7 +123,10 @@ fn a_bvgraph_isolated_node_is_ranked_in_both_endiannesses() {
         let ids: Vec<u64> = ranks.iter().map(|r| r.0).collect();
         assert_eq!(ids, [0, 1, 2, 3, 4, 5], "{endianness}");
         for (node, rank) in &ranks {
-            assert!((rank - expected[*node as usize]).abs() < 1e-12, "{endianness}: node {node}: {rank}");
+            assert!(
+                (rank - expected[*node as usize]).abs() < 1e-12,
+                "{endianness}: node {node}: {rank}"
+            );
         }
         assert!((ranks[5].1 - isolated).abs() < 1e-12, "{endianness}");
         assert!((ranks.iter().map(|r| r.1).sum::<f64>() - 1.0).abs() < 1e-12);
@@ -145,7 +153,11 @@ fn random_arcs(nodes: usize, arcs: usize) -> Vec<(usize, usize)> {
     // intervals and references too.
     for _ in 0..arcs {
         let s = next(nodes);
-        let t = if next(3) == 0 { (s + 1 + next(8)) % nodes } else { next(nodes) };
+        let t = if next(3) == 0 {
+            (s + 1 + next(8)) % nodes
+        } else {
+            next(nodes)
+        };
         list.push((s, t));
     }
     list.sort_unstable();
@@ -182,7 +194,10 @@ fn a_truncated_or_corrupt_graph_file_is_an_error_naming_it_without_a_panic() {
     let tmp = tempfile::tempdir().unwrap();
     let arcs = random_arcs(3000, 30_000);
     for (what, damage) in [
-        ("truncated", Box::new(|bytes: &mut Vec<u8>| bytes.truncate(bytes.len() / 2)) as Box<dyn Fn(&mut Vec<u8>)>),
+        (
+            "truncated",
+            Box::new(|bytes: &mut Vec<u8>| bytes.truncate(bytes.len() / 2)) as Box<dyn Fn(&mut Vec<u8>)>,
+        ),
         (
             "overwritten",
             Box::new(|bytes: &mut Vec<u8>| {
@@ -192,8 +207,14 @@ fn a_truncated_or_corrupt_graph_file_is_an_error_naming_it_without_a_panic() {
                 }
             }),
         ),
-        ("zeroed", Box::new(|bytes: &mut Vec<u8>| bytes.iter_mut().skip(16).for_each(|b| *b = 0))),
-        ("ones", Box::new(|bytes: &mut Vec<u8>| bytes.iter_mut().skip(16).for_each(|b| *b = 0xff))),
+        (
+            "zeroed",
+            Box::new(|bytes: &mut Vec<u8>| bytes.iter_mut().skip(16).for_each(|b| *b = 0)),
+        ),
+        (
+            "ones",
+            Box::new(|bytes: &mut Vec<u8>| bytes.iter_mut().skip(16).for_each(|b| *b = 0xff)),
+        ),
     ] {
         let base = write_bvgraph(tmp.path(), what, 3000, &arcs);
         let graph = tmp.path().join(format!("{what}.graph"));
@@ -213,7 +234,11 @@ fn a_truncated_or_corrupt_graph_file_is_an_error_naming_it_without_a_panic() {
 fn garbage_properties_are_an_error_naming_the_file() {
     let tmp = tempfile::tempdir().unwrap();
     let base = write_bvgraph(tmp.path(), "g", 6, &ARCS);
-    for garbage in [&b"this is not a properties file\n"[..], b"\x00\x9f\x92\x96 binary", b"nodes=6\narcs=many\n"] {
+    for garbage in [
+        &b"this is not a properties file\n"[..],
+        b"\x00\x9f\x92\x96 binary",
+        b"nodes=6\narcs=many\n",
+    ] {
         std::fs::write(tmp.path().join("g.properties"), garbage).unwrap();
         let (code, _, stderr) = common::crawlrank(&["stats", base.to_str().unwrap()]);
         assert_eq!(code, 2, "{stderr}");
@@ -223,7 +248,9 @@ fn garbage_properties_are_an_error_naming_the_file() {
     // Fewer arcs announced than the lists hold.
     let base = write_bvgraph(tmp.path(), "h", 6, &ARCS);
     let properties = tmp.path().join("h.properties");
-    let text = std::fs::read_to_string(&properties).unwrap().replace("arcs=7", "arcs=5");
+    let text = std::fs::read_to_string(&properties)
+        .unwrap()
+        .replace("arcs=7", "arcs=5");
     std::fs::write(&properties, text).unwrap();
     let (code, _, stderr) = common::crawlrank(&["stats", base.to_str().unwrap()]);
     assert_eq!(code, 2, "{stderr}");

@@ -471,7 +471,7 @@ mod decode {
             }
             self.block_index += 1;
             self.blocks_left -= 1;
-            if self.blocks_left == 0 && self.block_index % 2 == 0 {
+            if self.blocks_left == 0 && self.block_index.is_multiple_of(2) {
                 // An even count of blocks: the rest of the reference's list is copied too.
                 self.fill(self.reference_degree - self.position);
             }
@@ -529,7 +529,7 @@ mod decode {
             let (length, copied) = if self.block_index == 0 {
                 (block, true)
             } else {
-                (block.saturating_add(1), self.block_index % 2 == 0)
+                (block.saturating_add(1), self.block_index.is_multiple_of(2))
             };
             self.copy_block(length, copied);
             block
