@@ -5,7 +5,7 @@
 //! streams all of them, in that order, into one edge sink (the graph's collector), through
 //! `text` (line by line), `parallel` (integer ids, in parallel batches) or `bvgraph` (a
 //! BVGraph's successor lists). A new format plugs in here: a file of its own that feeds an
-//! [`EdgeSink`], a variant of [`InputFile`] (or a test in [`expand`]) that recognises it, and
+//! `EdgeSink`, a variant of [`InputFile`] (or a test in [`expand`]) that recognises it, and
 //! a branch in `read_inputs`.
 
 pub mod bundled;
