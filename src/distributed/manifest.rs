@@ -206,6 +206,10 @@ fn describe_difference(key: &str, ours: &Value, theirs: &Value) -> String {
 fn input_value(input: &InputFile) -> Result<Value> {
     match input {
         InputFile::Path(path) | InputFile::Listed(path) => file_value(path).map_err(|e| Error::io(path, e)),
+        InputFile::BvGraph { basename, .. } => {
+            let graph = crate::input::bvgraph::part(basename, "graph");
+            file_value(&graph).map_err(|e| Error::io(&graph, e))
+        }
         InputFile::Bundled { bytes, .. } => {
             digest(&mut io::Cursor::new(*bytes), bytes.len() as u64).map_err(|e| Error::io(input.name(), e))
         }

@@ -42,6 +42,9 @@ pub(crate) struct EdgeCollector {
     mode: IdMode,
     edges: Edges,
     weights: Option<Vec<f64>>,
+    /// Integer ids `0..declared` are nodes even when no edge names them (a BVGraph's
+    /// isolated nodes).
+    declared: u64,
 }
 
 /// Edges with dense ids, ready to be sharded.
@@ -69,6 +72,7 @@ impl EdgeCollector {
             mode,
             edges,
             weights: weighted.then(Vec::new),
+            declared: 0,
         }
     }
 
@@ -92,11 +96,11 @@ impl EdgeCollector {
         let (nodes, keys) = match self.edges {
             Edges::Empty => (NodeTable::Int(Vec::new()), Vec::new()),
             Edges::Narrow(mut keys) => {
-                let table = remap_narrow(&mut keys);
+                let table = remap_narrow(&mut keys, self.declared);
                 (NodeTable::Int(table), keys)
             }
             Edges::Wide(pairs) => {
-                let (table, keys) = remap_wide(pairs)?;
+                let (table, keys) = remap_wide(pairs, self.declared)?;
                 (NodeTable::Int(table), keys)
             }
             Edges::Text { interner, mut keys } => {
@@ -123,6 +127,12 @@ impl EdgeCollector {
                 .intern(itoa::Buffer::new().format(v).as_bytes())
                 .ok_or_else(too_many)
         };
+        // Declared nodes keep their place: interned first, as the integers they are.
+        if !matches!(self.edges, Edges::Text { .. }) {
+            for id in 0..std::mem::take(&mut self.declared) {
+                intern_int(id)?;
+            }
+        }
         let keys = match std::mem::replace(&mut self.edges, Edges::Empty) {
             Edges::Empty => Vec::new(),
             Edges::Narrow(keys) => keys
@@ -180,6 +190,13 @@ impl EdgeSink for EdgeCollector {
         }
     }
 
+    fn integer_nodes(&mut self, count: u64) {
+        if let Edges::Empty = self.edges {
+            self.edges = Edges::Narrow(Vec::new());
+        }
+        self.declared = self.declared.max(count);
+    }
+
     #[inline]
     fn edge(&mut self, source: &[u8], target: &[u8], weight: Option<f64>) -> Result<(), String> {
         loop {
@@ -223,13 +240,20 @@ impl EdgeSink for EdgeCollector {
     }
 }
 
-/// Renumbers 32-bit ids in place; returns the sorted distinct ids.
-fn remap_narrow(keys: &mut [u64]) -> Vec<u64> {
-    let max = keys.par_iter().map(|&k| (k >> 32).max(k & LOW)).max().unwrap_or(0) as usize;
-    if max <= 2 * keys.len() + (1 << 20) {
+/// Renumbers 32-bit ids in place, with the ids `0..declared` among them whether or not an
+/// edge names them; returns the sorted distinct ids.
+fn remap_narrow(keys: &mut [u64], declared: u64) -> Vec<u64> {
+    let max = keys.par_iter().map(|&k| (k >> 32).max(k & LOW)).max();
+    if declared > 0 && max.is_none_or(|m| m < declared) {
+        // Every id is a declared one (a BVGraph alone): the numbering is the identity.
+        return (0..declared).collect();
+    }
+    let max = max.unwrap_or(0).max(declared.saturating_sub(1)) as usize;
+    if max <= 2 * keys.len() + declared as usize + (1 << 20) {
         // Dense enough: a lookup table no larger than the edges themselves.
-        let seen: Vec<std::sync::atomic::AtomicBool> =
-            (0..=max).map(|_| std::sync::atomic::AtomicBool::new(false)).collect();
+        let seen: Vec<std::sync::atomic::AtomicBool> = (0..=max)
+            .map(|raw| std::sync::atomic::AtomicBool::new((raw as u64) < declared))
+            .collect();
         keys.par_iter().for_each(|&k| {
             seen[(k >> 32) as usize].store(true, std::sync::atomic::Ordering::Relaxed);
             seen[(k & LOW) as usize].store(true, std::sync::atomic::Ordering::Relaxed);
@@ -250,6 +274,7 @@ fn remap_narrow(keys: &mut [u64]) -> Vec<u64> {
         let mut ids: Vec<u32> = keys
             .par_iter()
             .flat_map_iter(|&k| [(k >> 32) as u32, k as u32])
+            .chain((0..declared as u32).into_par_iter())
             .collect();
         ids.par_sort_unstable();
         ids.dedup();
@@ -260,9 +285,14 @@ fn remap_narrow(keys: &mut [u64]) -> Vec<u64> {
     }
 }
 
-/// Renumbers 64-bit ids; returns the sorted distinct ids and the packed keys.
-fn remap_wide(pairs: Vec<(u64, u64)>) -> Result<(Vec<u64>, Vec<u64>)> {
-    let mut ids: Vec<u64> = pairs.par_iter().flat_map_iter(|&(s, t)| [s, t]).collect();
+/// Renumbers 64-bit ids, with `0..declared` among them; returns the sorted distinct ids and
+/// the packed keys.
+fn remap_wide(pairs: Vec<(u64, u64)>, declared: u64) -> Result<(Vec<u64>, Vec<u64>)> {
+    let mut ids: Vec<u64> = pairs
+        .par_iter()
+        .flat_map_iter(|&(s, t)| [s, t])
+        .chain((0..declared).into_par_iter())
+        .collect();
     ids.par_sort_unstable();
     ids.dedup();
     if ids.len() >= u32::MAX as usize {
@@ -330,6 +360,33 @@ mod tests {
         );
         let err = collect(IdMode::Int, &[("1", "2"), ("2", "x")]).err().unwrap();
         assert!(err.contains("\"x\" is not an unsigned 64-bit integer"), "{err}");
+    }
+
+    #[test]
+    fn declared_nodes_are_nodes_without_edges() {
+        // A BVGraph alone: the identity.
+        let mut c = EdgeCollector::new(IdMode::Auto, false);
+        c.integer_nodes(6);
+        c.integer_edges(IntegerBatch::Packed(&[pack(0, 1), pack(4, 0)]), &[]);
+        let d = c.finish().unwrap();
+        assert!(matches!(&d.nodes, NodeTable::Int(ids) if ids == &[0, 1, 2, 3, 4, 5]));
+        assert_eq!(d.keys, vec![pack(0, 1), pack(4, 0)]);
+        // With other ids beyond them (another input), sparse and wide.
+        for big in ["9", "5000000000"] {
+            let mut c = EdgeCollector::new(IdMode::Auto, false);
+            c.integer_nodes(3);
+            c.edge(b"1", big.as_bytes(), None).unwrap();
+            let d = c.finish().unwrap();
+            assert_eq!(d.nodes.len(), 4, "{big}");
+            assert_eq!(labelled(&d), vec![("1".into(), big.to_string())]);
+            assert_eq!(d.nodes.label(2), "2");
+        }
+        // Auto mode meeting text keeps them, as strings.
+        let mut c = EdgeCollector::new(IdMode::Auto, false);
+        c.integer_nodes(3);
+        c.edge(b"1", b"x", None).unwrap();
+        let d = c.finish().unwrap();
+        assert_eq!(d.nodes.len(), 4);
     }
 
     #[test]

@@ -79,7 +79,7 @@ pub(crate) fn known_by_name(path: &Path) -> Option<NotEdges> {
         "py" | "sh" | "r" | "java" | "rs" | "js" => ("source code", "it is not an edge list"),
         "graph" | "offsets" | "ef" | "obl" | "properties" | "labels" => (
             "part of a LAW WebGraph BVGraph",
-            "BVGraph input is not read yet; convert it to an arc list (`webgraph to arcs`) and rank that",
+            "a BVGraph is read when both BASE.graph and BASE.properties are there; name it by its basename BASE",
         ),
         "parquet" | "orc" | "avro" => (
             "a columnar file (Parquet, ORC or Avro)",

@@ -1,11 +1,15 @@
 //! Where an edge comes from: input files, folders, glob patterns and standard input, each
-//! decompressed by its magic number and parsed lazily as text.
+//! decompressed by its magic number and parsed lazily as text, and LAW WebGraph BVGraphs.
 //!
 //! [`expand`] turns what the user typed into an ordered list of [`InputFile`]s; `read_inputs`
 //! streams all of them, in that order, into one edge sink (the graph's collector), through
-//! `text` (line by line) or `parallel` (integer ids, in parallel batches).
+//! `text` (line by line), `parallel` (integer ids, in parallel batches) or `bvgraph` (a
+//! BVGraph's successor lists). A new format plugs in here: a file of its own that feeds an
+//! `EdgeSink`, a variant of [`InputFile`] (or a test in [`expand`]) that recognises it, and
+//! a branch in `read_inputs`.
 
 pub mod bundled;
+pub(crate) mod bvgraph;
 pub(crate) mod compression;
 pub(crate) mod detect;
 pub(crate) mod parallel;
@@ -38,6 +42,14 @@ pub enum InputFile {
     Listed(PathBuf),
     /// Standard input (`-`).
     Stdin,
+    /// A LAW WebGraph BVGraph: `basename.graph` with `basename.properties` (and `.offsets`
+    /// or `.ef`, not needed to read it in one pass).
+    BvGraph {
+        /// The path without extension.
+        basename: PathBuf,
+        /// Found in a folder or by a pattern rather than named.
+        listed: bool,
+    },
     /// A graph compiled into the binary (the bundled default graph).
     Bundled {
         /// Its name, as in `graphs/`.
@@ -52,6 +64,7 @@ impl InputFile {
     pub fn name(&self) -> String {
         match self {
             InputFile::Path(p) | InputFile::Listed(p) => p.display().to_string(),
+            InputFile::BvGraph { basename, .. } => basename.display().to_string(),
             InputFile::Stdin => "<stdin>".to_string(),
             InputFile::Bundled { name, .. } => name.to_string(),
         }
@@ -61,6 +74,9 @@ impl InputFile {
     pub fn size(&self) -> Option<u64> {
         match self {
             InputFile::Path(p) | InputFile::Listed(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            InputFile::BvGraph { basename, .. } => std::fs::metadata(bvgraph::part(basename, "graph"))
+                .ok()
+                .map(|m| m.len()),
             InputFile::Stdin => None,
             InputFile::Bundled { bytes, .. } => Some(bytes.len() as u64),
         }
@@ -81,6 +97,10 @@ impl InputFile {
 /// - a folder stands for the files directly inside it, in name order, without those whose
 ///   name starts with `_` or `.` (`_SUCCESS`, `.crc` files, as Hadoop and Spark skip them);
 /// - a pattern with `*`, `?` or `[` is a glob, its matches in name order;
+/// - a BVGraph is named by its basename (`BASE` when `BASE.graph` and `BASE.properties`
+///   exist), its `.graph` or its `.properties`; among a folder's or a pattern's files, a
+///   `.graph` with its `.properties` is that graph, and its other files (`.offsets`, `.ef`...)
+///   are not inputs of their own;
 /// - anything else must be an existing file.
 ///
 /// Files found in folders and by patterns are [`InputFile::Listed`]: when read, those that
@@ -101,9 +121,19 @@ pub fn expand(specs: &[String]) -> Result<Vec<InputFile>> {
                     "{spec}: the folder holds no input files (names starting with _ or . are skipped)"
                 )));
             }
-            files.extend(inside.into_iter().map(InputFile::Listed));
+            files.extend(bvgraph::gather(spec, inside)?);
+        } else if let Some(basename) = bvgraph::basename_of(path) {
+            files.push(InputFile::BvGraph {
+                basename,
+                listed: false,
+            });
         } else if path.exists() {
             files.push(InputFile::Path(path.to_path_buf()));
+        } else if bvgraph::is_basename(path) {
+            files.push(InputFile::BvGraph {
+                basename: path.to_path_buf(),
+                listed: false,
+            });
         } else if spec.contains(['*', '?', '[']) {
             let pattern =
                 glob::glob(spec).map_err(|e| Error::Config(format!("{spec}: not a valid glob pattern: {e}")))?;
@@ -120,7 +150,8 @@ pub fn expand(specs: &[String]) -> Result<Vec<InputFile>> {
                 return Err(Error::Input(format!("{spec}: no file matches this pattern")));
             }
             matched.sort();
-            files.extend(matched.into_iter().map(InputFile::Listed));
+            matched.dedup();
+            files.extend(bvgraph::gather(spec, matched)?);
         } else {
             return Err(Error::Input(format!("{spec}: no such file or folder; check the path")));
         }
@@ -155,8 +186,12 @@ pub struct FileReport {
     pub source: String,
     /// The file's absolute path, so that a later `export` can read it again.
     pub absolute_path: Option<String>,
-    /// The compression found from its first bytes.
+    /// The compression found from its first bytes (`plain` for a BVGraph, whose compression
+    /// is its format).
     pub compression: Compression,
+    /// What was read: an edge list as text, or a BVGraph.
+    #[serde(default)]
+    pub format: InputFormat,
     /// Bytes read from the file (compressed size).
     pub bytes: u64,
     /// Lines, edges and skipped lines.
@@ -165,6 +200,18 @@ pub struct FileReport {
     /// Why the file was not read, when it was found in a folder but is not an edge list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
+}
+
+/// The format of an input.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputFormat {
+    /// An edge list as text (TSV, CSV, blank-separated), compressed or not.
+    #[default]
+    Text,
+    /// A LAW WebGraph BVGraph (`.graph` + `.properties`); its `bytes` are the `.graph`'s and
+    /// its `edges` its arcs.
+    BvGraph,
 }
 
 /// A reader that counts the bytes taken from it, for progress reports.
@@ -203,8 +250,8 @@ pub fn read_inputs<S: EdgeSink>(
         let mut report = FileReport {
             path: name.clone(),
             source: match file {
-                InputFile::Path(_) => "file",
-                InputFile::Listed(_) => "listed",
+                InputFile::Path(_) | InputFile::BvGraph { listed: false, .. } => "file",
+                InputFile::Listed(_) | InputFile::BvGraph { listed: true, .. } => "listed",
                 InputFile::Stdin => "stdin",
                 InputFile::Bundled { .. } => "bundled",
             }
@@ -214,10 +261,30 @@ pub fn read_inputs<S: EdgeSink>(
                 .and_then(|p| std::fs::canonicalize(p).ok())
                 .map(|p| p.display().to_string()),
             compression: Compression::Plain,
+            format: InputFormat::Text,
             bytes: 0,
             text: TextStats::default(),
             skipped: None,
         };
+        if let InputFile::BvGraph { basename, .. } = file {
+            report.format = InputFormat::BvGraph;
+            report.absolute_path = std::fs::canonicalize(bvgraph::part(basename, "graph"))
+                .ok()
+                .map(|p| p.with_extension("").display().to_string());
+            let mut on_progress = |bytes: u64, edges: u64| {
+                progress.event(Event::Read {
+                    bytes: bytes_before + bytes,
+                    total_bytes: total,
+                    edges: edges_before + edges,
+                });
+            };
+            report.text.edges = bvgraph::read(basename, options.weighted, sink, &mut on_progress)?;
+            report.bytes = file.size().unwrap_or(0);
+            bytes_before += report.bytes;
+            edges_before += report.text.edges;
+            reports.push(report);
+            continue;
+        }
         if let Some(path) = file.path()
             && let Some(format) = detect::known_by_name(path)
         {
@@ -235,6 +302,7 @@ pub fn read_inputs<S: EdgeSink>(
             InputFile::Path(p) | InputFile::Listed(p) => Box::new(File::open(p).map_err(|e| Error::io(p, e))?),
             InputFile::Stdin => Box::new(io::stdin()),
             InputFile::Bundled { bytes, .. } => Box::new(io::Cursor::new(*bytes)),
+            InputFile::BvGraph { .. } => unreachable!("read above"),
         };
         let counted = Counting {
             inner: raw,
@@ -394,7 +462,7 @@ fn bvgraph_hint(path: Option<&Path>) -> Option<detect::NotEdges> {
     let properties = path.with_extension("properties");
     (properties != path && properties.is_file()).then(|| detect::NotEdges {
         what: format!("part of a LAW WebGraph BVGraph ({} is beside it)", properties.display()),
-        advice: "BVGraph input is not read yet; convert it to an arc list (`webgraph to arcs`) and rank that",
+        advice: "a BVGraph is read from its `.graph` and `.properties`; name it by its basename",
     })
 }
 

@@ -487,6 +487,14 @@ pub trait EdgeSink {
         let _ = (batch, weights);
         unreachable!("integer_edges called on a sink that takes no integer batches");
     }
+
+    /// Declares the integer ids `0..count` nodes of the graph, whether or not an edge names
+    /// them (a BVGraph's isolated nodes). Only called after
+    /// [`integer_batches`](Self::integer_batches) said yes.
+    fn integer_nodes(&mut self, count: u64) {
+        let _ = count;
+        unreachable!("integer_nodes called on a sink that takes no integer batches");
+    }
 }
 
 /// Edges with integer ids, as the parallel reader hands them over.

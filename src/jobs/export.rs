@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::graph::{BuildOptions, LoadOptions, NodeTable, load};
-use crate::input::{InputFile, ParseOptions, bundled, compression};
+use crate::input::{InputFile, InputFormat, ParseOptions, bundled, compression};
 use crate::output::summary::LoadRecord;
 use crate::output::{GexfExport, GexfReport, Ranked, tsv};
 use crate::progress::Progress;
@@ -29,6 +29,8 @@ struct RecordedInput {
     path: String,
     source: String,
     absolute_path: Option<String>,
+    #[serde(default)]
+    format: InputFormat,
     #[serde(default)]
     skipped: Option<String>,
 }
@@ -128,7 +130,12 @@ fn recorded_inputs(run: &RecordedRun) -> Result<Vec<InputFile>> {
             )),
             _ => {
                 let path = input.absolute_path.clone().unwrap_or_else(|| input.path.clone());
-                if Path::new(&path).is_file() {
+                if input.format == InputFormat::BvGraph && crate::input::bvgraph::is_basename(Path::new(&path)) {
+                    Ok(InputFile::BvGraph {
+                        basename: path.into(),
+                        listed: false,
+                    })
+                } else if Path::new(&path).is_file() {
                     Ok(InputFile::Path(path.into()))
                 } else {
                     Err(Error::Input(format!(
