@@ -207,6 +207,28 @@ fn a_run_failing_at_any_step_of_its_commit_restores_the_previous_result_exactly(
     }
 }
 
+/// Starts a run into `out` that iterates until it is killed, and returns once it holds the
+/// folder's lock (`lock` names its pid).
+fn spawn_endless(out: &str, graph: &Path, lock: &Path) -> std::process::Child {
+    let child = spawn(&strings(&[
+        "rank",
+        "-q",
+        "--tol",
+        "0",
+        "--max-iter",
+        "100000000",
+        "-o",
+        out,
+        graph.to_str().unwrap(),
+    ]));
+    let waited = Instant::now();
+    while !std::fs::read_to_string(lock).is_ok_and(|t| t.contains(&format!("pid {}\n", child.id()))) {
+        assert!(waited.elapsed() < Duration::from_secs(20), "the run takes the lock");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
 #[test]
 fn a_second_run_into_the_same_folder_is_refused_at_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -216,27 +238,9 @@ fn a_second_run_into_the_same_folder_is_refused_at_once() {
     let o = out.to_str().unwrap();
     let (code, err) = run_with(&["rank", "-q", "-o", o, &data("urls.tsv")], &[]);
     assert_eq!(code, 0, "{err}");
-    // A run that goes on until it is killed.
-    let mut long = spawn(&strings(&[
-        "rank",
-        "-q",
-        "--tol",
-        "0",
-        "--max-iter",
-        "100000000",
-        "-o",
-        o,
-        graph.to_str().unwrap(),
-    ]));
     let lock = dir.path().join(".out.crawlrank-lock");
-    let waited = Instant::now();
-    while !std::fs::read_to_string(&lock).is_ok_and(|t| t.contains("command")) {
-        assert!(
-            waited.elapsed() < Duration::from_secs(20),
-            "the first run takes the lock"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    // A run that goes on until it is killed.
+    let mut long = spawn_endless(o, &graph, &lock);
     let started = Instant::now();
     let (code, err) = run_with(&["rank", "-q", "-o", o, &data("urls.tsv")], &[]);
     assert_eq!(code, 2, "{err}");
@@ -262,22 +266,7 @@ fn a_second_run_into_the_same_folder_is_refused_at_once() {
     assert_eq!(summary(&out)["graph"]["nodes"], 4, "the waiting run's result");
     let previous = snapshot(&out);
     // Killed: its lock file stays, but the lock went with the process.
-    let mut long = spawn(&strings(&[
-        "rank",
-        "-q",
-        "--tol",
-        "0",
-        "--max-iter",
-        "100000000",
-        "-o",
-        o,
-        graph.to_str().unwrap(),
-    ]));
-    let waited = Instant::now();
-    while !std::fs::read_to_string(&lock).is_ok_and(|t| t.contains(&format!("pid {}", long.id()))) {
-        assert!(waited.elapsed() < Duration::from_secs(20), "the run takes the lock");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut long = spawn_endless(o, &graph, &lock);
     long.kill().unwrap();
     long.wait().unwrap();
     assert!(lock.exists(), "a killed run cannot remove its lock file");

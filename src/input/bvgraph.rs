@@ -245,6 +245,11 @@ mod decode {
     /// Arcs handed to the sink at a time.
     const BATCH: usize = 1 << 20;
 
+    /// The error for a BVGraph file that cannot be read as one.
+    fn corrupt(file: &Path, why: String) -> Error {
+        Error::Input(format!("{}: {why}", file.display()))
+    }
+
     pub(super) fn read<S: EdgeSink>(
         graph_path: &Path,
         properties_path: &Path,
@@ -253,7 +258,6 @@ mod decode {
         sink: &mut S,
         on_progress: &mut dyn FnMut(u64, u64),
     ) -> Result<u64> {
-        let corrupt = |file: &Path, why: String| Error::Input(format!("{}: {why}", file.display()));
         // The crate's loader derives the other file names from this one by replacing its
         // extension, so it is given the `.graph` path: a basename with dots stays whole.
         macro_rules! decode_as {
@@ -299,7 +303,6 @@ mod decode {
         sink: &mut S,
         on_progress: &mut dyn FnMut(u64, u64),
     ) -> Result<u64> {
-        let corrupt = |file: &Path, why: String| Error::Input(format!("{}: {why}", file.display()));
         let nodes = properties.nodes;
         let arcs = properties.arcs;
         quiet_panics();
