@@ -3,9 +3,10 @@
 //! `pipeline` is the whole job for one `Executor`: load the graph, read the
 //! personalization, iterate PageRank, write this executor's part files, let the coordinator
 //! write the top table, GEXF, summary and charts, and commit the result folder once every
-//! executor has staged its files (`output::commit`). The local executor is one executor that owns everything; the
-//! distributed one (`crate::distributed`) is one worker of many, and differs only in how it
-//! loads its shards, exchanges partial sums and waits for the others.
+//! executor has staged its files (`output::commit`). The local executor is one executor
+//! that owns everything; the distributed one (`crate::distributed`) is one worker of many,
+//! and differs only in how it loads its shards, exchanges partial sums and waits for the
+//! others.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
