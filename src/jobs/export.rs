@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::graph::{BuildOptions, LoadOptions, NodeTable, load};
+use crate::graph::{BuildOptions, LoadOptions, Loaded, NodeTable, load};
 use crate::input::{InputFile, InputFormat, ParseOptions, bundled, compression};
 use crate::output::summary::LoadRecord;
 use crate::output::{GexfExport, GexfReport, Ranked, tsv};
@@ -66,6 +66,15 @@ pub fn export_gexf(job: &ExportGexfJob, progress: &dyn Progress) -> Result<GexfR
         Err(e) => return Err(e),
     };
     require_complete(dir)?;
+    let loaded = reload_graph(dir, &job.inputs, progress)?;
+    let ranks = read_ranks(&dir.join("ranks"), loaded.graph.nodes())?;
+    job.export.write(&Ranked::new(&loaded.graph, &ranks), Path::new("."))
+}
+
+/// Reads the graph of the complete result in `dir` again, with the options recorded in its
+/// `summary.json`, from `inputs` when given (the files were moved) or else from the recorded
+/// paths. The caller holds the folder's lock (or reads a folder that cannot be locked).
+pub(crate) fn reload_graph(dir: &Path, inputs: &[String], progress: &dyn Progress) -> Result<Loaded> {
     let summary_path = dir.join("summary.json");
     let text = std::fs::read(&summary_path).map_err(|e| Error::io(&summary_path, e))?;
     let run: RecordedRun = serde_json::from_slice(&text).map_err(|e| {
@@ -74,10 +83,10 @@ pub fn export_gexf(job: &ExportGexfJob, progress: &dyn Progress) -> Result<GexfR
             summary_path.display()
         ))
     })?;
-    let inputs = if job.inputs.is_empty() {
+    let inputs = if inputs.is_empty() {
         recorded_inputs(&run)?
     } else {
-        crate::input::expand(&job.inputs)?
+        crate::input::expand(inputs)?
     };
     let options = LoadOptions {
         parse: ParseOptions {
@@ -93,9 +102,7 @@ pub fn export_gexf(job: &ExportGexfJob, progress: &dyn Progress) -> Result<GexfR
             general_path: false,
         },
     };
-    let loaded = load(&inputs, &options, progress)?;
-    let ranks = read_ranks(&dir.join("ranks"), loaded.graph.nodes())?;
-    job.export.write(&Ranked::new(&loaded.graph, &ranks), Path::new("."))
+    load(&inputs, &options, progress)
 }
 
 /// Fails unless `dir` holds a complete result (`ranks/_SUCCESS`).
