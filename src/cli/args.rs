@@ -216,6 +216,16 @@ pub struct InputArgs {
     /// Skip malformed lines (counted in the summary) instead of stopping at the first.
     #[arg(long)]
     pub skip_bad_lines: bool,
+    /// Names for the nodes, shown in every output instead of the ids: files (plain or
+    /// compressed), folders or globs of `id<TAB>name[<TAB>more columns]` lines (Common Crawl's
+    /// vertices), or of one name a line in node order (LAW's BASE.urls). Every listed id is a
+    /// node, edges or not. Put it after the edge lists: it takes every file that follows.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub names: Vec<String>,
+    /// The names are reversed host names (Common Crawl's `com.example.www`): show them as
+    /// `www.example.com`.
+    #[arg(long, requires = "names")]
+    pub names_reversed: bool,
     /// Number of shards [default: one per 16 Mi edges, from the graph's size only; at most
     /// the node count and at most 65536].
     #[arg(long, value_name = "N")]

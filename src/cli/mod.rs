@@ -175,6 +175,10 @@ fn load_options(a: &InputArgs) -> LoadOptions {
             shards: a.shards,
             general_path: false,
         },
+        names: (!a.names.is_empty()).then(|| crawlrank::input::names::NamesOptions {
+            files: a.names.clone(),
+            reversed: a.names_reversed,
+        }),
     }
 }
 

@@ -193,6 +193,7 @@ pub(super) fn ingest(
         graph: Graph::new(nodes, sharded, files),
         read_seconds,
         partition_seconds: started.elapsed().as_secs_f64(),
+        names: None,
     })
 }
 
@@ -433,6 +434,7 @@ fn label_batches(table: &NodeTable) -> Vec<Ingest> {
     match table {
         NodeTable::Int(ids) => ids.chunks(BATCH).map(|c| Ingest::IntLabels(c.to_vec())).collect(),
         NodeTable::Dense(_) => unreachable!("edge files give integer or string ids, never a dense table"),
+        NodeTable::Named(_) => unreachable!("a distributed run refuses --names"),
         NodeTable::String(t) => {
             let (bytes, ends) = t.parts();
             let mut out = Vec::new();

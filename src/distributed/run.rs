@@ -79,6 +79,13 @@ pub fn run(job: &RankJob, cluster: &Cluster, abort: Abort) -> Result<ProcessOutc
                 .to_string(),
         ));
     }
+    if job.load.names.is_some() {
+        return Err(Error::Config(
+            "--names is for local runs so far: rank the graph on one machine, or give the edge lists with \
+             names as their ids"
+                .to_string(),
+        ));
+    }
     job.validate()?;
     // Held until the process ends: one run at a time writes into a result folder.
     if job.wait {

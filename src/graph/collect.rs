@@ -45,6 +45,9 @@ pub(crate) struct EdgeCollector {
     /// Integer ids `0..declared` are nodes even when no edge names them (a BVGraph's
     /// isolated nodes).
     declared: u64,
+    /// More integer ids that are nodes whatever the edges say, sorted and distinct (the ids
+    /// of a names file).
+    listed: Vec<u64>,
 }
 
 /// Edges with dense ids, ready to be sharded.
@@ -73,6 +76,22 @@ impl EdgeCollector {
             edges,
             weights: weighted.then(Vec::new),
             declared: 0,
+            listed: Vec::new(),
+        }
+    }
+
+    /// The node count a BVGraph declared (`0..count` are nodes), 0 without one.
+    pub(crate) fn declared_nodes(&self) -> u64 {
+        self.declared
+    }
+
+    /// Makes every id of `ids` (sorted, distinct) a node, whether or not an edge names it.
+    pub(crate) fn declare_ids(&mut self, ids: Vec<u64>) {
+        debug_assert!(ids.windows(2).all(|w| w[0] < w[1]), "sorted and distinct");
+        match ids.last() {
+            Some(&last) if last + 1 == ids.len() as u64 => self.declared = self.declared.max(last + 1),
+            Some(_) => self.listed = ids,
+            None => {}
         }
     }
 
@@ -95,12 +114,17 @@ impl EdgeCollector {
     pub(crate) fn finish(self) -> Result<DenseEdges> {
         let (nodes, keys) = match self.edges {
             Edges::Empty => (NodeTable::Int(Vec::new()), Vec::new()),
+            Edges::Narrow(keys) if self.listed.last().is_some_and(|&id| id > LOW) => {
+                let pairs = keys.iter().map(|&k| (k >> 32, k & LOW)).collect();
+                let (table, keys) = remap_wide(pairs, self.declared, &self.listed)?;
+                (NodeTable::Int(table), keys)
+            }
             Edges::Narrow(mut keys) => {
-                let table = remap_narrow(&mut keys, self.declared);
+                let table = remap_narrow(&mut keys, self.declared, &self.listed);
                 (NodeTable::Int(table), keys)
             }
             Edges::Wide(pairs) => {
-                let (table, keys) = remap_wide(pairs, self.declared)?;
+                let (table, keys) = remap_wide(pairs, self.declared, &self.listed)?;
                 (NodeTable::Int(table), keys)
             }
             Edges::Text { interner, mut keys } => {
@@ -240,20 +264,27 @@ impl EdgeSink for EdgeCollector {
     }
 }
 
-/// Renumbers 32-bit ids in place, with the ids `0..declared` among them whether or not an
-/// edge names them; returns the sorted distinct ids.
-fn remap_narrow(keys: &mut [u64], declared: u64) -> Vec<u64> {
-    let max = keys.par_iter().map(|&k| (k >> 32).max(k & LOW)).max();
-    if declared > 0 && max.is_none_or(|m| m < declared) {
+/// Renumbers 32-bit ids in place, with the ids `0..declared` and those `listed` (all 32-bit)
+/// among them whether or not an edge names them; returns the sorted distinct ids.
+fn remap_narrow(keys: &mut [u64], declared: u64, listed: &[u64]) -> Vec<u64> {
+    let max = keys
+        .par_iter()
+        .map(|&k| (k >> 32).max(k & LOW))
+        .max()
+        .max(listed.last().copied());
+    if declared > 0 && listed.is_empty() && max.is_none_or(|m| m < declared) {
         // Every id is a declared one (a BVGraph alone): the numbering is the identity.
         return (0..declared).collect();
     }
     let max = max.unwrap_or(0).max(declared.saturating_sub(1)) as usize;
-    if max <= 2 * keys.len() + declared as usize + (1 << 20) {
+    if max <= 2 * keys.len() + declared as usize + listed.len() + (1 << 20) {
         // Dense enough: a lookup table no larger than the edges themselves.
         let seen: Vec<std::sync::atomic::AtomicBool> = (0..=max)
             .map(|raw| std::sync::atomic::AtomicBool::new((raw as u64) < declared))
             .collect();
+        listed
+            .par_iter()
+            .for_each(|&id| seen[id as usize].store(true, std::sync::atomic::Ordering::Relaxed));
         keys.par_iter().for_each(|&k| {
             seen[(k >> 32) as usize].store(true, std::sync::atomic::Ordering::Relaxed);
             seen[(k & LOW) as usize].store(true, std::sync::atomic::Ordering::Relaxed);
@@ -275,6 +306,7 @@ fn remap_narrow(keys: &mut [u64], declared: u64) -> Vec<u64> {
             .par_iter()
             .flat_map_iter(|&k| [(k >> 32) as u32, k as u32])
             .chain((0..declared as u32).into_par_iter())
+            .chain(listed.par_iter().map(|&id| id as u32))
             .collect();
         ids.par_sort_unstable();
         ids.dedup();
@@ -285,13 +317,14 @@ fn remap_narrow(keys: &mut [u64], declared: u64) -> Vec<u64> {
     }
 }
 
-/// Renumbers 64-bit ids, with `0..declared` among them; returns the sorted distinct ids and
-/// the packed keys.
-fn remap_wide(pairs: Vec<(u64, u64)>, declared: u64) -> Result<(Vec<u64>, Vec<u64>)> {
+/// Renumbers 64-bit ids, with `0..declared` and `listed` among them; returns the sorted
+/// distinct ids and the packed keys.
+fn remap_wide(pairs: Vec<(u64, u64)>, declared: u64, listed: &[u64]) -> Result<(Vec<u64>, Vec<u64>)> {
     let mut ids: Vec<u64> = pairs
         .par_iter()
         .flat_map_iter(|&(s, t)| [s, t])
         .chain((0..declared).into_par_iter())
+        .chain(listed.par_iter().copied())
         .collect();
     ids.par_sort_unstable();
     ids.dedup();

@@ -67,6 +67,83 @@ impl StringTable {
         self.bytes.extend_from_slice(s);
         self.ends.push(self.bytes.len());
     }
+
+    /// Appends every string of `other`.
+    pub(crate) fn append(&mut self, other: &StringTable) {
+        let base = self.bytes.len();
+        self.bytes.extend_from_slice(&other.bytes);
+        self.ends.extend(other.ends.iter().map(|&e| base + e));
+    }
+
+    /// The strings in the order `order` gives (`order[i]` is the string that comes `i`-th).
+    pub(crate) fn permuted(&self, order: &[u32]) -> StringTable {
+        let mut out = StringTable {
+            bytes: Vec::with_capacity(self.bytes.len()),
+            ends: Vec::with_capacity(order.len()),
+        };
+        for &i in order {
+            out.push(self.get(i as usize));
+        }
+        out
+    }
+}
+
+/// Names for the nodes of an integer-id graph (`--names`): what outputs show instead of the
+/// ids, with the names files' extra columns.
+#[derive(Clone, Debug)]
+pub(crate) struct Named {
+    /// The ids, as the edges give them.
+    pub ids: NodeTable,
+    /// The name of each node, by dense id.
+    pub names: StringTable,
+    /// The extra columns of each node, tab-joined, by dense id.
+    pub extra: Option<StringTable>,
+    /// The extra columns' names.
+    pub columns: Vec<String>,
+    /// Whether each extra column holds integers only.
+    pub integer_columns: Vec<bool>,
+    /// Finds a node by name; made on first use.
+    index: std::sync::OnceLock<HashTable<u32>>,
+}
+
+impl Named {
+    /// Names `ids` (an integer table) with `names` in dense order.
+    pub(crate) fn new(ids: NodeTable, names: StringTable) -> Named {
+        Named {
+            ids,
+            names,
+            extra: None,
+            columns: Vec::new(),
+            integer_columns: Vec::new(),
+            index: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn find_name(&self, name: &[u8]) -> Option<u32> {
+        let hasher = foldhash::fast::FixedState::with_seed(0x5eed);
+        let index = self.index.get_or_init(|| {
+            let mut table = HashTable::with_capacity(self.names.len());
+            for i in 0..self.names.len() as u32 {
+                let hash = hasher.hash_one(self.names.get(i as usize));
+                table.insert_unique(hash, i, |&j| hasher.hash_one(self.names.get(j as usize)));
+            }
+            table
+        });
+        index
+            .find(hasher.hash_one(name), |&i| self.names.get(i as usize) == name)
+            .copied()
+    }
+
+    /// The extra column values of `node`, one a column.
+    pub(crate) fn extra_values(&self, node: u32) -> Vec<&[u8]> {
+        let width = self.columns.len();
+        let mut values: Vec<&[u8]> = match &self.extra {
+            Some(extra) => extra.get(node as usize).split(|&b| b == b'\t').take(width).collect(),
+            None => Vec::new(),
+        };
+        values.resize(width, b"");
+        values
+    }
 }
 
 /// Maps dense ids back to the user's ids.
@@ -78,6 +155,8 @@ pub(crate) enum NodeTable {
     String(StringTable),
     /// Integer ids `0..n` that are the dense ids themselves (a graph made from `u32` edges).
     Dense(u32),
+    /// Integer ids shown by the names given for them (`--names`).
+    Named(Box<Named>),
 }
 
 /// A node as the user names it: an integer id or a string id (a URL, a name).
@@ -165,6 +244,7 @@ impl NodeTable {
             NodeTable::Int(ids) => ids.len(),
             NodeTable::String(t) => t.len(),
             NodeTable::Dense(n) => *n as usize,
+            NodeTable::Named(named) => named.names.len(),
         }
     }
 
@@ -172,7 +252,7 @@ impl NodeTable {
     pub(crate) fn kind(&self) -> IdKind {
         match self {
             NodeTable::Int(_) | NodeTable::Dense(_) => IdKind::Int,
-            NodeTable::String(_) => IdKind::String,
+            NodeTable::String(_) | NodeTable::Named(_) => IdKind::String,
         }
     }
 
@@ -186,6 +266,7 @@ impl NodeTable {
                 assert!(node < *n, "node {node} of {n}");
                 out.extend_from_slice(itoa::Buffer::new().format(node).as_bytes())
             }
+            NodeTable::Named(named) => out.extend_from_slice(named.names.get(node as usize)),
         }
     }
 
@@ -198,6 +279,7 @@ impl NodeTable {
                 assert!(node < *n, "node {node} of {n}");
                 Node::Int(node.into())
             }
+            NodeTable::Named(named) => Node::Text(named.names.get(node as usize)),
         }
     }
 
@@ -210,6 +292,8 @@ impl NodeTable {
                 NodeTable::Int(ids) => ids.binary_search(&v).ok().map(|i| i as u32),
                 NodeTable::Dense(n) => u32::try_from(v).ok().filter(|&v| v < *n),
                 NodeTable::String(_) => self.lookup(itoa::Buffer::new().format(v).as_bytes()),
+                // An integer names a node by its id in the edges.
+                NodeTable::Named(named) => named.ids.find(Node::Int(v)),
             },
         }
     }
@@ -238,6 +322,15 @@ impl NodeTable {
                 }
                 None
             }
+            NodeTable::Named(named) => named.find_name(text),
+        }
+    }
+
+    /// The names and extra columns, when the nodes are named.
+    pub(crate) fn named(&self) -> Option<&Named> {
+        match self {
+            NodeTable::Named(named) => Some(named),
+            _ => None,
         }
     }
 }

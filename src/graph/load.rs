@@ -21,6 +21,8 @@ pub struct LoadOptions {
     pub ids: IdMode,
     /// Duplicates and shards.
     pub build: BuildOptions,
+    /// Names for the nodes (`--names`).
+    pub names: Option<crate::input::names::NamesOptions>,
 }
 
 /// A graph read and sharded, with the time each stage took.
@@ -31,14 +33,33 @@ pub(crate) struct Loaded {
     pub read_seconds: f64,
     /// Seconds spent renumbering and sharding.
     pub partition_seconds: f64,
+    /// What the names files held, with `--names`.
+    pub names: Option<super::names::NamesReport>,
 }
 
 /// Reads `inputs` and builds the sharded graph. The caller has validated `options`.
 pub(crate) fn load(inputs: &[InputFile], options: &LoadOptions, progress: &dyn Progress) -> Result<Loaded> {
     let started = Instant::now();
     progress.event(Event::Started(Phase::Read));
-    let mut collector = EdgeCollector::new(options.ids, options.parse.weighted);
+    let mut pending = match &options.names {
+        Some(names) => {
+            if options.ids == IdMode::String {
+                return Err(Error::Input(
+                    "--names names integer ids; --ids string cannot go with it".to_string(),
+                ));
+            }
+            let list = crate::input::names::read_names(names, options.parse.skip_bad_lines)?;
+            Some(super::names::PendingNames::new(list, names.reversed)?)
+        }
+        None => None,
+    };
+    let ids = if pending.is_some() { IdMode::Int } else { options.ids };
+    let mut collector = EdgeCollector::new(ids, options.parse.weighted);
     let files = read_inputs(inputs, &options.parse, &mut collector, progress)?;
+    if let Some(pending) = &mut pending {
+        let bvgraph_nodes = collector.declared_nodes();
+        pending.declare(&mut collector, bvgraph_nodes)?;
+    }
     if collector.is_empty() {
         let skipped: Vec<String> = files
             .iter()
@@ -65,6 +86,13 @@ pub(crate) fn load(inputs: &[InputFile], options: &LoadOptions, progress: &dyn P
     let started = Instant::now();
     progress.event(Event::Started(Phase::Partition));
     let dense = collector.finish()?;
+    let (dense, names) = match pending {
+        Some(pending) => {
+            let (dense, report) = pending.attach(dense, options.parse.skip_bad_lines)?;
+            (dense, Some(report))
+        }
+        None => (dense, None),
+    };
     let node_count =
         u32::try_from(dense.nodes.len()).map_err(|_| Error::Input("too many nodes for 32-bit ids".to_string()))?;
     options.build.validate_for(node_count)?;
@@ -75,6 +103,7 @@ pub(crate) fn load(inputs: &[InputFile], options: &LoadOptions, progress: &dyn P
         graph: Graph::new(Arc::new(dense.nodes), sharded, files),
         read_seconds,
         partition_seconds,
+        names,
     })
 }
 

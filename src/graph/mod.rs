@@ -13,6 +13,7 @@ pub(crate) mod collect;
 pub(crate) mod from_edges;
 pub(crate) mod ids;
 pub(crate) mod load;
+pub(crate) mod names;
 pub(crate) mod shard;
 
 use std::sync::Arc;

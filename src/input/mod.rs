@@ -12,6 +12,7 @@ pub mod bundled;
 pub(crate) mod bvgraph;
 pub(crate) mod compression;
 pub(crate) mod detect;
+pub mod names;
 pub(crate) mod parallel;
 pub(crate) mod text;
 

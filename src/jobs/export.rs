@@ -101,6 +101,7 @@ pub(crate) fn reload_graph(dir: &Path, inputs: &[String], progress: &dyn Progres
             shards: Some(run.load.shards),
             general_path: false,
         },
+        names: run.load.names.clone(),
     };
     load(&inputs, &options, progress)
 }

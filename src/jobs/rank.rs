@@ -343,6 +343,7 @@ pub(crate) fn pipeline<E: Executor>(
                 total: job_started.elapsed().as_secs_f64(),
             },
             distributed: spread,
+            names: loaded.names.clone(),
         };
         let summary = summarize(job, graph.sharded(), &result, &facts);
         summary.write(staging.path())?;
@@ -490,6 +491,8 @@ struct RunFacts<'a> {
     gexf: Option<GexfReport>,
     /// Seconds per phase.
     phases: Phases,
+    /// What the names files held.
+    names: Option<crate::graph::names::NamesReport>,
     /// How a distributed run was spread.
     distributed: Option<DistributedRecord>,
 }
@@ -532,7 +535,9 @@ fn summarize(job: &RankJob, graph: &ShardedGraph, result: &PageRankResult, facts
             weighted: job.load.parse.weighted,
             multi: job.load.build.multi,
             shards: graph.partition().shards(),
+            names: job.load.names.as_ref().map(crate::input::names::NamesOptions::absolute),
         },
+        names: facts.names.clone(),
         iterations_run: result.iterations.len(),
         iterations: result.iterations.clone(),
         converged: result.converged,

@@ -151,7 +151,9 @@ const HOST_PALETTE: [(u8, u8, u8); 20] = [
 /// not a URL.
 pub(crate) fn host_of(id: &str) -> String {
     let Some(start) = id.find("://") else {
-        return String::new();
+        // A bare host name (the names of a Common Crawl host graph) is its own host.
+        let bare = id.contains('.') && !id.contains(['/', ' ', '\t', '?', '#', '@']);
+        return if bare { id.to_lowercase() } else { String::new() };
     };
     let rest = &id[start + 3..];
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
@@ -264,6 +266,28 @@ pub(crate) fn write_gexf<W: Write>(
         a.push_attribute(("type", kind));
         xml.write_event(Event::Empty(a))?;
     }
+    // The names files' extra columns (a Common Crawl domain graph's host count), after the
+    // fixed attributes.
+    let named = ranked.nodes.named().filter(|n| !n.columns.is_empty());
+    let extra_ids: Vec<String> = named.map_or(Vec::new(), |n| {
+        (0..n.columns.len()).map(|c| (5 + c).to_string()).collect()
+    });
+    if let Some(named) = named {
+        for (c, title) in named.columns.iter().enumerate() {
+            let mut a = BytesStart::new("attribute");
+            a.push_attribute(("id", extra_ids[c].as_str()));
+            a.push_attribute(attr("title", escape_xml(title)));
+            a.push_attribute((
+                "type",
+                if named.integer_columns.get(c) == Some(&true) {
+                    "long"
+                } else {
+                    "string"
+                },
+            ));
+            xml.write_event(Event::Empty(a))?;
+        }
+    }
     xml.write_event(Event::End(BytesEnd::new("attributes")))?;
 
     let count = selection.nodes.len();
@@ -304,6 +328,17 @@ pub(crate) fn write_gexf<W: Write>(
             a.push_attribute(("for", *id));
             a.push_attribute(attr("value", escape_xml(value)));
             xml.write_event(Event::Empty(a))?;
+        }
+        if let Some(named) = named {
+            for (c, value) in named.extra_values(v).into_iter().enumerate() {
+                if value.is_empty() {
+                    continue; // GEXF leaves an attribute out rather than give it no value
+                }
+                let mut a = BytesStart::new("attvalue");
+                a.push_attribute(("for", extra_ids[c].as_str()));
+                a.push_attribute(attr("value", escape_xml(&String::from_utf8_lossy(value))));
+                xml.write_event(Event::Empty(a))?;
+            }
         }
         xml.write_event(Event::End(BytesEnd::new("attvalues")))?;
 
@@ -478,6 +513,8 @@ mod tests {
         assert_eq!(host_of("http://città.it"), "città.it");
         assert_eq!(host_of("http://[::1]:80/x"), "[::1]");
         assert_eq!(host_of("not a url"), "");
+        assert_eq!(host_of("WWW.example.com"), "www.example.com");
+        assert_eq!(host_of("example.com/page"), "");
         assert_eq!(host_color("a.example"), host_color("a.example"));
     }
 

@@ -63,6 +63,9 @@ pub struct LoadRecord {
     pub multi: bool,
     /// The shard count used.
     pub shards: usize,
+    /// `--names` and `--names-reversed` (names files as absolute paths where they exist).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub names: Option<crate::input::names::NamesOptions>,
 }
 
 /// Seconds per phase.
@@ -141,6 +144,9 @@ pub struct Summary {
     /// How a distributed run was spread (absent for a local run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distributed: Option<DistributedRecord>,
+    /// The node names read (`--names`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub names: Option<crate::graph::names::NamesReport>,
 }
 
 /// The processes of a distributed run and what crossed between them.

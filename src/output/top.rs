@@ -45,6 +45,11 @@ fn serialize_label<S: serde::Serializer>(id: &[u8], serializer: S) -> std::resul
 /// The `k` highest-ranked nodes, best first; ties go to the smaller dense id (the smaller
 /// integer id, or the lexicographically smaller string).
 pub fn top_nodes(ranked: &Ranked<'_>, k: usize) -> Vec<TopRow> {
+    top_with_nodes(ranked, k).into_iter().map(|(_, row)| row).collect()
+}
+
+/// [`top_nodes`] with the dense id of each row.
+fn top_with_nodes(ranked: &Ranked<'_>, k: usize) -> Vec<(u32, TopRow)> {
     let ranks = ranked.ranks;
     super::Selection::top(ranked, k)
         .nodes
@@ -53,13 +58,14 @@ pub fn top_nodes(ranked: &Ranked<'_>, k: usize) -> Vec<TopRow> {
         .map(|(i, v)| {
             let mut id = Vec::new();
             ranked.nodes.write_label(v, &mut id);
-            TopRow {
+            let row = TopRow {
                 position: i + 1,
                 id,
                 pagerank: ranks[v as usize],
                 in_degree: ranked.graph.in_degree()[v as usize],
                 out_degree: ranked.graph.out_degree()[v as usize],
-            }
+            };
+            (v, row)
         })
         .collect()
 }
@@ -79,11 +85,18 @@ impl Exporter for TopTable {
         let path = dir.join("top.tsv");
         let io = |e| Error::io(&path, e);
         let mut out = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io)?);
-        writeln!(out, "{HEADER}").map_err(io)?;
+        let named = ranked.nodes.named();
+        let columns: &[String] = named.map_or(&[], |n| &n.columns);
+        let mut header = HEADER.to_string();
+        for c in columns {
+            header.push('\t');
+            header.push_str(c);
+        }
+        writeln!(out, "{header}").map_err(io)?;
         let mut number = ryu::Buffer::new();
         let mut integer = itoa::Buffer::new();
         let mut line = Vec::new();
-        for row in top_nodes(ranked, self.k) {
+        for (node, row) in top_with_nodes(ranked, self.k) {
             line.clear();
             line.extend_from_slice(integer.format(row.position).as_bytes());
             line.push(b'\t');
@@ -95,6 +108,14 @@ impl Exporter for TopTable {
             for degree in [row.in_degree, row.out_degree] {
                 line.push(b'\t');
                 line.extend_from_slice(integer.format(degree).as_bytes());
+            }
+            if let Some(named) = named.filter(|n| !n.columns.is_empty()) {
+                for value in named.extra_values(node) {
+                    line.push(b'\t');
+                    let start = line.len();
+                    line.extend_from_slice(value);
+                    tsv::quote_from(&mut line, start);
+                }
             }
             line.push(b'\n');
             out.write_all(&line).map_err(io)?;
@@ -140,6 +161,8 @@ pub fn read_top(path: &Path) -> Result<Vec<TopRow>> {
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut reader = tsv::reader(file, true);
+    // Columns after out_degree: the names files' extra columns (`--names`).
+    let extra = reader.byte_headers().map_or(0, |h| h.len().saturating_sub(5));
     let mut record = csv::ByteRecord::new();
     let mut rows = Vec::new();
     loop {
@@ -158,10 +181,10 @@ pub fn read_top(path: &Path) -> Result<Vec<TopRow>> {
             )
         };
         let number = |i: usize| std::str::from_utf8(&record[i]).ok();
-        let Some(id) = tsv::id_field(&record, 1, 3) else {
+        let Some(id) = tsv::id_field(&record, 1, 3 + extra) else {
             return Err(bad());
         };
-        let n = record.len();
+        let n = record.len() - extra;
         rows.push(TopRow {
             position: number(0).and_then(|s| s.parse().ok()).ok_or_else(bad)?,
             id: id.into_owned(),
