@@ -288,6 +288,10 @@ pub struct RankArgs {
     /// Compression of the rank part files.
     #[arg(long, value_enum, default_value_t = OutputCompression::Gzip)]
     pub compress: OutputCompression,
+    /// Also write the ranks in Common Crawl's layout, DIR/cc-ranks.txt.gz: `#pr_pos #pr_val
+    /// #host_rev` lines, best first, names reversed as Common Crawl writes them.
+    #[arg(long)]
+    pub cc_ranks: bool,
     /// Rows of top.tsv (the first 20 are also printed).
     #[arg(long, default_value_t = 100, value_name = "K")]
     pub top: usize,

@@ -242,6 +242,7 @@ fn rank_job(a: &RankArgs, command: Vec<String>) -> Result<RankJob> {
         command,
         force: a.force,
         wait: a.wait,
+        cc_ranks: a.cc_ranks,
     };
     Ok(job)
 }

@@ -55,6 +55,8 @@ pub struct RankJob {
     /// When another run holds the result folder's lock, wait for it (reporting
     /// [`Event::Waiting`]) instead of failing. Local runs only.
     pub wait: bool,
+    /// Also write Common Crawl's ranks layout, `cc-ranks.txt.gz` (`--cc-ranks`).
+    pub cc_ranks: bool,
 }
 
 impl RankJob {
@@ -73,6 +75,7 @@ impl RankJob {
             command: Vec::new(),
             force: false,
             wait: false,
+            cc_ranks: false,
         }
     }
 
@@ -317,6 +320,10 @@ pub(crate) fn pipeline<E: Executor>(
     let mut outcome = None;
     if executor.is_coordinator() {
         TopTable { k: job.top }.export(&ranked, staging.path())?;
+        if job.cc_ranks {
+            let reverse = job.load.names.as_ref().is_some_and(|n| n.reversed);
+            crate::output::CcRanks { reverse }.export(&ranked, staging.path())?;
+        }
         let top = top_nodes(&ranked, job.top);
         let gexf = match &job.gexf {
             Some(export) => {
@@ -554,6 +561,7 @@ fn summarize(job: &RankJob, graph: &ShardedGraph, result: &PageRankResult, facts
             top: "top.tsv".to_string(),
             top_rows: facts.top_rows,
             gexf: facts.gexf.clone(),
+            cc_ranks: job.cc_ranks.then(|| crate::output::cc_ranks::FILE.to_string()),
         },
         distributions: crate::analysis::Distributions::compute(&result.ranks, graph.in_degree(), graph.out_degree()),
         distributed: facts.distributed.clone(),

@@ -48,7 +48,15 @@ pub(crate) const RANKS: &str = "ranks";
 pub(crate) const MARKER: &str = ".crawlrank";
 /// The entries of a result folder that belong to one run, in the order they are moved:
 /// `ranks/` first, the marker last. Nothing else in the folder is ever moved or removed.
-const RUN_ENTRIES: &[&str] = &[RANKS, "top.tsv", "summary.json", "plots", "report.html", MARKER];
+const RUN_ENTRIES: &[&str] = &[
+    RANKS,
+    "top.tsv",
+    "summary.json",
+    super::cc_ranks::FILE,
+    "plots",
+    "report.html",
+    MARKER,
+];
 /// Where the previous result waits while the new one moves in.
 pub(crate) const PREVIOUS: &str = ".crawlrank-previous";
 /// The journal inside [`PREVIOUS`]: present once every previous entry is aside. Its content

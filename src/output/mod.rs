@@ -12,6 +12,7 @@
 //! [`read_top`], `crawlrank export`, pandas and Spark. Formats that must be UTF-8 (GEXF, the
 //! HTML report, JSON) show an id that is not UTF-8 with U+FFFD in place of its bad bytes.
 
+pub mod cc_ranks;
 pub(crate) mod commit;
 pub(crate) mod gexf;
 pub(crate) mod parts;
@@ -22,6 +23,7 @@ pub(crate) mod tsv;
 
 use std::path::Path;
 
+pub use cc_ranks::CcRanks;
 pub use commit::SUCCESS;
 pub(crate) use commit::{FolderLock, Staging};
 pub use gexf::{ColorBy, GexfExport, GexfOptions, GexfReport, GexfVersion, Layout, SelectBy};

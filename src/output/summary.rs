@@ -98,6 +98,9 @@ pub struct Outputs {
     pub top_rows: usize,
     /// The GEXF file, when one was written.
     pub gexf: Option<super::GexfReport>,
+    /// Common Crawl's ranks layout, when written (`--cc-ranks`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cc_ranks: Option<String>,
 }
 
 /// The content of `summary.json`.
