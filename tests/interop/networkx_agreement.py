@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""crawlrank against networkx.pagerank on graphs made here: URL ids, huge sparse integer ids,
+"""crawlrank against networkx.pagerank: the Common Crawl-layout host graph of tests/data/cc
+(--names, --cc-ranks), BVGraphs written by LAW's webgraph CLI (tests/data/law), and graphs
+made here: URL ids, huge sparse integer ids,
 weighted edges (with duplicates, where the last weight wins), a personalization file (with
 both dangling policies), parallel edges (--multi) and CSV input.
 
@@ -128,6 +130,57 @@ def main():
             text = "".join(f"{s}\t{t}\n" for s, t in edges)
             return compare(crawlrank(binary, tmp, "multi", text, ["--multi"]), nx_pagerank(g), str)
 
+        data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data")
+
+        def gz_lines(folder):
+            for name in sorted(os.listdir(folder)):
+                with gzip.open(os.path.join(folder, name), "rt", encoding="utf-8") as f:
+                    yield from (line.rstrip("\n").split("\t") for line in f)
+
+        def common_crawl_hosts():
+            # tests/data/cc/host: vertices and edges each split over two gzip files, isolated
+            # hosts; ranked with the names the usual way round.
+            cc = os.path.join(data, "cc", "host")
+            unreverse = lambda name: ".".join(reversed(name.split(".")))
+            names = {int(i): unreverse(n) for i, n in gz_lines(os.path.join(cc, "vertices"))}
+            g = nx.DiGraph()
+            g.add_nodes_from(names.values())
+            g.add_edges_from((names[int(s)], names[int(t)]) for s, t in gz_lines(os.path.join(cc, "edges")))
+            out = os.path.join(tmp, "cc.out")
+            cmd = [binary, "rank", os.path.join(cc, "edges"), "-o", out, "-q", "--tol", "1e-14", "--cc-ranks",
+                   "--names", os.path.join(cc, "vertices"), "--names-reversed"]
+            subprocess.run(cmd, check=True)
+            ours = read_ranks(out)
+            with gzip.open(os.path.join(out, "cc-ranks.txt.gz"), "rt", encoding="utf-8") as f:
+                header = f.readline().rstrip("\n")
+                rows = [line.rstrip("\n").split("\t") for line in f]
+            if header != "#pr_pos\t#pr_val\t#host_rev" or len(rows) != len(names):
+                return f"cc-ranks.txt.gz: header {header!r}, {len(rows)} rows for {len(names)} hosts"
+            if any(float(v) != ours[unreverse(h)] for _, v, h in rows):
+                return "cc-ranks.txt.gz disagrees with the part files"
+            return compare(ours, nx_pagerank(g))
+
+        def law_bvgraph(basename, transposed):
+            # A BVGraph written by LAW's `webgraph` CLI (tests/data/law/make_fixture.sh).
+            def check():
+                law = os.path.join(data, "law")
+                g = nx.DiGraph()
+                g.add_nodes_from(range(3100))
+                arcs = ((int(s), int(t)) for s, t in gz_lines_file(os.path.join(law, "arcs.tsv.gz")))
+                g.add_edges_from((t, s) if transposed else (s, t) for s, t in arcs)
+                out = os.path.join(tmp, basename + ".out")
+                cmd = [binary, "rank", os.path.join(law, basename), "-o", out, "-q", "--tol", "1e-14"]
+                subprocess.run(cmd, check=True)
+                return compare(read_ranks(out), nx_pagerank(g), str)
+            return check
+
+        def gz_lines_file(path):
+            with gzip.open(path, "rt", encoding="utf-8") as f:
+                yield from (line.rstrip("\n").split("\t") for line in f)
+
+        case("Common Crawl-layout host graph with --names --names-reversed, and --cc-ranks", common_crawl_hosts)
+        case("BVGraph written by `webgraph from arcs` (isolated nodes)", law_bvgraph("web", False))
+        case("BVGraph written by `webgraph transform transpose`", law_bvgraph("web-t", True))
         case("URL ids with & < > \" ' and non-ASCII", urls)
         case("sparse 64-bit integer ids", sparse_ints)
         case("weighted CSV, last duplicate weight wins, zero out-weight is dangling", weighted)
