@@ -69,6 +69,18 @@ impl PendingNames {
                 (sorted, Some(order))
             }
         };
+        if let Some((a, b)) = same_name(&list) {
+            let id = |i: usize| match list.layout {
+                NamesLayout::IdName => list.ids[i].to_string(),
+                NamesLayout::NodeOrder => format!("node {i}"),
+            };
+            return Err(Error::Input(format!(
+                "--names: `{}` names two nodes ({} and {}); outputs could not tell them apart",
+                String::from_utf8_lossy(list.names.get(a)),
+                id(a),
+                id(b)
+            )));
+        }
         Ok(PendingNames {
             list,
             sorted,
@@ -228,6 +240,22 @@ impl PendingNames {
             None => self.list.ids.binary_search(&id).is_ok(),
         }
     }
+}
+
+/// Two positions holding the same name, if any: names hashed in parallel, the hashes sorted,
+/// equal neighbours compared (8 bytes a name for a moment, no hash map).
+fn same_name(list: &NameList) -> Option<(usize, usize)> {
+    use std::hash::BuildHasher;
+    let hasher = foldhash::fast::FixedState::with_seed(0x4e41_4d45);
+    let mut hashes: Vec<(u64, u32)> = (0..list.len() as u32)
+        .into_par_iter()
+        .map(|i| (hasher.hash_one(list.names.get(i as usize)), i))
+        .collect();
+    hashes.par_sort_unstable();
+    hashes.par_windows(2).find_map_first(|w| {
+        let (a, b) = (w[0].1 as usize, w[1].1 as usize);
+        (w[0].0 == w[1].0 && list.names.get(a) == list.names.get(b)).then_some((a.min(b), a.max(b)))
+    })
 }
 
 /// The error for an id listed twice: the two names and the files they are in.
