@@ -85,6 +85,11 @@ impl EdgeCollector {
         self.declared
     }
 
+    /// Makes the ids `0..count` nodes, whether or not an edge names them.
+    pub(crate) fn declare_count(&mut self, count: u64) {
+        self.declared = self.declared.max(count);
+    }
+
     /// Makes every id of `ids` (sorted, distinct) a node, whether or not an edge names it.
     pub(crate) fn declare_ids(&mut self, ids: Vec<u64>) {
         debug_assert!(ids.windows(2).all(|w| w[0] < w[1]), "sorted and distinct");
@@ -427,5 +432,23 @@ mod tests {
         let d = collect(IdMode::String, &[("b", "a"), ("10", "9")]).unwrap();
         assert_eq!(d.nodes.label(0), "10");
         assert_eq!(labelled(&d), vec![("b".into(), "a".into()), ("10".into(), "9".into())]);
+    }
+
+    #[test]
+    fn declared_ids_are_nodes_whether_narrow_sparse_or_wide() {
+        for listed in [vec![1, 7, 9], vec![7, 3_000_000_000], vec![2, 1 << 40]] {
+            let mut c = EdgeCollector::new(IdMode::Int, false);
+            c.edge(b"7", b"2", None).unwrap();
+            c.declare_ids(listed.clone());
+            let d = c.finish().unwrap();
+            let NodeTable::Int(ids) = &d.nodes else {
+                panic!("integer ids")
+            };
+            let mut expected: Vec<u64> = listed.iter().copied().chain([2, 7]).collect();
+            expected.sort_unstable();
+            expected.dedup();
+            assert_eq!(ids, &expected);
+            assert_eq!(labelled(&d), vec![("7".to_string(), "2".to_string())]);
+        }
     }
 }

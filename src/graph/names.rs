@@ -55,7 +55,7 @@ impl PendingNames {
         }
         let (sorted, order) = match list.layout {
             NamesLayout::NodeOrder => (Vec::new(), None),
-            NamesLayout::IdName if list.ids.windows(2).all(|w| w[0] < w[1]) => (list.ids.clone(), None),
+            NamesLayout::IdName if list.ids.windows(2).all(|w| w[0] < w[1]) => (Vec::new(), None),
             NamesLayout::IdName => {
                 let mut order: Vec<u32> = (0..list.ids.len() as u32).collect();
                 order.par_sort_unstable_by_key(|&i| (list.ids[i as usize], i));
@@ -102,9 +102,14 @@ impl PendingNames {
                         self.files()
                     )));
                 }
-                collector.declare_ids((0..n).collect());
+                collector.declare_count(n);
             }
-            NamesLayout::IdName => collector.declare_ids(std::mem::take(&mut self.sorted)),
+            NamesLayout::IdName => match (&self.order, self.list.ids.last()) {
+                // Listed ascending from 0 without a gap (Common Crawl's): a count says it all.
+                (None, Some(&last)) if last + 1 == self.list.ids.len() as u64 => collector.declare_count(last + 1),
+                (None, _) => collector.declare_ids(self.list.ids.clone()),
+                (Some(_), _) => collector.declare_ids(std::mem::take(&mut self.sorted)),
+            },
         }
         Ok(())
     }
@@ -211,7 +216,14 @@ impl PendingNames {
             ),
             None => (list.names, list.extra),
         };
-        let mut named = Named::new(NodeTable::Int(table), names);
+        // Common Crawl's ids are 0..n: no table needed to map them back.
+        let identity = table.iter().enumerate().all(|(i, &id)| id == i as u64) && table.len() <= u32::MAX as usize;
+        let ids = if identity {
+            NodeTable::Dense(table.len() as u32)
+        } else {
+            NodeTable::Int(table)
+        };
+        let mut named = Named::new(ids, names);
         named.extra = extra;
         named.columns = list.columns.clone();
         named.integer_columns = list.integer_columns.clone();
@@ -247,15 +259,34 @@ impl PendingNames {
 fn same_name(list: &NameList) -> Option<(usize, usize)> {
     use std::hash::BuildHasher;
     let hasher = foldhash::fast::FixedState::with_seed(0x4e41_4d45);
-    let mut hashes: Vec<(u64, u32)> = (0..list.len() as u32)
-        .into_par_iter()
-        .map(|i| (hasher.hash_one(list.names.get(i as usize)), i))
-        .collect();
+    let hash = |i: usize| hasher.hash_one(list.names.get(i));
+    let mut hashes: Vec<u64> = (0..list.len()).into_par_iter().map(hash).collect();
     hashes.par_sort_unstable();
-    hashes.par_windows(2).find_map_first(|w| {
-        let (a, b) = (w[0].1 as usize, w[1].1 as usize);
-        (w[0].0 == w[1].0 && list.names.get(a) == list.names.get(b)).then_some((a.min(b), a.max(b)))
-    })
+    let mut repeated: Vec<u64> = hashes.par_windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
+    drop(hashes);
+    repeated.dedup();
+    if repeated.is_empty() {
+        return None;
+    }
+    // Rare: the names whose hash repeats, compared for real.
+    let mut suspects: Vec<(u64, usize)> = (0..list.len())
+        .into_par_iter()
+        .map(|i| (hash(i), i))
+        .filter(|(h, _)| repeated.binary_search(h).is_ok())
+        .collect();
+    suspects.sort_unstable();
+    let mut first: Option<(usize, usize)> = None;
+    for (k, &(h, a)) in suspects.iter().enumerate() {
+        for &(g, b) in &suspects[k + 1..] {
+            if g != h {
+                break;
+            }
+            if list.names.get(a) == list.names.get(b) && first.is_none_or(|(x, _)| a < x) {
+                first = Some((a, b));
+            }
+        }
+    }
+    first
 }
 
 /// The error for an id listed twice: the two names and the files they are in.
