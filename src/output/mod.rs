@@ -12,6 +12,8 @@
 //! [`read_top`], `crawlrank export`, pandas and Spark. Formats that must be UTF-8 (GEXF, the
 //! HTML report, JSON) show an id that is not UTF-8 with U+FFFD in place of its bad bytes.
 
+#[cfg(feature = "bvgraph")]
+pub(crate) mod bvgraph;
 pub(crate) mod commit;
 pub(crate) mod gexf;
 pub(crate) mod parts;
@@ -22,6 +24,8 @@ pub(crate) mod tsv;
 
 use std::path::Path;
 
+#[cfg(feature = "bvgraph")]
+pub use bvgraph::{BvgraphExport, BvgraphReport};
 pub use commit::SUCCESS;
 pub(crate) use commit::{FolderLock, Staging};
 pub use gexf::{ColorBy, GexfExport, GexfOptions, GexfReport, GexfVersion, Layout, SelectBy};
