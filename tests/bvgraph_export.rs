@@ -47,7 +47,7 @@ fn read_back(base: &Path) -> (usize, Vec<(usize, usize)>) {
     let nodes = random.num_nodes();
     let mut arcs = Vec::new();
     for node in 0..nodes {
-        let successors: Vec<usize> = random.successors(node).into_iter().collect();
+        let successors: Vec<usize> = random.successors(node).collect();
         assert!(
             successors.windows(2).all(|w| w[0] < w[1]),
             "node {node}: successors ascending, each once: {successors:?}"

@@ -29,7 +29,7 @@ pub enum Command {
     /// Count nodes, edges, dangling nodes, self-loops, duplicates, and summarise degrees.
     #[command(after_help = STATS_EXAMPLES)]
     Stats(StatsArgs),
-    /// Export a finished ranking to other tools, without ranking again.
+    /// Export a finished ranking, or the graph it ranked, to other tools without ranking again.
     #[command(subcommand)]
     Export(ExportCommand),
     /// Redraw the charts and report.html of a finished run, without ranking again.

@@ -11,6 +11,9 @@
 //! line end is quoted CSV-style (RFC 4180), so those files read back with the same ids in
 //! [`read_top`], `crawlrank export`, pandas and Spark. Formats that must be UTF-8 (GEXF, the
 //! HTML report, JSON) show an id that is not UTF-8 with U+FFFD in place of its bad bytes.
+//!
+//! `bvgraph` (feature `bvgraph`) writes the graph itself, not its ranks, as a LAW WebGraph
+//! BVGraph beside the result ([`BvgraphExport`]).
 
 #[cfg(feature = "bvgraph")]
 pub(crate) mod bvgraph;
