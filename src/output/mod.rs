@@ -13,7 +13,7 @@
 //! HTML report, JSON) show an id that is not UTF-8 with U+FFFD in place of its bad bytes.
 //!
 //! `bvgraph` (feature `bvgraph`) writes the graph itself, not its ranks, as a LAW WebGraph
-//! BVGraph beside the result ([`BvgraphExport`]).
+//! BVGraph (`BvgraphExport`).
 
 #[cfg(feature = "bvgraph")]
 pub(crate) mod bvgraph;
