@@ -390,3 +390,23 @@ fn a_failure_while_replacing_a_bvgraph_leaves_the_previous_one() {
     let (nodes, arcs) = read_back(&base);
     assert_eq!((nodes, arcs.len()), (3, 3));
 }
+
+/// CI (`.ci/run`): the export of the cnr-2000 result, at the basename in `CRAWLRANK_BVGRAPH`,
+/// is LAW's cnr-2000 arc for arc (from `CRAWLRANK_SHARED`, default `../shared`), read by
+/// random access and sequentially.
+#[test]
+#[ignore = "needs the export of the cnr-2000 result (CRAWLRANK_BVGRAPH); .ci/run makes it"]
+fn the_export_of_the_cnr_2000_result_is_laws_graph() {
+    let base = PathBuf::from(std::env::var_os("CRAWLRANK_BVGRAPH").expect("set CRAWLRANK_BVGRAPH to the export"));
+    let shared = std::env::var_os("CRAWLRANK_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let law = BvGraphSeq::with_basename(shared.join("data/cnr-2000/cnr-2000"))
+        .endianness::<BE>()
+        .load()
+        .unwrap();
+    let (nodes, arcs) = read_back(&base);
+    assert_eq!((nodes, arcs.len()), (325_557, 3_216_152));
+    let exported = BvGraphSeq::with_basename(&base).endianness::<BE>().load().unwrap();
+    webgraph::traits::graph::eq(&law, &exported).unwrap();
+}
