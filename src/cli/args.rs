@@ -131,9 +131,9 @@ Examples:
 const EXPORT_BVGRAPH_EXAMPLES: &str = "\
 Examples:
   crawlrank export bvgraph output/crawl -o graphs/crawl          the graph of a finished ranking
-  crawlrank export bvgraph output/crawl moved/crawl.tsv.gz -o graphs/crawl   its files were moved
-  crawlrank export bvgraph crawl.tsv.gz -o graphs/crawl          an edge list, read as rank reads it
-  crawlrank export bvgraph 'crawl/*.gz' --ids string -o graphs/crawl --force   replace graphs/crawl.*
+  crawlrank export bvgraph output/crawl moved/*.gz -o graphs/crawl    whose inputs were moved
+  crawlrank export bvgraph crawl.tsv.gz -o graphs/crawl          an edge list, read as rank does
+  crawlrank export bvgraph crawl/ --ids string -o g/crawl --force    replace g/crawl.*
   crawlrank rank graphs/crawl                                    rank the export (by node number)
 
 The first argument is a result folder when it is a folder holding summary.json (the result
