@@ -175,7 +175,8 @@ pub fn export_bvgraph(job: &ExportBvgraphJob, progress: &dyn Progress) -> Result
             GraphSource::Inputs { .. } => "the graph was read".to_string(),
         };
         return Err(Error::Config(format!(
-            "{what} with {}, but a BVGraph holds a simple graph (one arc per pair of nodes, no weights);              --collapse writes the simple graph under it (ranking that does not give this ranking)",
+            "{what} with {}, but a BVGraph holds a simple graph (one arc per pair of nodes, no weights); \
+             --collapse writes the simple graph under it instead (which ranks differently)",
             read_as.join(" and ")
         )));
     }
