@@ -29,7 +29,7 @@ pub enum Command {
     /// Count nodes, edges, dangling nodes, self-loops, duplicates, and summarise degrees.
     #[command(after_help = STATS_EXAMPLES)]
     Stats(StatsArgs),
-    /// Export a finished ranking to other tools, without ranking again.
+    /// Export a finished ranking, or the graph it ranked, to other tools without ranking again.
     #[command(subcommand)]
     Export(ExportCommand),
     /// Redraw the charts and report.html of a finished run, without ranking again.
@@ -113,6 +113,10 @@ pub enum ExportCommand {
     /// Write a slice of a finished ranking as GEXF for Gephi.
     #[command(after_help = EXPORT_GEXF_EXAMPLES)]
     Gexf(ExportGexfArgs),
+    /// Write the graph of a finished ranking, or of edge lists, as a LAW WebGraph BVGraph.
+    #[cfg(feature = "bvgraph")]
+    #[command(after_help = EXPORT_BVGRAPH_EXAMPLES)]
+    Bvgraph(ExportBvgraphArgs),
 }
 
 const EXPORT_GEXF_EXAMPLES: &str = "\
@@ -122,6 +126,47 @@ Examples:
   crawlrank export gexf output/crawl --min-rank 1e-5 --max-nodes 50000
   crawlrank export gexf output/crawl --nodes seeds.txt --neighbors --max-nodes 5000 --color-by host
   crawlrank export gexf output/crawl moved/crawl.tsv.gz      the graph's files were moved";
+
+#[cfg(feature = "bvgraph")]
+const EXPORT_BVGRAPH_EXAMPLES: &str = "\
+Examples:
+  crawlrank export bvgraph output/crawl -o graphs/crawl          the graph of a finished ranking
+  crawlrank export bvgraph output/crawl moved/*.gz -o graphs/crawl    whose inputs were moved
+  crawlrank export bvgraph crawl.tsv.gz -o graphs/crawl          an edge list, read as rank does
+  crawlrank export bvgraph crawl/ --ids string -o g/crawl --force    replace g/crawl.*
+  crawlrank rank graphs/crawl                                    rank the export (by node number)
+
+The first argument is a result folder when it is a folder holding summary.json (the result
+must be complete); otherwise every argument is an input. Writes BASE.graph, BASE.offsets and
+BASE.properties (Java WebGraph's format), BASE.ef (for the Rust webgraph tools) and, unless
+the ids are exactly 0..n-1, BASE.ids: the id of node i on line i. Nodes are crawlrank's
+numbers: integer ids ascending, string ids byte-wise ascending; isolated nodes included.";
+
+/// `crawlrank export bvgraph`.
+#[cfg(feature = "bvgraph")]
+#[derive(Debug, Args)]
+pub struct ExportBvgraphArgs {
+    /// A result folder written by `crawlrank rank` (a folder holding summary.json), followed
+    /// by the ranked graph's inputs if they were moved; or inputs as `rank` takes them (edge
+    /// lists, folders, globs, -, a BVGraph).
+    #[arg(value_name = "RESULT_OR_INPUT", required = true)]
+    pub sources: Vec<String>,
+    /// The BVGraph's basename: writes BASE.graph, BASE.properties, … (a trailing .graph is
+    /// dropped). Its folder must exist.
+    #[arg(short, long, value_name = "BASE", required = true)]
+    pub output: PathBuf,
+    /// Replace the files of a BVGraph already at BASE (.graph, .properties, .offsets, .ef,
+    /// .ids, .obl, .dcf); without it, any of them is an error.
+    #[arg(long)]
+    pub force: bool,
+    /// A graph read with --multi or --weighted is refused (a BVGraph is a simple graph):
+    /// write the simple graph under it instead, one arc per pair of nodes, weights dropped.
+    #[arg(long)]
+    pub collapse: bool,
+    /// How to read inputs (not a result folder, which is read as it was ranked).
+    #[command(flatten)]
+    pub input: InputArgs,
+}
 
 /// How a GEXF file looks; shared by `rank --gexf` and `export gexf`.
 #[derive(Debug, Args)]

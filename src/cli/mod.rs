@@ -71,6 +71,8 @@ where
         Command::Rank(a) => (rank_command(a, command, stdout, stderr), Context::Rank),
         Command::Stats(a) => (stats_command(a, stdout), Context::Other),
         Command::Export(ExportCommand::Gexf(a)) => (export_gexf_command(a, command, stderr), Context::ExportGexf),
+        #[cfg(feature = "bvgraph")]
+        Command::Export(ExportCommand::Bvgraph(a)) => (export_bvgraph_command(a, stderr), Context::Other),
         #[cfg(feature = "plots")]
         Command::Plot(a) => (plot_command(a, stderr), Context::Other),
         Command::Generate(GenerateCommand::Rmat(a)) => (
@@ -519,6 +521,83 @@ fn export_gexf_command(a: ExportGexfArgs, command: Vec<String>, stderr: &mut dyn
             crawlrank::memory::peak_rss_bytes().map_or("unknown".to_string(), human_bytes)
         )?;
     }
+    Ok(())
+}
+
+#[cfg(feature = "bvgraph")]
+fn export_bvgraph_command(a: args::ExportBvgraphArgs, stderr: &mut dyn Write) -> Result<(), Failure> {
+    use crawlrank::jobs::export::{ExportBvgraphJob, GraphSource, is_result_folder};
+    let first = Path::new(&a.sources[0]);
+    let source = if is_result_folder(first) {
+        let i = &a.input;
+        let read_options = [
+            (i.sep.is_some(), "--sep"),
+            (i.ids != crawlrank::graph::IdMode::Auto, "--ids"),
+            (i.header, "--header"),
+            (i.no_header, "--no-header"),
+            (i.weighted, "--weighted"),
+            (i.multi, "--multi"),
+            (i.skip_bad_lines, "--skip-bad-lines"),
+            (i.shards.is_some(), "--shards"),
+        ];
+        let given: Vec<&str> = read_options.iter().filter(|(set, _)| *set).map(|(_, f)| *f).collect();
+        if !given.is_empty() {
+            return Err(Error::Config(format!(
+                "{} is a result folder, whose graph is read again with the options recorded in its summary.json; {} applies to inputs only",
+                first.display(),
+                given.join(", ")
+            ))
+            .into());
+        }
+        GraphSource::Result {
+            dir: first.to_path_buf(),
+            inputs: a.sources[1..].to_vec(),
+        }
+    } else {
+        GraphSource::Inputs {
+            inputs: input::expand(&a.sources)?,
+            load: load_options(&a.input),
+        }
+    };
+    let job = ExportBvgraphJob {
+        source,
+        export: crawlrank::output::BvgraphExport {
+            base: a.output.clone(),
+            force: a.force,
+        },
+        collapse: a.collapse,
+    };
+    let bars = Bars::new(!a.input.quiet && io::stderr().is_terminal());
+    let outcome = thread_pool(a.input.threads)?.install(|| crawlrank::jobs::export::export_bvgraph(&job, &bars))?;
+    if a.input.quiet {
+        return Ok(());
+    }
+    input_notes(stderr, &outcome.inputs)?;
+    for note in &outcome.notes {
+        writeln!(stderr, "crawlrank: note: {note}")?;
+    }
+    let report = &outcome.report;
+    let mut files: Vec<String> = ["properties", "offsets", "ef", "ids"]
+        .iter()
+        .map(|ext| format!("{}.{ext}", report.base.display()))
+        .filter(|name| report.files.iter().any(|f| f.as_os_str() == name.as_str()))
+        .collect();
+    if report.names
+        && let Some(ids) = files.last_mut()
+    {
+        ids.push_str(" (node names)");
+    }
+    let last = files.pop().unwrap_or_default();
+    writeln!(
+        stderr,
+        "crawlrank: wrote {}.graph ({} nodes, {} arcs, {:.3} bits/arc), {} and {last}; peak memory {}",
+        report.base.display(),
+        report.nodes,
+        report.arcs,
+        report.bits_per_arc(),
+        files.join(", "),
+        crawlrank::memory::peak_rss_bytes().map_or("unknown".to_string(), human_bytes)
+    )?;
     Ok(())
 }
 

@@ -29,7 +29,7 @@ use crate::error::{Error, Result};
 
 /// The extensions of a BVGraph's files: a folder's files with these extensions and the
 /// graph's basename belong to the graph and are not read on their own.
-pub(crate) const PARTS: &[&str] = &["graph", "properties", "offsets", "ef", "obl", "dcf"];
+pub(crate) const PARTS: &[&str] = &["graph", "properties", "offsets", "ef", "obl", "dcf", "ids"];
 
 /// `base` with `.extension` appended (a basename may hold dots of its own).
 pub(crate) fn part(base: &Path, extension: &str) -> PathBuf {

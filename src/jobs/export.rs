@@ -1,6 +1,10 @@
-//! The `export` job: turn a finished result folder into other formats without ranking
+//! The `export` jobs: turn a finished result folder into other formats without ranking
 //! again. The graph is read once more (with the options recorded in `summary.json`) and the
 //! ranks come from the part files.
+//!
+//! - [`export_gexf`]: a slice of the ranking as GEXF for Gephi;
+//! - `export_bvgraph` (feature `bvgraph`): the graph itself, from a result folder or from
+//!   inputs read as `rank` reads them, as a LAW WebGraph BVGraph.
 
 use std::path::{Path, PathBuf};
 
@@ -69,6 +73,134 @@ pub fn export_gexf(job: &ExportGexfJob, progress: &dyn Progress) -> Result<GexfR
     let loaded = reload_graph(dir, &job.inputs, progress)?;
     let ranks = read_ranks(&dir.join("ranks"), loaded.graph.nodes())?;
     job.export.write(&Ranked::new(&loaded.graph, &ranks), Path::new("."))
+}
+
+/// Where an export takes its graph from.
+#[derive(Clone, Debug)]
+pub enum GraphSource {
+    /// The graph of the complete result folder `dir`, read again with the options recorded in
+    /// its `summary.json`, from `inputs` when given (the files were moved).
+    Result {
+        /// The result folder.
+        dir: PathBuf,
+        /// Edge lists to read instead of those recorded in the summary.
+        inputs: Vec<String>,
+    },
+    /// Inputs read as `rank` reads them.
+    Inputs {
+        /// The inputs (see [`crate::input::expand`]).
+        inputs: Vec<InputFile>,
+        /// How to read them.
+        load: LoadOptions,
+    },
+}
+
+/// Whether an export's first argument `path` is a result folder rather than an input: a
+/// folder holding `summary.json` (an input folder of edge lists holds none). The result must
+/// then be complete ([`require_complete`]).
+pub fn is_result_folder(path: &Path) -> bool {
+    path.is_dir() && path.join("summary.json").is_file()
+}
+
+/// Everything `export bvgraph` needs.
+#[cfg(feature = "bvgraph")]
+#[derive(Clone, Debug)]
+pub struct ExportBvgraphJob {
+    /// The graph to write.
+    pub source: GraphSource,
+    /// Where to write it.
+    pub export: crate::output::BvgraphExport,
+    /// Write the simple graph under a graph read with `--multi` or `--weighted` (one arc per
+    /// pair of nodes, no weights) instead of refusing it.
+    pub collapse: bool,
+}
+
+/// What `export bvgraph` did.
+#[cfg(feature = "bvgraph")]
+#[derive(Clone, Debug)]
+pub struct ExportBvgraphOutcome {
+    /// What was written.
+    pub report: crate::output::BvgraphReport,
+    /// What each input file held (separator, header, skipped files).
+    pub inputs: Vec<crate::input::FileReport>,
+    /// What the user should know: a graph collapsed to the simple graph under it.
+    pub notes: Vec<String>,
+}
+
+/// Reads the graph of `job.source` and writes it as a BVGraph. A graph read with `multi` or
+/// `weighted` is refused unless `job.collapse`: a BVGraph is a simple graph, and ranking the
+/// export would not give that ranking.
+#[cfg(feature = "bvgraph")]
+pub fn export_bvgraph(job: &ExportBvgraphJob, progress: &dyn Progress) -> Result<ExportBvgraphOutcome> {
+    // The output is checked before the graph is read, which may take long.
+    job.export.check()?;
+    let (loaded, _lock) = match &job.source {
+        GraphSource::Result { dir, inputs } => {
+            if !dir.is_dir() {
+                return Err(Error::Input(format!("{}: no such result folder", dir.display())));
+            }
+            // As for `export gexf`: no rank run may commit into the folder while it is read.
+            let lock = match crate::output::FolderLock::acquire(dir, None, "crawlrank export bvgraph") {
+                Ok(lock) => {
+                    crate::output::commit::recover(&crate::output::commit::RealFs, dir)?;
+                    Some(lock)
+                }
+                Err(Error::Io { source, .. })
+                    if matches!(
+                        source.kind(),
+                        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+                    ) =>
+                {
+                    None
+                }
+                Err(e) => return Err(e),
+            };
+            require_complete(dir)?;
+            (reload_graph(dir, inputs, progress)?, lock)
+        }
+        GraphSource::Inputs { inputs, load: options } => {
+            options.build.validate()?;
+            (load(inputs, options, progress)?, None)
+        }
+    };
+    let graph = &loaded.graph;
+    let stats = graph.stats();
+    let read_as: Vec<&str> = [(stats.multi, "--multi"), (stats.weighted, "--weighted")]
+        .into_iter()
+        .filter_map(|(set, flag)| set.then_some(flag))
+        .collect();
+    if !read_as.is_empty() && !job.collapse {
+        let what = match &job.source {
+            GraphSource::Result { dir, .. } => format!("{} was ranked", dir.display()),
+            GraphSource::Inputs { .. } => "the graph was read".to_string(),
+        };
+        return Err(Error::Config(format!(
+            "{what} with {}, but a BVGraph holds a simple graph (one arc per pair of nodes, no weights); \
+             --collapse writes the simple graph under it instead (which ranks differently)",
+            read_as.join(" and ")
+        )));
+    }
+    let report = job.export.write(graph, progress)?;
+    let mut notes = Vec::new();
+    if !read_as.is_empty() {
+        let mut dropped = Vec::new();
+        if stats.multi {
+            dropped.push(format!("{} parallel edges collapsed", graph.edge_count() - report.arcs));
+        }
+        if stats.weighted {
+            dropped.push("weights dropped".to_string());
+        }
+        notes.push(format!(
+            "the graph was read with {}; the BVGraph holds the simple graph under it ({})",
+            read_as.join(" and "),
+            dropped.join(", ")
+        ));
+    }
+    Ok(ExportBvgraphOutcome {
+        report,
+        inputs: graph.files().to_vec(),
+        notes,
+    })
 }
 
 /// Reads the graph of the complete result in `dir` again, with the options recorded in its

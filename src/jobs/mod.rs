@@ -5,7 +5,7 @@
 //! |---|---|
 //! | [`rank`] | reads edges, ranks them and writes a result folder (local or distributed) |
 //! | [`stats`] | reads edges and reports counts and degree distributions |
-//! | [`export`] | writes a slice of a finished result as GEXF, without ranking again |
+//! | [`export`] | writes a slice of a finished result as GEXF, or its graph (or any input's) as a LAW BVGraph, without ranking again |
 //! | `plot` | redraws the charts and report of a finished result (feature `plots`) |
 
 pub mod export;

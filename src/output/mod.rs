@@ -11,7 +11,12 @@
 //! line end is quoted CSV-style (RFC 4180), so those files read back with the same ids in
 //! [`read_top`], `crawlrank export`, pandas and Spark. Formats that must be UTF-8 (GEXF, the
 //! HTML report, JSON) show an id that is not UTF-8 with U+FFFD in place of its bad bytes.
+//!
+//! `bvgraph` (feature `bvgraph`) writes the graph itself, not its ranks, as a LAW WebGraph
+//! BVGraph (`BvgraphExport`).
 
+#[cfg(feature = "bvgraph")]
+pub(crate) mod bvgraph;
 pub mod cc_ranks;
 pub(crate) mod commit;
 pub(crate) mod gexf;
@@ -23,6 +28,8 @@ pub(crate) mod tsv;
 
 use std::path::Path;
 
+#[cfg(feature = "bvgraph")]
+pub use bvgraph::{BvgraphExport, BvgraphReport};
 pub use cc_ranks::CcRanks;
 pub use commit::SUCCESS;
 pub(crate) use commit::{FolderLock, Staging};
