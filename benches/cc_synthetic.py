@@ -138,11 +138,10 @@ def edges(crawlrank, scale, edge_factor, seed, files, outdir, via_stdout):
     }
 
 
-def names(first, last, width):
-    """The `id<TAB>name` lines of ids first..last-1, as bytes."""
+def names(first, last, n, width):
+    """The `id<TAB>name` lines of ids first..last-1 (of n), as bytes."""
     out = []
     total = sum(s for _, s in TLDS)
-    n = NODES
     lo = 0
     acc = 0
     for tld, share in TLDS:
@@ -156,25 +155,21 @@ def names(first, last, width):
     return "".join(out).encode()
 
 
-NODES = 0
-
-
 def vertices(scale, files, outdir):
-    global NODES
-    NODES = 1 << scale
+    n = 1 << scale
     folder = os.path.join(outdir, "vertices")
     os.makedirs(folder)
-    width = max(8, len(str((NODES - 1) >> 2)))
+    width = max(8, len(str((n - 1) >> 2)))
     t0 = time.monotonic()
     writers = [GzipWriter(part(folder, k)) for k in range(files)]
     step = 1 << 16
     for k, w in enumerate(writers):
-        first, last = NODES * k // files, NODES * (k + 1) // files
+        first, last = n * k // files, n * (k + 1) // files
         for a in range(first, last, step):
-            w.write(names(a, min(a + step, last), width))
+            w.write(names(a, min(a + step, last), n, width))
     sizes = [w.close() for w in writers]
     return {
-        "vertices": NODES,
+        "vertices": n,
         "vertices_text_bytes": sum(r for r, _ in sizes),
         "vertices_gz_bytes": sum(g for _, g in sizes),
         "vertices_s": round(time.monotonic() - t0, 2),

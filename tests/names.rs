@@ -77,8 +77,11 @@ fn reference_pagerank(nodes: usize, arcs: &[(usize, usize)]) -> Vec<f64> {
     rank
 }
 
-/// The fixture's vertices (id → name as in the file) and edges.
-fn cc_graph(kind: &str) -> (Vec<(usize, String, Option<String>)>, Vec<(usize, usize)>) {
+/// A vertex of a fixture: id, name as in the file, host count (domain graphs).
+type Vertex = (usize, String, Option<String>);
+
+/// The fixture's vertices and edges.
+fn cc_graph(kind: &str) -> (Vec<Vertex>, Vec<(usize, usize)>) {
     let vertices = lines_of(Path::new(&data(&format!("{kind}/vertices"))))
         .into_iter()
         .map(|l| {

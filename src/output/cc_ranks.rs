@@ -4,8 +4,8 @@
 //! does not compute:
 //!
 //! ```text
-//! #pr_pos	#pr_val	#host_rev
-//! 1	0.0123	com.example.www
+//! #pr_pos  #pr_val  #host_rev          (tab-separated)
+//! 1        0.0123   com.example.www
 //! ```
 //!
 //! `#pr_pos` counts from 1; ties keep the node order (ascending id). `#host_rev` is the name
