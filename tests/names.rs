@@ -439,3 +439,32 @@ fn export_gexf_reads_the_names_again() {
         assert!(text.contains(&format!("label=\"{name}\"")), "{name}");
     }
 }
+
+#[test]
+fn a_readme_in_a_folder_of_names_files_is_skipped_with_a_note() {
+    let tmp = tempfile::tempdir().unwrap();
+    let edges = write(tmp.path(), "e.tsv", "0\t1\n1\t2\n");
+    let folder = tmp.path().join("vertices");
+    std::fs::create_dir(&folder).unwrap();
+    write(&folder, "README.md", "# Vertices\nOne host a line.\n");
+    write(&folder, "part-00000.txt", "0\tcom.a\n1\tcom.b\n2\tcom.c\n");
+    let out = tmp.path().join("out");
+    let (code, stderr) = rank(&[
+        "rank",
+        "-q",
+        &edges,
+        "-o",
+        out.to_str().unwrap(),
+        "--names",
+        folder.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let summary = common::summary(&out);
+    let files = summary["names"]["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(files[0]["skipped"].is_string(), "{files:?}");
+    assert_eq!(
+        ranks(&out).keys().cloned().collect::<Vec<_>>(),
+        ["com.a", "com.b", "com.c"]
+    );
+}

@@ -75,6 +75,10 @@ pub struct NamesFileReport {
     pub names: u64,
     /// Malformed lines skipped (with `--skip-bad-lines`).
     pub bad_lines: u64,
+    /// Why the file was not read, when it was found in a folder or by a pattern and is not
+    /// a names file (a README, metadata).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
 }
 
 /// The names read, before they are matched with the graph's nodes.
@@ -202,6 +206,21 @@ fn describe(layout: NamesLayout) -> &'static str {
     }
 }
 
+/// `Some(what)` when `line` is an integer, then a space, comma or semicolon, then more: an
+/// id and a name with the wrong separator.
+fn id_then_other_separator(line: &[u8]) -> Option<&'static str> {
+    let at = line.iter().position(|b| !b.is_ascii_digit())?;
+    if at == 0 || at + 1 >= line.len() {
+        return None;
+    }
+    match line[at] {
+        b' ' => Some("a space"),
+        b',' => Some("a comma"),
+        b';' => Some("a semicolon"),
+        _ => None,
+    }
+}
+
 /// The layout a data line belongs to.
 fn layout_of(line: &[u8]) -> NamesLayout {
     match memchr::memchr(b'\t', line) {
@@ -212,6 +231,25 @@ fn layout_of(line: &[u8]) -> NamesLayout {
 
 fn read_part(file: &InputFile, reversed: bool, skip_bad: bool) -> Result<Part> {
     let name = file.name();
+    if let InputFile::Listed(path) = file
+        && let Some(not) = super::detect::known_by_name(path)
+    {
+        return Ok(Part {
+            layout: None,
+            ids: Vec::new(),
+            names: StringTable::default(),
+            extra: StringTable::default(),
+            has_extra: false,
+            header: None,
+            integer_columns: Vec::new(),
+            report: NamesFileReport {
+                path: name,
+                names: 0,
+                bad_lines: 0,
+                skipped: Some(not.what),
+            },
+        });
+    }
     let reader: Box<dyn BufRead + Send> = match file {
         InputFile::Stdin => {
             let (_, r) = compression::decode(std::io::stdin()).map_err(|e| Error::Input(format!("<stdin>: {e}")))?;
@@ -235,6 +273,7 @@ fn read_part(file: &InputFile, reversed: bool, skip_bad: bool) -> Result<Part> {
             path: name.clone(),
             names: 0,
             bad_lines: 0,
+            skipped: None,
         },
     };
     let mut reader = reader;
@@ -271,8 +310,21 @@ fn read_part(file: &InputFile, reversed: bool, skip_bad: bool) -> Result<Part> {
             }
             continue;
         }
-        let layout = *part.layout.get_or_insert_with(|| layout_of(text));
         let bad = |message: &str| Error::parse(&name, number, message, text);
+        if part.layout.is_none() {
+            let layout = layout_of(text);
+            if layout == NamesLayout::NodeOrder
+                && let Some(separator) = id_then_other_separator(text)
+            {
+                // `12 com.example` would name node 0 "12 com.example": refuse rather than guess.
+                return Err(bad(&format!(
+                    "this reads as an id and a name separated by {separator}; names files separate them \
+                     with a tab (`id<TAB>name`), or hold one name a line in node order"
+                )));
+            }
+            part.layout = Some(layout);
+        }
+        let layout = part.layout.expect("decided above");
         let (id, label, rest) = match layout {
             NamesLayout::NodeOrder => {
                 if text.is_empty() {
@@ -376,5 +428,10 @@ mod tests {
         assert_eq!(layout_of(b"http://a.example/"), NamesLayout::NodeOrder);
         assert_eq!(layout_of(b"x12\tfoo"), NamesLayout::NodeOrder);
         assert_eq!(layout_of(b"12"), NamesLayout::NodeOrder);
+        assert_eq!(id_then_other_separator(b"12 com.example"), Some("a space"));
+        assert_eq!(id_then_other_separator(b"12,com.example"), Some("a comma"));
+        assert_eq!(id_then_other_separator(b"http://a.example/"), None);
+        assert_eq!(id_then_other_separator(b"123"), None);
+        assert_eq!(id_then_other_separator(b"12.example.com"), None);
     }
 }
