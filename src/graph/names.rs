@@ -104,6 +104,14 @@ impl PendingNames {
                 }
                 collector.declare_count(n);
             }
+            NamesLayout::IdName if bvgraph_nodes > 0 && self.max_id().is_some_and(|m| m >= bvgraph_nodes) => {
+                return Err(Error::Input(format!(
+                    "--names {}: id {} is listed, but the BVGraph's nodes are 0..{}; is this the graph's names file?",
+                    self.files(),
+                    self.max_id().unwrap_or_default(),
+                    bvgraph_nodes - 1
+                )));
+            }
             NamesLayout::IdName => match (&self.order, self.list.ids.last()) {
                 // Listed ascending from 0 without a gap (Common Crawl's): a count says it all.
                 (None, Some(&last)) if last + 1 == self.list.ids.len() as u64 => collector.declare_count(last + 1),
@@ -112,6 +120,14 @@ impl PendingNames {
             },
         }
         Ok(())
+    }
+
+    /// The largest listed id (id-and-name layout).
+    fn max_id(&self) -> Option<u64> {
+        match &self.order {
+            Some(_) => self.sorted.last().copied(),
+            None => self.list.ids.last().copied(),
+        }
     }
 
     fn files(&self) -> String {
