@@ -14,6 +14,7 @@ pub(crate) mod compression;
 pub(crate) mod detect;
 pub mod names;
 pub(crate) mod parallel;
+pub(crate) mod strings;
 pub(crate) mod text;
 
 use std::fs::File;

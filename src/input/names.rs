@@ -23,9 +23,9 @@ use std::io::BufRead;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::strings::StringTable;
 use super::{InputFile, compression};
 use crate::error::{Error, Result};
-use crate::graph::ids::StringTable;
 use crate::input::text::parse_u64;
 
 /// Where the names come from and how to show them.
