@@ -178,12 +178,12 @@ def vertices(scale, files, outdir):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("crawlrank")
-    p.add_argument("scale", type=int)
-    p.add_argument("outdir")
-    p.add_argument("--edge-factor", type=int, default=36)
-    p.add_argument("--files", type=int, default=4)
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("crawlrank", help="the crawlrank binary that generates the edges")
+    p.add_argument("scale", type=int, help="2^SCALE hosts")
+    p.add_argument("outdir", help="created; must be empty if it exists")
+    p.add_argument("--edge-factor", type=int, default=36, help="edge lines per host (default 36)")
+    p.add_argument("--files", type=int, default=4, help="gzip files for the edges, and for the vertices (default 4)")
+    p.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
     p.add_argument("--stdout", action="store_true",
                    help="read `generate -o -` instead of a temporary file (not with crawlrank-15: it deadlocks)")
     a = p.parse_args()
@@ -191,9 +191,9 @@ def main():
         sys.exit(f"{a.outdir} exists and is not empty")
     os.makedirs(a.outdir, exist_ok=True)
     if not a.stdout:
-        need = (1 << a.scale) * a.edge_factor * 18
+        need = (1 << a.scale) * a.edge_factor * 18  # text; the gzip files add about half
         free = shutil.disk_usage(a.outdir).free
-        if free < need * 1.4:
+        if free < need * 1.6:
             sys.exit(f"needs about {need / 1e9:.1f} GB of temporary text plus the gzip files; {free / 1e9:.1f} GB free")
     t0 = time.monotonic()
     r = {"scale": a.scale, "edge_factor": a.edge_factor, "files": a.files, "seed": a.seed}

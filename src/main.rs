@@ -6,11 +6,8 @@ mod cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // stderr stays unlocked: the progress bars draw to it from their own thread.
-    let code = cli::run(
-        std::env::args_os(),
-        &mut std::io::stdout().lock(),
-        &mut std::io::stderr(),
-    );
+    // Neither stream is locked for the whole command: the progress bars draw to stderr from
+    // their own thread, and `generate -o -` writes stdout from a worker thread.
+    let code = cli::run(std::env::args_os(), &mut std::io::stdout(), &mut std::io::stderr());
     ExitCode::from(code)
 }

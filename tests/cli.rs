@@ -990,3 +990,31 @@ fn issue13_weights_that_are_all_zero_are_an_error() {
     let some = write_input(dir.path(), "some.txt", "a b 0\nb c 2\n");
     assert_eq!(ranks(&rank_ok(dir.path(), "s", &["--weighted", &some])).len(), 3);
 }
+
+#[test]
+fn generate_writes_to_standard_output_without_hanging() {
+    // `-o -` writes from a worker thread: the binary must not hold stdout's lock meanwhile.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_crawlrank"))
+        .args(["generate", "uniform", "--scale", "10", "-q", "-o", "-"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut text = String::new();
+    let reader = std::thread::spawn({
+        let mut out = child.stdout.take().unwrap();
+        move || {
+            std::io::Read::read_to_string(&mut out, &mut text).unwrap();
+            text
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("generate -o - hung");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(child.wait().unwrap().success());
+    assert_eq!(reader.join().unwrap().lines().count(), 1024 * 16);
+}
