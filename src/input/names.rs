@@ -119,6 +119,27 @@ struct Part {
     report: NamesFileReport,
 }
 
+impl Part {
+    /// Nothing read yet from the file `path`.
+    fn empty(path: String) -> Part {
+        Part {
+            layout: None,
+            ids: Vec::new(),
+            names: StringTable::default(),
+            extra: StringTable::default(),
+            has_extra: false,
+            header: None,
+            integer_columns: Vec::new(),
+            report: NamesFileReport {
+                path,
+                names: 0,
+                bad_lines: 0,
+                skipped: None,
+            },
+        }
+    }
+}
+
 /// Reads every names file of `options`, in parallel; `skip_bad` counts malformed lines
 /// instead of stopping at the first.
 pub(crate) fn read_names(options: &NamesOptions, skip_bad: bool) -> Result<NameList> {
@@ -234,21 +255,9 @@ fn read_part(file: &InputFile, reversed: bool, skip_bad: bool) -> Result<Part> {
     if let InputFile::Listed(path) = file
         && let Some(not) = super::detect::known_by_name(path)
     {
-        return Ok(Part {
-            layout: None,
-            ids: Vec::new(),
-            names: StringTable::default(),
-            extra: StringTable::default(),
-            has_extra: false,
-            header: None,
-            integer_columns: Vec::new(),
-            report: NamesFileReport {
-                path: name,
-                names: 0,
-                bad_lines: 0,
-                skipped: Some(not.what),
-            },
-        });
+        let mut part = Part::empty(name);
+        part.report.skipped = Some(not.what);
+        return Ok(part);
     }
     let reader: Box<dyn BufRead + Send> = match file {
         InputFile::Stdin => {
@@ -261,21 +270,7 @@ fn read_part(file: &InputFile, reversed: bool, skip_bad: bool) -> Result<Part> {
             compression::decode(f).map_err(|e| Error::io(path, e))?.1
         }
     };
-    let mut part = Part {
-        layout: None,
-        ids: Vec::new(),
-        names: StringTable::default(),
-        extra: StringTable::default(),
-        has_extra: false,
-        header: None,
-        integer_columns: Vec::new(),
-        report: NamesFileReport {
-            path: name.clone(),
-            names: 0,
-            bad_lines: 0,
-            skipped: None,
-        },
-    };
+    let mut part = Part::empty(name.clone());
     let mut reader = reader;
     let mut line = Vec::new();
     let mut number = 0u64;

@@ -49,27 +49,7 @@ struct RecordedRun {
 pub fn export_gexf(job: &ExportGexfJob, progress: &dyn Progress) -> Result<GexfReport> {
     job.export.validate()?;
     let dir = &job.result;
-    if !dir.is_dir() {
-        return Err(Error::Input(format!("{}: no such result folder", dir.display())));
-    }
-    // Read whole: no rank run may commit into the folder meanwhile. A folder beside which
-    // no lock can be made (a read-only share) is read as it is.
-    let _lock = match crate::output::FolderLock::acquire(dir, None, "crawlrank export gexf") {
-        Ok(lock) => {
-            crate::output::commit::recover(&crate::output::commit::RealFs, dir)?;
-            Some(lock)
-        }
-        Err(Error::Io { source, .. })
-            if matches!(
-                source.kind(),
-                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
-            ) =>
-        {
-            None
-        }
-        Err(e) => return Err(e),
-    };
-    require_complete(dir)?;
+    let _lock = open_result(dir, "crawlrank export gexf")?;
     let loaded = reload_graph(dir, &job.inputs, progress)?;
     let ranks = read_ranks(&dir.join("ranks"), loaded.graph.nodes())?;
     job.export.write(&Ranked::new(&loaded.graph, &ranks), Path::new("."))
@@ -136,26 +116,7 @@ pub fn export_bvgraph(job: &ExportBvgraphJob, progress: &dyn Progress) -> Result
     job.export.check()?;
     let (loaded, _lock) = match &job.source {
         GraphSource::Result { dir, inputs } => {
-            if !dir.is_dir() {
-                return Err(Error::Input(format!("{}: no such result folder", dir.display())));
-            }
-            // As for `export gexf`: no rank run may commit into the folder while it is read.
-            let lock = match crate::output::FolderLock::acquire(dir, None, "crawlrank export bvgraph") {
-                Ok(lock) => {
-                    crate::output::commit::recover(&crate::output::commit::RealFs, dir)?;
-                    Some(lock)
-                }
-                Err(Error::Io { source, .. })
-                    if matches!(
-                        source.kind(),
-                        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
-                    ) =>
-                {
-                    None
-                }
-                Err(e) => return Err(e),
-            };
-            require_complete(dir)?;
+            let lock = open_result(dir, "crawlrank export bvgraph")?;
             (reload_graph(dir, inputs, progress)?, lock)
         }
         GraphSource::Inputs { inputs, load: options } => {
@@ -236,6 +197,32 @@ pub(crate) fn reload_graph(dir: &Path, inputs: &[String], progress: &dyn Progres
         names: run.load.names.clone(),
     };
     load(&inputs, &options, progress)
+}
+
+/// Opens the complete result in `dir` for reading: locked, so that no rank run commits into
+/// it meanwhile, and recovered from an interrupted commit. A folder beside which no lock can
+/// be made (a read-only share) is read as it is (`None`).
+fn open_result(dir: &Path, command: &str) -> Result<Option<crate::output::FolderLock>> {
+    if !dir.is_dir() {
+        return Err(Error::Input(format!("{}: no such result folder", dir.display())));
+    }
+    let lock = match crate::output::FolderLock::acquire(dir, None, command) {
+        Ok(lock) => {
+            crate::output::commit::recover(&crate::output::commit::RealFs, dir)?;
+            Some(lock)
+        }
+        Err(Error::Io { source, .. })
+            if matches!(
+                source.kind(),
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+            ) =>
+        {
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    require_complete(dir)?;
+    Ok(lock)
 }
 
 /// Fails unless `dir` holds a complete result (`ranks/_SUCCESS`).
