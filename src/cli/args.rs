@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use clap::builder::StyledStr;
+use clap::builder::styling::{Effects, Style};
 use clap::{Args, Parser, Subcommand};
 
 use crawlrank::algo::{Dangling, Precision};
@@ -13,7 +15,15 @@ use crawlrank::output::{ColorBy, GexfVersion, Layout, OutputCompression};
 
 /// Rank the pages of large link graphs with PageRank.
 #[derive(Debug, Parser)]
-#[command(name = "crawlrank", version, about, long_about = None, max_term_width = 100)]
+#[command(
+    name = "crawlrank",
+    version,
+    about,
+    long_about = None,
+    max_term_width = 100,
+    arg_required_else_help = true,
+    after_help = examples(TOUR_EXAMPLES),
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -24,40 +34,116 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Rank the nodes of one or more edge lists with PageRank.
-    #[command(after_help = RANK_EXAMPLES)]
+    #[command(after_help = examples(RANK_EXAMPLES))]
     Rank(RankArgs),
     /// Count nodes, edges, dangling nodes, self-loops, duplicates, and summarise degrees.
-    #[command(after_help = STATS_EXAMPLES)]
+    #[command(after_help = examples(STATS_EXAMPLES))]
     Stats(StatsArgs),
     /// Export a finished ranking, or the graph it ranked, to other tools without ranking again.
-    #[command(subcommand)]
+    #[command(subcommand, arg_required_else_help = true, after_help = examples(EXPORT_EXAMPLES))]
     Export(ExportCommand),
     /// Redraw the charts and report.html of a finished run, without ranking again.
     #[cfg(feature = "plots")]
-    #[command(after_help = PLOT_EXAMPLES)]
+    #[command(after_help = examples(PLOT_EXAMPLES))]
     Plot(PlotArgs),
     /// Generate a synthetic graph for benchmarks.
-    #[command(subcommand)]
+    #[command(subcommand, arg_required_else_help = true, after_help = examples(GENERATE_EXAMPLES))]
     Generate(GenerateCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = examples(COMPLETIONS_EXAMPLES))]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command into a folder.
+    #[command(after_help = examples(MAN_EXAMPLES))]
+    Man(ManArgs),
+}
+
+/// An examples section as clap draws its own sections: the heading bold and underlined
+/// (where colour is allowed), the example lines indented below it; a paragraph after a blank
+/// line is left as it is.
+fn examples(lines: &str) -> StyledStr {
+    let heading = Style::new().effects(Effects::BOLD | Effects::UNDERLINE);
+    let (list, rest) = lines.split_once("\n\n").map_or((lines, None), |(l, r)| (l, Some(r)));
+    let mut section = format!("{heading}Examples:{heading:#}\n");
+    for line in list.lines() {
+        section.push_str("  ");
+        section.push_str(line);
+        section.push('\n');
+    }
+    if let Some(rest) = rest {
+        section.push('\n');
+        section.push_str(rest);
+    }
+    let mut text = StyledStr::new();
+    text.push_str(section.trim_end());
+    text
+}
+
+/// The README's tour, in `crawlrank --help`.
+const TOUR_EXAMPLES: &str = "\
+crawlrank rank                                 rank the bundled sample crawl into output/
+crawlrank rank crawl.tsv.gz -o output/crawl    one gzip edge list
+crawlrank rank 'crawl/part-*.zst' --threads 8  a glob of zstd parts
+crawlrank rank links.csv --weighted            third column is the edge weight
+crawlrank rank crawl/ --personalize seeds.txt  teleport to the pages in seeds.txt
+crawlrank rank cnr-2000                        a LAW WebGraph BVGraph, by its basename
+crawlrank stats crawl.tsv.gz                   nodes, edges, dangling, degrees
+crawlrank export gexf output/crawl --top 5000  GEXF for Gephi from a finished run
+crawlrank plot output/crawl                    redraw the charts and report.html
+crawlrank generate rmat --scale 22 -o r22.tsv  a Graph500-style graph for benchmarks
+
+Each command has its own examples: crawlrank rank --help, crawlrank export gexf --help, …";
+
+const EXPORT_EXAMPLES: &str = "\
+crawlrank export gexf output/crawl --top 5000         GEXF of the top 5000 for Gephi
+crawlrank export bvgraph output/crawl -o graphs/crawl  the ranked graph as a LAW BVGraph";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+crawlrank completions bash > ~/.local/share/bash-completion/completions/crawlrank
+crawlrank completions zsh > ~/.zfunc/_crawlrank      with fpath+=~/.zfunc in ~/.zshrc
+crawlrank completions fish > ~/.config/fish/completions/crawlrank.fish
+crawlrank completions powershell >> $PROFILE";
+
+const MAN_EXAMPLES: &str = "\
+crawlrank man | man -l -                      read it now
+crawlrank man --dir ~/.local/share/man/man1   crawlrank.1, crawlrank-rank.1, … for `man`";
+
+/// `crawlrank completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `crawlrank man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write crawlrank.1 and one page per command (crawlrank-rank.1, …) into DIR instead of
+    /// printing the main page.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// `crawlrank generate …`.
 #[derive(Debug, Subcommand)]
 pub enum GenerateCommand {
     /// Graph500-style R-MAT (a=0.57, b=0.19, c=0.19): skewed degrees, like a crawl.
-    #[command(after_help = GENERATE_EXAMPLES)]
+    #[command(after_help = examples(GENERATE_EXAMPLES))]
     Rmat(GenerateArgs),
     /// Uniform random edges: no skew, no locality.
-    #[command(after_help = GENERATE_EXAMPLES)]
+    #[command(after_help = examples(UNIFORM_EXAMPLES))]
     Uniform(GenerateArgs),
 }
 
 const GENERATE_EXAMPLES: &str = "\
-Examples:
-  crawlrank generate rmat --scale 22 -o graphs/rmat22.tsv         4.2 M nodes, 67 M edges
-  crawlrank generate rmat --scale 24 -o graphs/rmat24.tsv.gz      gzip, one member per chunk
-  crawlrank generate rmat --scale 18 --urls -o graphs/urls18.zst  URL ids on synthetic hosts
-  crawlrank generate uniform --scale 20 | crawlrank stats -";
+crawlrank generate rmat --scale 22 -o graphs/rmat22.tsv         4.2 M nodes, 67 M edges
+crawlrank generate rmat --scale 24 -o graphs/rmat24.tsv.gz      gzip, one member per chunk
+crawlrank generate rmat --scale 18 --urls -o graphs/urls18.zst  URL ids on synthetic hosts
+crawlrank generate uniform --scale 20 | crawlrank stats -";
+
+const UNIFORM_EXAMPLES: &str = "\
+crawlrank generate uniform --scale 22 -o graphs/uniform22.tsv   4.2 M nodes, 67 M edges
+crawlrank generate uniform --scale 20 | crawlrank stats -        statistics, no file written";
 
 /// Options of `generate`.
 #[derive(Debug, Args)]
@@ -71,8 +157,8 @@ pub struct GenerateArgs {
     /// Seed: the same seed gives the same file, on any machine and thread count.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Output file; .gz or .zst compress [default: standard output].
-    #[arg(short, long, value_name = "FILE", default_value = "-")]
+    /// Output file, - for standard output; .gz or .zst compress [default: standard output].
+    #[arg(short, long, value_name = "FILE", default_value = "-", hide_default_value = true)]
     pub output: PathBuf,
     /// Write URLs on synthetic hosts instead of integer ids.
     #[arg(long)]
@@ -88,9 +174,8 @@ pub struct GenerateArgs {
 
 #[cfg(feature = "plots")]
 const PLOT_EXAMPLES: &str = "\
-Examples:
-  crawlrank plot output/crawl                      PNG charts in output/crawl/plots, report.html
-  crawlrank plot output/crawl --plot-format svg    SVG charts";
+crawlrank plot output/crawl                      PNG charts in output/crawl/plots, report.html
+crawlrank plot output/crawl --plot-format svg    SVG charts";
 
 /// `crawlrank plot`.
 #[cfg(feature = "plots")]
@@ -111,30 +196,29 @@ pub struct PlotArgs {
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
     /// Write a slice of a finished ranking as GEXF for Gephi.
-    #[command(after_help = EXPORT_GEXF_EXAMPLES)]
+    #[command(after_help = examples(EXPORT_GEXF_EXAMPLES))]
     Gexf(ExportGexfArgs),
     /// Write the graph of a finished ranking, or of edge lists, as a LAW WebGraph BVGraph.
     #[cfg(feature = "bvgraph")]
-    #[command(after_help = EXPORT_BVGRAPH_EXAMPLES)]
+    #[command(after_help = examples(EXPORT_BVGRAPH_EXAMPLES))]
     Bvgraph(ExportBvgraphArgs),
 }
 
 const EXPORT_GEXF_EXAMPLES: &str = "\
-Examples:
-  crawlrank export gexf output/crawl                         top 1000 nodes to output/crawl/top.gexf
-  crawlrank export gexf output/crawl --top 20000 -o big.gexf.gz
-  crawlrank export gexf output/crawl --min-rank 1e-5 --max-nodes 50000
-  crawlrank export gexf output/crawl --nodes seeds.txt --neighbors --max-nodes 5000 --color-by host
-  crawlrank export gexf output/crawl moved/crawl.tsv.gz      the graph's files were moved";
+crawlrank export gexf output/crawl                         top 1000 nodes to output/crawl/top.gexf
+crawlrank export gexf output/crawl --top 5000              the top 5000, no re-ranking
+crawlrank export gexf output/crawl --top 20000 -o big.gexf.gz
+crawlrank export gexf output/crawl --min-rank 1e-5 --max-nodes 50000
+crawlrank export gexf output/crawl --nodes seeds.txt --neighbors --max-nodes 5000 --color-by host
+crawlrank export gexf output/crawl moved/crawl.tsv.gz      the graph's files were moved";
 
 #[cfg(feature = "bvgraph")]
 const EXPORT_BVGRAPH_EXAMPLES: &str = "\
-Examples:
-  crawlrank export bvgraph output/crawl -o graphs/crawl          the graph of a finished ranking
-  crawlrank export bvgraph output/crawl moved/*.gz -o graphs/crawl    whose inputs were moved
-  crawlrank export bvgraph crawl.tsv.gz -o graphs/crawl          an edge list, read as rank does
-  crawlrank export bvgraph crawl/ --ids string -o g/crawl --force    replace g/crawl.*
-  crawlrank rank graphs/crawl                                    rank the export (by node number)
+crawlrank export bvgraph output/crawl -o graphs/crawl          the graph of a finished ranking
+crawlrank export bvgraph output/crawl moved/*.gz -o graphs/crawl    whose inputs were moved
+crawlrank export bvgraph crawl.tsv.gz -o graphs/crawl          an edge list, read as rank does
+crawlrank export bvgraph crawl/ --ids string -o g/crawl --force    replace g/crawl.*
+crawlrank rank graphs/crawl                                    rank the export (by node number)
 
 The first argument is a result folder when it is a folder holding summary.json (the result
 must be complete); otherwise every argument is an input. Writes BASE.graph, BASE.offsets and
@@ -220,20 +304,23 @@ pub struct ExportGexfArgs {
 }
 
 const RANK_EXAMPLES: &str = "\
-Examples:
-  crawlrank rank                                   rank the bundled sample crawl into output/
-  crawlrank rank crawl.tsv.gz -o output/crawl      one gzip edge list
-  crawlrank rank 'crawl/part-*.zst' --threads 8    a glob of zstd parts, 8 threads
-  crawlrank rank links.csv --weighted --top 1000   weighted CSV, a longer top table
-  zcat big.gz | crawlrank rank - -o output/big     standard input
-  crawlrank rank crawl/ --personalize seeds.txt    teleport to the pages in seeds.txt
-  crawlrank rank g.el --tol 0 --max-iter 20        exactly 20 iterations (for benchmarks)
-  crawlrank rank crawl.gz --gexf top.gexf          also a GEXF of the top 1000 for Gephi";
+crawlrank rank                                   rank the bundled sample crawl into output/
+crawlrank rank crawl.tsv.gz -o output/crawl      one gzip edge list
+crawlrank rank 'crawl/part-*.zst' --threads 8    a glob of zstd parts, 8 threads
+crawlrank rank links.csv --weighted --top 1000   weighted CSV, a longer top table
+zcat big.gz | crawlrank rank - -o output/big     standard input
+crawlrank rank crawl/ --personalize seeds.txt    teleport to the pages in seeds.txt
+crawlrank rank g.el --tol 0 --max-iter 20        exactly 20 iterations (for benchmarks)
+crawlrank rank crawl.tsv.gz --gexf top.gexf      also a GEXF of the top 1000 for Gephi
+crawlrank rank cnr-2000                          a LAW WebGraph BVGraph, by its basename
+crawlrank rank cc/edges --names cc/vertices --names-reversed --cc-ranks
+                                                 a Common Crawl host graph, CC's rank layout
+crawlrank rank crawl/ -o /shared/out --hosts hosts.txt --process 0 --secret-file secret
+                                                 one of several processes (docs/distributed.md)";
 
 const STATS_EXAMPLES: &str = "\
-Examples:
-  crawlrank stats crawl.tsv.gz
-  crawlrank stats crawl/ --multi --json > stats.json";
+crawlrank stats crawl.tsv.gz
+crawlrank stats crawl/ --multi --json > stats.json";
 
 /// How to read the inputs; shared by every subcommand that reads edges.
 #[derive(Debug, Args)]

@@ -14,11 +14,9 @@ use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use clap::Parser;
-
 use args::{
-    Cli, Command, ExportCommand, ExportGexfArgs, GenerateArgs, GenerateCommand, GexfStyleArgs, InputArgs, RankArgs,
-    StatsArgs,
+    Cli, Command, CompletionsArgs, ExportCommand, ExportGexfArgs, GenerateArgs, GenerateCommand, GexfStyleArgs,
+    InputArgs, ManArgs, RankArgs, StatsArgs,
 };
 use crawlrank::algo::PageRankConfig;
 use crawlrank::error::{Error, Result};
@@ -45,25 +43,53 @@ const EXIT_LOST: u8 = 3;
 #[cfg(feature = "distributed")]
 const SECRET_VARIABLE: &str = "CRAWLRANK_SECRET";
 
+/// Whether the command line may colour its messages: per stream, only on a terminal, never
+/// when `NO_COLOR` is set to anything but the empty string (<https://no-color.org>).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Colour {
+    /// Standard output is a terminal that may be coloured.
+    pub stdout: bool,
+    /// Standard error is a terminal that may be coloured.
+    pub stderr: bool,
+}
+
+impl Colour {
+    /// What this process's streams and environment allow.
+    pub fn from_environment() -> Colour {
+        let allowed = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        Colour {
+            stdout: allowed && io::stdout().is_terminal(),
+            stderr: allowed && io::stderr().is_terminal(),
+        }
+    }
+}
+
 /// Runs the command line `args` (program name first), writing results to `stdout` and
-/// messages to `stderr`. Returns the process exit code: 0, 2 on any error, 4 when a ranking
-/// stopped at its iteration limit without converging.
-pub fn run<I, T>(args: I, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8
+/// messages to `stderr`, coloured where `colour` allows. Returns the process exit code: 0, 2
+/// on any error, 4 when a ranking stopped at its iteration limit without converging.
+pub fn run<I, T>(args: I, stdout: &mut dyn Write, stderr: &mut dyn Write, colour: Colour) -> u8
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-    let cli = match Cli::try_parse_from(&args) {
+    let cli = match parse(&args) {
         Ok(cli) => cli,
+        // Help, version and usage errors as clap lays them out (Usage line, tips, possible
+        // values, one per line); help goes to stdout (exit 0), the rest to stderr (exit 2).
         Err(e) => {
-            return if e.use_stderr() {
-                let _ = writeln!(stderr, "crawlrank: {}", one_line(&e.render().to_string()));
-                EXIT_FAILURE
+            let (stream, coloured, code): (&mut dyn Write, bool, u8) = if e.use_stderr() {
+                (stderr, colour.stderr, EXIT_FAILURE)
             } else {
-                let _ = write!(stdout, "{}", e.render());
-                0
+                (stdout, colour.stdout, 0)
             };
+            let text = e.render();
+            let _ = if coloured {
+                write!(stream, "{}", text.ansi())
+            } else {
+                write!(stream, "{text}")
+            };
+            return code;
         }
     };
     let command: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
@@ -83,6 +109,8 @@ where
             generate_command(crawlrank::generate::Model::Uniform, a, stderr),
             Context::Other,
         ),
+        Command::Completions(a) => (completions_command(a, stdout), Context::Other),
+        Command::Man(a) => (man_command(a, stdout, stderr), Context::Other),
     };
     match outcome {
         Ok(()) => 0,
@@ -122,15 +150,52 @@ fn render_error(e: &Error, context: Context) -> String {
     }
 }
 
-/// Folds clap's multi-line usage error into one line: `error: …; [possible values: …]; see
-/// --help`.
-fn one_line(text: &str) -> String {
-    let parts: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information"))
-        .collect();
-    format!("{}; see --help", parts.join("; "))
+/// Parses the command line: clap's parser over [`Cli`], its errors unrendered.
+fn parse(args: &[OsString]) -> std::result::Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut command = Cli::command();
+    let matches = command.try_get_matches_from_mut(args)?;
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
+}
+
+/// `crawlrank completions SHELL`: the shell's completion script on stdout.
+fn completions_command(a: CompletionsArgs, stdout: &mut dyn Write) -> Result<(), Failure> {
+    use clap::CommandFactory;
+    let mut buffer = Vec::new();
+    clap_complete::generate(a.shell, &mut Cli::command(), "crawlrank", &mut buffer);
+    stdout.write_all(&buffer)?;
+    Ok(())
+}
+
+/// `crawlrank man`: the main page on stdout, or every page written into `--dir`.
+fn man_command(a: ManArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<(), Failure> {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    match a.dir {
+        None => {
+            let mut buffer = Vec::new();
+            clap_mangen::Man::new(command)
+                .render(&mut buffer)
+                .map_err(|e| Error::io("<manual page>", e))?;
+            stdout.write_all(&buffer)?;
+        }
+        Some(dir) => {
+            if !dir.is_dir() {
+                return Err(Error::Input(format!(
+                    "{}: not a folder (--dir takes an existing folder, such as ~/.local/share/man/man1)",
+                    dir.display()
+                ))
+                .into());
+            }
+            clap_mangen::generate_to(command, &dir).map_err(|e| Error::io(&dir, e))?;
+            writeln!(
+                stderr,
+                "crawlrank: manual pages written to {} (crawlrank.1, crawlrank-rank.1, …)",
+                dir.display()
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Why a command stopped.
@@ -682,18 +747,51 @@ mod tests {
     }
 
     #[test]
-    fn usage_errors_fit_on_one_line() {
-        let mut out = Vec::new();
-        let mut err = Vec::new();
-        assert_eq!(
-            run(["crawlrank", "rank", "--sep", "pipe"], &mut out, &mut err),
-            EXIT_FAILURE
-        );
-        let err = String::from_utf8(err).unwrap();
-        assert_eq!(err.lines().count(), 1, "{err}");
+    fn usage_errors_keep_clap_layout_and_colour_only_where_allowed() {
+        let run_with = |colour: Colour| {
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            let code = run(["crawlrank", "rank", "--sep", "pipe"], &mut out, &mut err, colour);
+            assert_eq!(code, EXIT_FAILURE);
+            assert!(out.is_empty());
+            String::from_utf8(err).unwrap()
+        };
+        let plain = run_with(Colour::default());
+        let lines: Vec<&str> = plain.lines().collect();
+        assert_eq!(lines[0], "error: invalid value 'pipe' for '--sep <SEP>'", "{plain}");
         assert!(
-            err.contains("invalid value 'pipe' for '--sep <SEP>'; [possible values: tab, comma, semicolon, space]"),
-            "{err}"
+            lines.contains(&"  [possible values: tab, comma, semicolon, space]"),
+            "{plain}"
+        );
+        assert!(lines.contains(&"For more information, try '--help'."), "{plain}");
+        assert!(!plain.contains('\x1b'), "{plain}");
+        let coloured = run_with(Colour {
+            stdout: false,
+            stderr: true,
+        });
+        assert!(coloured.contains("\x1b["), "{coloured}");
+        // The same words once the escapes are taken out.
+        let stripped: String = {
+            let mut text = String::new();
+            let mut rest = coloured.as_str();
+            while let Some(start) = rest.find('\x1b') {
+                text.push_str(&rest[..start]);
+                let end = rest[start..].find('m').expect("an escape ends in m");
+                rest = &rest[start + end + 1..];
+            }
+            text + rest
+        };
+        assert_eq!(stripped, plain);
+        // Help goes to stdout, coloured only by the stdout flag.
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let colour = Colour {
+            stdout: false,
+            stderr: true,
+        };
+        assert_eq!(run(["crawlrank", "stats", "--help"], &mut out, &mut err, colour), 0);
+        let help = String::from_utf8(out).unwrap();
+        assert!(
+            help.contains("Usage: crawlrank stats") && !help.contains('\x1b'),
+            "{help}"
         );
     }
 
