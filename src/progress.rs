@@ -38,6 +38,8 @@ pub enum Event {
         max_iterations: usize,
         /// L1 change of the ranks in this iteration.
         change: f64,
+        /// The run stops once the change is below this (`--tol`; 0: it runs to the limit).
+        tolerance: f64,
     },
     /// A phase ended after `seconds`.
     Finished(Phase, f64),

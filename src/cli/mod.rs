@@ -27,7 +27,7 @@ use crawlrank::jobs::thread_pool;
 use crawlrank::output::TopRow;
 use crawlrank::output::top::shorten_id;
 use crawlrank::output::{GexfExport, GexfOptions, SelectBy};
-use progress::{Bars, human_bytes};
+use progress::{Bars, GenerateBar, human_bytes};
 
 /// Exit code of a failed run.
 pub const EXIT_FAILURE: u8 = 2;
@@ -486,26 +486,17 @@ fn generate_command(model: crawlrank::generate::Model, a: GenerateArgs, stderr: 
         urls: a.urls,
     };
     let started = std::time::Instant::now();
-    let bar = (!a.quiet && io::stderr().is_terminal()).then(|| {
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "generating {bar:30} {human_pos}/{human_len} edges {per_sec} ETA {eta}",
-            )
-            .expect("valid template"),
-        );
-        bar
-    });
+    let total = a.edge_factor.saturating_mul(1u64.checked_shl(a.scale).unwrap_or(0));
+    let bar = (!a.quiet && io::stderr().is_terminal()).then(|| GenerateBar::new(total));
     let out = thread_pool(a.threads)?.install(|| {
         crawlrank::generate::generate(&options, &a.output, &mut |done, total| {
             if let Some(bar) = &bar {
-                bar.set_length(total);
-                bar.set_position(done);
+                bar.update(done, total);
             }
         })
     })?;
     if let Some(bar) = bar {
-        bar.finish_and_clear();
+        bar.finish();
     }
     if !a.quiet {
         writeln!(

@@ -294,6 +294,7 @@ pub(crate) fn pipeline<E: Executor>(
             iteration: report.iteration,
             max_iterations,
             change: report.change,
+            tolerance: job.pagerank.tolerance,
         })
     };
     let outcome = match job.pagerank.precision {

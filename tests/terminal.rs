@@ -1,7 +1,8 @@
-//! What a person reads: help and usage errors as clap lays them out (several lines, a Usage
-//! line, colour only on a terminal and never with `NO_COLOR`), defaults shown once, an
-//! examples section in every command's help that holds the README's tour, shell completions
-//! and manual pages.
+//! What a person sees on a terminal: help and usage errors as clap lays them out (several
+//! lines, a Usage line, colour only on a terminal and never with `NO_COLOR`), defaults shown
+//! once, an examples section in every command's help that holds the README's tour, shell
+//! completions and manual pages, and progress bars that tell the truth (rates a person can
+//! read, an iteration bar that ends where the run stopped).
 
 use std::path::Path;
 use std::process::Command;
@@ -253,4 +254,85 @@ fn manual_pages() {
     let (code, _, err) = cli(&["man", "--dir", missing.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(err.contains("no-such-folder") && err.contains("not a folder"), "{err}");
+}
+
+/// The distinct lines a terminal showed, escapes and bar glyphs removed.
+fn frames(raw: &str) -> Vec<String> {
+    let mut text = String::new();
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            // CSI: ESC [ parameters final-letter.
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+        } else {
+            text.push(c);
+        }
+    }
+    let mut frames: Vec<String> = Vec::new();
+    for line in text.split(['\r', '\n']).map(str::trim_end).filter(|l| !l.is_empty()) {
+        if frames.last().map(String::as_str) != Some(line) {
+            frames.push(line.to_string());
+        }
+    }
+    frames
+}
+
+#[test]
+fn progress_bars_read_well_and_the_iteration_bar_ends_where_the_run_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let graph = dir.path().join("r16.tsv");
+    let shown = frames(&on_a_terminal(
+        &format!("generate rmat --scale 17 -o {}", graph.display()),
+        &[],
+    ));
+    let generating: Vec<&String> = shown.iter().filter(|f| f.starts_with("generating")).collect();
+    assert!(!generating.is_empty(), "no generator bar on a terminal: {shown:#?}");
+    for frame in &generating {
+        // `8,664,136.1053/s` was indicatif's raw rate; rates now have an SI prefix.
+        assert!(!frame.contains(".") || frame.contains(" edges/s"), "{frame}");
+        if let Some(rate) = frame.split(" · ").find(|part| part.ends_with("edges/s")) {
+            let number = rate.split(' ').next().unwrap();
+            assert!(number.len() <= 4, "three significant digits: {frame}");
+        }
+    }
+
+    // Converged: the bar's last frame names the iteration the run stopped at.
+    let out = dir.path().join("out");
+    let shown = frames(&on_a_terminal(
+        &format!("rank {} -o {}", graph.display(), out.display()),
+        &[],
+    ));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let iterations = summary["iterations_run"].as_u64().unwrap();
+    let last = shown
+        .iter()
+        .rfind(|f| f.starts_with("iterating"))
+        .expect("an iteration bar");
+    assert!(
+        last.contains(&format!("converged at iteration {iterations}:")),
+        "{last}\n{shown:#?}"
+    );
+    assert!(
+        !shown.iter().any(|f| f.contains("/1000")),
+        "counts to the limit: {shown:#?}"
+    );
+
+    // Stopped by --max-iter: the bar says so.
+    let shown = frames(&on_a_terminal(
+        &format!("rank {} -o {} --max-iter 3 --force", graph.display(), out.display()),
+        &[],
+    ));
+    let last = shown
+        .iter()
+        .rfind(|f| f.starts_with("iterating"))
+        .expect("an iteration bar");
+    assert!(last.contains("stopped at iteration 3 (--max-iter)"), "{last}");
 }
