@@ -1018,3 +1018,26 @@ fn generate_writes_to_standard_output_without_hanging() {
     assert!(child.wait().unwrap().success());
     assert_eq!(reader.join().unwrap().lines().count(), 1024 * 16);
 }
+
+#[test]
+fn auto_ids_with_leading_zeros_come_back_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    // The read-back helper's case: `+7` makes the ids text after `00123` and `007` were read.
+    let small = write_input(dir.path(), "small.csv", "00123,007\n+7,00123\n");
+    let out = rank_ok(dir.path(), "small", &[&small]);
+    let ids: Vec<String> = ranks(&out).into_keys().collect();
+    assert_eq!(ids, ["+7", "00123", "007"]);
+    // Late in a file big enough for the parallel reader: every id as written, 7 and 007 two
+    // nodes.
+    let mut text: String = (0..200_000)
+        .map(|i| format!("{i}\t{}\n", (i * 7 + 1) % 200_000))
+        .collect();
+    text.push_str("007\t1\n7\t2\n0\t00\n");
+    let big = write_input(dir.path(), "big.tsv", text);
+    let out = rank_ok(dir.path(), "big", &[&big]);
+    let ranks = ranks(&out);
+    assert_eq!(ranks.len(), 200_002, "0..199999, 007 and 00");
+    for id in ["007", "7", "00", "0", "199999"] {
+        assert!(ranks.contains_key(id), "{id} missing");
+    }
+}

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use super::ids::{IdMode, Interner, NodeTable};
 use crate::error::{Error, Result};
 use crate::input::EdgeSink;
-use crate::input::text::{IntegerBatch, not_an_integer, parse_u64};
+use crate::input::text::{IntegerBatch, not_an_integer, parse_id, parse_u64};
 
 const LOW: u64 = u32::MAX as u64;
 
@@ -236,7 +236,11 @@ impl EdgeSink for EdgeCollector {
                     keys.push(pack(s, t));
                     break;
                 }
-                edges => match (parse_u64(source), parse_u64(target)) {
+                // With --ids auto an integer must read back as it was written (`007` is text).
+                edges => match (
+                    parse_id(source, self.mode != IdMode::Int),
+                    parse_id(target, self.mode != IdMode::Int),
+                ) {
                     (Some(s), Some(t)) => {
                         match edges {
                             Edges::Narrow(keys) if s <= LOW && t <= LOW => keys.push((s << 32) | t),
@@ -398,6 +402,28 @@ mod tests {
         );
         let err = collect(IdMode::Int, &[("1", "2"), ("2", "x")]).err().unwrap();
         assert!(err.contains("\"x\" is not an unsigned 64-bit integer"), "{err}");
+    }
+
+    #[test]
+    fn auto_keeps_ids_with_leading_zeros_as_written() {
+        // Read as integers first, `007` would have become 7 and `00123` 123 when `+7` made
+        // the ids text, and `00123` two nodes.
+        let d = collect(IdMode::Auto, &[("00123", "007"), ("+7", "00123"), ("7", "0")]).unwrap();
+        assert_eq!(
+            labelled(&d),
+            vec![
+                ("00123".into(), "007".into()),
+                ("+7".into(), "00123".into()),
+                ("7".into(), "0".into())
+            ]
+        );
+        assert_eq!(d.nodes.len(), 5);
+        // All integers without leading zeros stay integers; a lone 0 is one.
+        let d = collect(IdMode::Auto, &[("0", "10"), ("10", "2")]).unwrap();
+        assert!(matches!(&d.nodes, NodeTable::Int(_)));
+        // --ids int reads the numbers: 007 is 7.
+        let d = collect(IdMode::Int, &[("007", "1"), ("7", "1")]).unwrap();
+        assert_eq!(d.nodes.len(), 2);
     }
 
     #[test]

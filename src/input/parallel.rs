@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use super::text::{
     EdgeSink, IntegerBatch, LINE_LIMIT, ParseOptions, RecordParser, Separator, TextStats, is_comment_or_blank,
-    line_weight, not_an_integer, parse_u64, read_edges_from, read_error, split_line, too_long,
+    line_weight, not_an_integer, parse_id, parse_u64, read_edges_from, read_error, split_line, too_long,
 };
 use crate::error::{Error, Result};
 
@@ -81,7 +81,7 @@ fn parse_chunk(chunk: &[u8], separator: Separator, options: &ParseOptions, stric
     let mut start = 0;
     while start < chunk.len() {
         if !options.weighted
-            && let Some((pair, next)) = bare_line(chunk, start, separator)
+            && let Some((pair, next)) = bare_line(chunk, start, separator, !strict)
         {
             out.lines += 1;
             out.push(pair);
@@ -102,7 +102,9 @@ fn parse_chunk(chunk: &[u8], separator: Separator, options: &ParseOptions, stric
                 return Ok(None); // a quoted field goes on past this line
             };
             let weight = line_weight(&fields, options)?;
-            match (parse_u64(fields.source), parse_u64(fields.target)) {
+            // Strict is --ids int; otherwise (auto) an integer must be written as it reads
+            // back: `007` hands the file over to the line reader, which reads it as text.
+            match (parse_id(fields.source, !strict), parse_id(fields.target, !strict)) {
                 (Some(s), Some(t)) => Ok(Some((s, t, weight))),
                 _ if strict => {
                     let bad = if parse_u64(fields.source).is_none() {
@@ -146,9 +148,9 @@ fn parse_chunk(chunk: &[u8], separator: Separator, options: &ParseOptions, stric
 /// comments, a third field) returns `None` and goes the way of every other line, through the
 /// record parser, which reads what this accepts the same (a unit test checks it).
 #[inline]
-fn bare_line(chunk: &[u8], start: usize, separator: Separator) -> Option<((u64, u64), usize)> {
+fn bare_line(chunk: &[u8], start: usize, separator: Separator, canonical: bool) -> Option<((u64, u64), usize)> {
     let mut at = start;
-    let pair = pair_at(chunk, &mut at, separator)?;
+    let pair = pair_at(chunk, &mut at, separator, canonical)?;
     match chunk.get(at) {
         Some(b'\n') => Some((pair, at + 1)),
         None => Some((pair, at)),
@@ -157,10 +159,11 @@ fn bare_line(chunk: &[u8], start: usize, separator: Separator) -> Option<((u64, 
 }
 
 /// `digits SEP digits` at `bytes[*at..]` (SEP the separator's byte, or a run of blanks for
-/// [`Separator::Space`]), advancing `at` past the second number; `None` for anything else.
+/// [`Separator::Space`]), advancing `at` past the second number; `None` for anything else
+/// (with `canonical`, also for a number with a leading zero, as [`parse_id`]).
 #[inline]
-fn pair_at(bytes: &[u8], at: &mut usize, separator: Separator) -> Option<(u64, u64)> {
-    let source = digits(bytes, at)?;
+fn pair_at(bytes: &[u8], at: &mut usize, separator: Separator, canonical: bool) -> Option<(u64, u64)> {
+    let source = digits(bytes, at, canonical)?;
     match separator {
         Separator::Space if matches!(bytes.get(*at), Some(b' ' | b'\t')) => {
             while matches!(bytes.get(*at), Some(b' ' | b'\t')) {
@@ -171,14 +174,17 @@ fn pair_at(bytes: &[u8], at: &mut usize, separator: Separator) -> Option<(u64, u
         _ if bytes.get(*at) == Some(&separator.byte()) => *at += 1,
         _ => return None,
     }
-    Some((source, digits(bytes, at)?))
+    Some((source, digits(bytes, at, canonical)?))
 }
 
-/// An unsigned decimal at `bytes[*at..]`, advancing `at` past it; `None` without digits or on
-/// overflow.
+/// An unsigned decimal at `bytes[*at..]`, advancing `at` past it; `None` without digits, on
+/// overflow, and with `canonical` for a leading zero followed by more digits.
 #[inline]
-fn digits(bytes: &[u8], at: &mut usize) -> Option<u64> {
+fn digits(bytes: &[u8], at: &mut usize, canonical: bool) -> Option<u64> {
     let start = *at;
+    if canonical && bytes.get(start) == Some(&b'0') && bytes.get(start + 1).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
     let mut value: u64 = 0;
     while let Some(&b) = bytes.get(*at) {
         let digit = b.wrapping_sub(b'0');
@@ -505,8 +511,8 @@ mod tests {
 
     #[test]
     fn bare_lines_are_read_as_the_general_path_reads_them() {
-        assert_eq!(bare_line(b"12\t34\n5", 0, Separator::Tab), Some(((12, 34), 6)));
-        assert_eq!(bare_line(b"x\n12 34", 2, Separator::Space), Some(((12, 34), 7)));
+        assert_eq!(bare_line(b"12\t34\n5", 0, Separator::Tab, true), Some(((12, 34), 6)));
+        assert_eq!(bare_line(b"x\n12 34", 2, Separator::Space, true), Some(((12, 34), 7)));
         for line in [
             &b"12\t34\r\n"[..],
             b"12\t34 \n",
@@ -517,20 +523,26 @@ mod tests {
             b"99999999999999999999\t1\n",
         ] {
             assert_eq!(
-                bare_line(line, 0, Separator::Tab),
+                bare_line(line, 0, Separator::Tab, true),
                 None,
                 "{}",
                 String::from_utf8_lossy(line)
             );
         }
         assert_eq!(
-            bare_line(b"12 \t 34\n", 0, Separator::Space),
+            bare_line(b"12 \t 34\n", 0, Separator::Space, true),
             Some(((12, 34), 8)),
             "a run of blanks"
         );
-        assert_eq!(bare_line(b"12,34\n", 0, Separator::Comma), Some(((12, 34), 6)));
-        assert_eq!(bare_line(b"12;34", 0, Separator::Semicolon), Some(((12, 34), 5)));
-        assert_eq!(bare_line(b"12,34\n", 0, Separator::Tab), None);
+        assert_eq!(bare_line(b"12,34\n", 0, Separator::Comma, true), Some(((12, 34), 6)));
+        assert_eq!(bare_line(b"12;34", 0, Separator::Semicolon, true), Some(((12, 34), 5)));
+        assert_eq!(bare_line(b"12,34\n", 0, Separator::Tab, true), None);
+        // Leading zeros: text in auto mode (it must read back as written), a number with
+        // --ids int; a lone zero is a number either way.
+        assert_eq!(bare_line(b"007\t1\n", 0, Separator::Tab, true), None);
+        assert_eq!(bare_line(b"1\t00123\n", 0, Separator::Tab, true), None);
+        assert_eq!(bare_line(b"007\t1\n", 0, Separator::Tab, false), Some(((7, 1), 6)));
+        assert_eq!(bare_line(b"0\t10\n", 0, Separator::Tab, true), Some(((0, 10), 5)));
         // What a bare line reads, the record parser reads the same.
         for separator in Separator::ALL {
             let mut parser = RecordParser::new(separator);
@@ -540,7 +552,7 @@ mod tests {
                 (separator.byte() as char).to_string()
             };
             let line = format!("4294967296{sep}17");
-            let fast = bare_line(line.as_bytes(), 0, separator).unwrap().0;
+            let fast = bare_line(line.as_bytes(), 0, separator, true).unwrap().0;
             let fields = split_line(line.as_bytes(), &mut parser).unwrap().unwrap();
             assert_eq!(
                 (parse_u64(fields.source), parse_u64(fields.target)),

@@ -387,6 +387,17 @@ pub(crate) fn parse_u64(text: &[u8]) -> Option<u64> {
     Some(value)
 }
 
+/// Parses a node id as an integer: as [`parse_u64`], and when `canonical` (ids read with
+/// `--ids auto`) only in the form an integer is written back, without leading zeros, so that
+/// an id such as `007` or `00123` stays text and comes back byte for byte.
+#[inline]
+pub(crate) fn parse_id(text: &[u8], canonical: bool) -> Option<u64> {
+    if canonical && text.len() > 1 && text[0] == b'0' {
+        return None;
+    }
+    parse_u64(text)
+}
+
 /// The message for a node id that is not an unsigned 64-bit integer when ids must be
 /// integers.
 pub(crate) fn not_an_integer(bad: &[u8]) -> String {
