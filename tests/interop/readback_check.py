@@ -46,9 +46,16 @@ UTF8_EDGES = [
     (b"caf\xc3\xa9", b"00123"),
     (b"plain", b"00123"),
     (b"1e5", b"NA"),
+    (b"+7", b"1.50"),
 ]
 # With an id that is not UTF-8: the text recipes of polars and DuckDB refuse these files.
 BYTES_EDGES = UTF8_EDGES + [(b"bad \xff\xfe utf-8", b"plain"), (b"NA", b"bad \xff\xfe utf-8")]
+# Ids that all look like numbers (read with --ids string, so that crawlrank keeps them as
+# text): a reader that guesses column types makes numbers of them, 00123 becoming 123.
+DIGITS_EDGES = [
+    (b"00123", b"007"), (b"007", b"12345"), (b"12345", b"0"), (b"0", b"42"), (b"42", b"0042"),
+    (b"0042", b"7"), (b"7", b"00123"), (b"0", b"00123"),
+]
 # Part files as crawlrank's library writes them, which its CLI cannot: an empty id (quoted,
 # as the writer quotes it) and, first in the file, an id that starts with a byte-order mark.
 EMPTY_ID_PART = b'x\t0.25\n""\t0.5\n'
@@ -235,20 +242,20 @@ def spark_bytes(d):
 # A recipe listed under "refuses" must fail loudly on that input, never read it wrongly.
 RECIPES = {
     "pandas": [
-        ("text", pandas_text, {"reads": ["utf8", "bytes", "empty"], "compress": ["gzip", "bzip2"]}),
-        ("bytes", pandas_bytes, {"reads": ["bytes", "empty", "bom"], "compress": ["gzip"]}),
+        ("text", pandas_text, {"reads": ["utf8", "bytes", "digits", "empty"], "compress": ["gzip", "bzip2"]}),
+        ("bytes", pandas_bytes, {"reads": ["bytes", "digits", "empty", "bom"], "compress": ["gzip"]}),
     ],
     "polars": [
-        ("text", polars_text, {"reads": ["utf8", "empty"], "refuses": ["bytes"], "compress": ["gzip", "zstd"]}),
-        ("bytes", polars_bytes, {"reads": ["bytes", "empty", "bom"], "compress": ["gzip", "bzip2"]}),
+        ("text", polars_text, {"reads": ["utf8", "digits", "empty"], "refuses": ["bytes"], "compress": ["gzip", "zstd"]}),
+        ("bytes", polars_bytes, {"reads": ["bytes", "digits", "empty", "bom"], "compress": ["gzip", "bzip2"]}),
     ],
     "duckdb": [
-        ("text", duckdb_text, {"reads": ["utf8", "empty"], "refuses": ["bytes"], "compress": ["gzip", "zstd"]}),
-        ("bytes", duckdb_bytes, {"reads": ["bytes", "empty", "bom"], "compress": ["gzip", "zstd"]}),
+        ("text", duckdb_text, {"reads": ["utf8", "digits", "empty"], "refuses": ["bytes"], "compress": ["gzip", "zstd"]}),
+        ("bytes", duckdb_bytes, {"reads": ["bytes", "digits", "empty", "bom"], "compress": ["gzip", "zstd"]}),
     ],
     "spark": [
-        ("text", spark_text, {"reads": ["utf8", "empty"], "compress": ["gzip", "bzip2", "zstd"]}),
-        ("bytes", spark_bytes, {"reads": ["bytes", "empty", "bom"], "compress": ["gzip"]}),
+        ("text", spark_text, {"reads": ["utf8", "digits", "empty"], "compress": ["gzip", "bzip2", "zstd"]}),
+        ("bytes", spark_bytes, {"reads": ["bytes", "digits", "empty", "bom"], "compress": ["gzip"]}),
     ],
 }
 
@@ -268,13 +275,13 @@ def csv_field(field: bytes) -> bytes:
     return b'"' + field.replace(b'"', b'""') + b'"'
 
 
-def rank(crawlrank, edges, work: Path, name: str, compress: str) -> Path:
+def rank(crawlrank, edges, work: Path, name: str, compress: str, *options: str) -> Path:
     source = work / f"{name}.csv"
     source.write_bytes(b"".join(csv_field(s) + b"," + csv_field(t) + b"\n" for s, t in edges))
     out = work / f"{name}-{compress}"
     subprocess.run(
         [crawlrank, "rank", str(source), "--sep", "comma", "--shards", "3", "--compress", compress,
-         "-o", str(out), "--quiet"],
+         "-o", str(out), "--quiet", *options],
         check=True,
     )
     return out
@@ -337,7 +344,8 @@ def compare(label, ranks_frame, top_frame, to_bytes, truth, truth_top) -> list[s
         return failures
     top = []
     for id, pagerank in zip(top_frame["id"], top_frame["pagerank"]):
-        top.append((to_bytes(id) if isinstance(id, (str, bytes, bytearray)) else id, float(pagerank)))
+        known = isinstance(id, (str, bytes, bytearray))
+        top.append((to_bytes(id) if known else f"not an id: {id!r}", float(pagerank)))
     want = [(id, float(text)) for id, text in truth_top]
     if [(i, r.hex()) for i, r in top] != [(i, r.hex()) for i, r in want]:
         failures.append(f"{label}: top.tsv: read\n  {top}\nexpected\n  {want}")
@@ -354,6 +362,8 @@ def main() -> int:
         folders[name, None] = plain
         for compress in READS:
             folders[name, compress] = rank(crawlrank, edges, work, name, compress)
+    folders["digits", None] = rank(crawlrank, DIGITS_EDGES, work, "digits", "none", "--ids", "string")
+    folders["digits", "gzip"] = rank(crawlrank, DIGITS_EDGES, work, "digits", "gzip", "--ids", "string")
     for name, part in [("empty", EMPTY_ID_PART), ("bom", BOM_PART)]:
         folder = library_folder(work, name, part)
         folders[name, None] = folder / "plain"
