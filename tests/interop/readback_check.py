@@ -68,10 +68,19 @@ READS = {"gzip": ".gz", "zstd": ".zst", "bzip2": ".bz2"}
 # --- the recipes, as docs/read-back.md gives them (d is the result folder) ---------------
 
 
+def pandas_2():
+    """pandas before 3 reads shortest round-trip text to the nearest double only when asked to
+    (pandas 3 always does, and deprecates the option)."""
+    import pandas as pd
+
+    return {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+
+
 def pandas_text(d):
     import pandas as pd
 
-    options = dict(sep="\t", dtype={"id": str}, na_filter=False, encoding_errors="surrogateescape")
+    options = dict(sep="\t", dtype={"id": object}, na_filter=False, encoding_errors="surrogateescape")
+    options.update(pandas_2())
     parts = sorted(glob.glob(f"{d}/ranks/part-*"))
     ranks = pd.concat(
         [pd.read_csv(p, header=None, names=["id", "pagerank"], **options) for p in parts],
@@ -85,7 +94,8 @@ def pandas_text(d):
 def pandas_bytes(d):
     import pandas as pd
 
-    options = dict(sep="\t", dtype={"id": str}, na_filter=False, encoding="latin-1")
+    options = dict(sep="\t", dtype={"id": object}, na_filter=False, encoding="latin-1")
+    options.update(pandas_2())
     parts = sorted(glob.glob(f"{d}/ranks/part-*"))
     ranks = pd.concat(
         [pd.read_csv(p, header=None, names=["id", "pagerank"], **options) for p in parts],
