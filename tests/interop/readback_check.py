@@ -332,6 +332,14 @@ def expected(folder: Path):
     return ranks, top
 
 
+def as_float(value) -> float:
+    """The rank a reader gave, or NaN (never equal to a written rank) if it gave no number."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def compare(label, ranks_frame, top_frame, to_bytes, truth, truth_top) -> list[str]:
     failures = []
     ids = list(ranks_frame["id"])
@@ -341,7 +349,7 @@ def compare(label, ranks_frame, top_frame, to_bytes, truth, truth_top) -> list[s
         if not isinstance(id, (str, bytes, bytearray)):
             failures.append(f"{label}: part files: an id read as {id!r}")
             continue
-        read[to_bytes(id)] = float(pagerank)
+        read[to_bytes(id)] = as_float(pagerank)
     if len(read) != len(ids) or sorted(read) != sorted(truth):
         failures.append(
             f"{label}: part files: ids read\n  {sorted(read)}\nexpected\n  {sorted(truth)}"
@@ -355,7 +363,7 @@ def compare(label, ranks_frame, top_frame, to_bytes, truth, truth_top) -> list[s
     top = []
     for id, pagerank in zip(top_frame["id"], top_frame["pagerank"]):
         known = isinstance(id, (str, bytes, bytearray))
-        top.append((to_bytes(id) if known else f"not an id: {id!r}", float(pagerank)))
+        top.append((to_bytes(id) if known else f"not an id: {id!r}", as_float(pagerank)))
     want = [(id, float(text)) for id, text in truth_top]
     if [(i, r.hex()) for i, r in top] != [(i, r.hex()) for i, r in want]:
         failures.append(f"{label}: top.tsv: read\n  {top}\nexpected\n  {want}")
