@@ -9,7 +9,8 @@ Ranks small CSV graphs whose ids hold a tab, quotes, a carriage return, a line f
 a backslash, bytes that are not UTF-8, spaces (leading, trailing, alone), digits with a
 leading zero, and texts that readers take for missing values or numbers (NA, null, NULL,
 nan, N/A, \\N, 1e5, -0, true), with gzip, zstd and bzip2 part files. Then reads `ranks/part-*`
-and `top.tsv` with each recipe, written here as docs/read-back.md gives it, and compares
+and `top.tsv` with each recipe, its code taken from docs/read-back.md and run as written
+there (the Latin-1 variants with the edits the text gives), and compares
 every id with the bytes of the input and every rank with the bits of its text (as Python's
 csv module and float() read the same files, uncompressed). Two files crawlrank's library can
 write but its CLI cannot are checked the same way: an empty id (written `""`), and an id that
@@ -21,6 +22,7 @@ import bz2
 import csv
 import glob
 import gzip
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,117 +67,92 @@ TOP_COLUMNS = ["position", "id", "pagerank", "in_degree", "out_degree"]
 READS = {"gzip": ".gz", "zstd": ".zst", "bzip2": ".bz2"}
 
 
-# --- the recipes, as docs/read-back.md gives them (d is the result folder) ---------------
+# --- the recipes, taken from docs/read-back.md and run as written there ------------------
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "read-back.md"
 
 
-def pandas_2():
-    """pandas before 3 reads shortest round-trip text to the nearest double only when asked to
-    (pandas 3 always does, and deprecates the option)."""
+def doc_blocks(heading: str, language: str) -> list[str]:
+    """The code blocks in `language` of the section `## heading` of docs/read-back.md."""
+    text = DOC.read_text(encoding="utf-8")
+    section = text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(rf"```{language}\n(.*?)```", section, re.S)
+
+
+def edit(code: str, old: str, new: str) -> str:
+    """`code` with `old` replaced; `old` must be there (so a changed recipe is noticed here)."""
+    assert old in code, f"docs/read-back.md no longer holds {old!r}"
+    return code.replace(old, new)
+
+
+def run(code: str, d: str, **names):
+    """Runs a recipe on the result folder `d`; returns its `ranks` and `top`."""
+    namespace = dict(names)
+    exec(edit(code, "output/crawl", d), namespace)
+    return namespace["ranks"], namespace["top"]
+
+
+def pandas_2() -> dict:
+    """What the text adds for pandas 2, which reads shortest round-trip text to the nearest
+    double only when asked to (pandas 3 always does, and deprecates the option)."""
     import pandas as pd
 
     return {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
 
 
-def pandas_text(d):
-    import pandas as pd
+def pandas_code() -> str:
+    code = doc_blocks("pandas", "python")[0]
+    if pandas_2():
+        code = edit(code, "na_filter=False,", 'na_filter=False, float_precision="round_trip",')
+    return code
 
-    options = dict(sep="\t", dtype={"id": object}, na_filter=False, encoding_errors="surrogateescape")
-    options.update(pandas_2())
-    parts = sorted(glob.glob(f"{d}/ranks/part-*"))
-    ranks = pd.concat(
-        [pd.read_csv(p, header=None, names=["id", "pagerank"], **options) for p in parts],
-        ignore_index=True,
-    )
-    top = pd.read_csv(f"{d}/top.tsv", **options)
+
+def pandas_text(d):
+    ranks, top = run(pandas_code(), d)
     # An id that is not UTF-8 is a str whose .encode("utf-8", "surrogateescape") is its bytes.
     return ranks, top, lambda id: id.encode("utf-8", "surrogateescape")
 
 
 def pandas_bytes(d):
-    import pandas as pd
-
-    options = dict(sep="\t", dtype={"id": object}, na_filter=False, encoding="latin-1")
-    options.update(pandas_2())
-    parts = sorted(glob.glob(f"{d}/ranks/part-*"))
-    ranks = pd.concat(
-        [pd.read_csv(p, header=None, names=["id", "pagerank"], **options) for p in parts],
-        ignore_index=True,
-    )
-    top = pd.read_csv(f"{d}/top.tsv", **options)
-    for frame in (ranks, top):
-        frame["id"] = frame["id"].map(lambda id: id.encode("latin-1"))
+    # The Latin-1 options in place of the first ones, then the ids of both frames to bytes.
+    latin1 = doc_blocks("pandas", "python")[1].splitlines()
+    code = doc_blocks("pandas", "python")[0].splitlines()
+    assert code[1].startswith("options = ") and latin1[0].startswith("options = "), "pandas recipe"
+    code[1] = edit(latin1[0], 'encoding="latin-1")', 'encoding="latin-1", **PANDAS_2)')
+    code.append(latin1[2])
+    code.append(latin1[2].split("#")[0].replace("ranks", "top"))
+    ranks, top = run("\n".join(code), d, PANDAS_2=pandas_2())
     return ranks, top, bytes
 
 
 def polars_text(d):
-    import polars as pl
-
-    ranks = pl.read_csv(
-        f"{d}/ranks/part-*",
-        has_header=False,
-        separator="\t",
-        schema={"id": pl.String, "pagerank": pl.Float64},
-    )
-    top = pl.read_csv(
-        f"{d}/top.tsv", separator="\t", schema_overrides={"id": pl.String, "pagerank": pl.Float64}
-    )
+    ranks, top = run(doc_blocks("polars", "python")[0], d)
     return ranks, top, lambda id: id.encode("utf-8")
 
 
 def polars_bytes(d):
-    import polars as pl
-
-    def latin1(path):
-        # Each byte becomes one character (encoded as UTF-8, which polars asks for): the
-        # separators and quotes stay where they were, and .encode("latin-1") gives the bytes.
-        opener = {".gz": gzip.open, ".bz2": bz2.open}.get(Path(path).suffix, open)
-        with opener(path, "rb") as f:
-            return f.read().decode("latin-1").encode("utf-8")
-
-    to_bytes = pl.col("id").map_elements(lambda id: id.encode("latin-1"), return_dtype=pl.Binary)
-    parts = sorted(glob.glob(f"{d}/ranks/part-*"))
-    ranks = pl.concat(
-        pl.read_csv(
-            latin1(p),
-            has_header=False,
-            separator="\t",
-            schema={"id": pl.String, "pagerank": pl.Float64},
-        )
-        for p in parts
-    ).with_columns(to_bytes)
-    top = pl.read_csv(
-        latin1(f"{d}/top.tsv"),
-        separator="\t",
-        schema_overrides={"id": pl.String, "pagerank": pl.Float64},
-    ).with_columns(to_bytes)
+    code = "import polars as pl\n" + doc_blocks("polars", "python")[1]
+    ranks, top = run(code, d)
     return ranks, top, bytes
 
 
-DUCKDB_RANKS = """
-SELECT * FROM read_csv('{d}/ranks/part-*', delim = '\\t', quote = '"', escape = '"',
-    header = false, auto_detect = false, allow_quoted_nulls = false{encoding},
-    columns = {{'id': 'VARCHAR', 'pagerank': 'DOUBLE'}})
-"""
-DUCKDB_TOP = """
-SELECT * FROM read_csv('{d}/top.tsv', delim = '\\t', quote = '"', escape = '"',
-    header = true, auto_detect = false, allow_quoted_nulls = false{encoding},
-    columns = {{'position': 'BIGINT', 'id': 'VARCHAR', 'pagerank': 'DOUBLE',
-               'in_degree': 'BIGINT', 'out_degree': 'BIGINT'}})
-"""
-# With encoding = 'latin-1', each character's code is one byte of the id: back to a BLOB.
-DUCKDB_ID_BYTES = """
-SELECT * REPLACE (coalesce(unhex(list_aggr(list_transform(string_split(id, ''),
-    lambda c: printf('%02X', unicode(c))), 'string_agg', '')), ''::BLOB) AS id)
-FROM ({query})
-"""
+def duckdb_queries(d, latin1: bool) -> list[str]:
+    queries = [q.strip() for q in doc_blocks("DuckDB", "sql")[0].split(";") if q.strip()]
+    if latin1:
+        as_bytes = doc_blocks("DuckDB", "sql")[1].strip().rstrip(";")
+        queries = [
+            edit(as_bytes, "read_csv(... as above ..., encoding = 'latin-1')",
+                 "(" + edit(q, "allow_quoted_nulls = false", "allow_quoted_nulls = false, encoding = 'latin-1'") + ")")
+            for q in queries
+        ]
+    return [edit(q, "output/crawl", d) for q in queries]
 
 
 def duckdb_text(d):
     import duckdb
 
     con = duckdb.connect()
-    ranks = con.sql(DUCKDB_RANKS.format(d=d, encoding="")).df()
-    top = con.sql(DUCKDB_TOP.format(d=d, encoding="")).df()
+    ranks, top = (con.sql(q).df() for q in duckdb_queries(d, latin1=False))
     return ranks, top, lambda id: id.encode("utf-8")
 
 
@@ -183,9 +160,7 @@ def duckdb_bytes(d):
     import duckdb
 
     con = duckdb.connect()
-    latin1 = ", encoding = 'latin-1'"
-    ranks = con.sql(DUCKDB_ID_BYTES.format(query=DUCKDB_RANKS.format(d=d, encoding=latin1))).df()
-    top = con.sql(DUCKDB_ID_BYTES.format(query=DUCKDB_TOP.format(d=d, encoding=latin1))).df()
+    ranks, top = (con.sql(q).df() for q in duckdb_queries(d, latin1=True))
     # DuckDB's BLOBs come to pandas as bytearray.
     return ranks, top, bytes
 
@@ -207,23 +182,6 @@ def spark_session():
     return SPARK
 
 
-def spark_read(d, encoding):
-    from pyspark.sql.functions import coalesce, col, lit
-
-    spark = spark_session()
-    options = dict(sep="\t", quote='"', escape='"', multiLine=True, **encoding)
-    ranks = spark.read.csv(f"{d}/ranks", schema="id STRING, pagerank DOUBLE", **options)
-    top = spark.read.csv(
-        f"{d}/top.tsv",
-        header=True,
-        schema="position INT, id STRING, pagerank DOUBLE, in_degree INT, out_degree INT",
-        **options,
-    )
-    # Only the empty id (written "") reads as null: give it back.
-    ranks, top = (frame.withColumn("id", coalesce(col("id"), lit(""))) for frame in (ranks, top))
-    return ranks, top
-
-
 class Table(dict):
     """A Spark frame's rows collected into columns, for compare()."""
 
@@ -234,16 +192,16 @@ class Table(dict):
 
 
 def spark_text(d):
-    ranks, top = spark_read(d, {})
+    ranks, top = run(doc_blocks("Spark", "python")[0], d, spark=spark_session())
     return Table(ranks), Table(top), lambda id: id.encode("utf-8")
 
 
 def spark_bytes(d):
-    from pyspark.sql.functions import encode
-
-    ranks, top = spark_read(d, {"encoding": "ISO-8859-1"})
-    ranks = ranks.withColumn("id", encode("id", "ISO-8859-1"))
-    top = top.withColumn("id", encode("id", "ISO-8859-1"))
+    # As the text says: encoding="ISO-8859-1" in the options, then encode the ids back.
+    code = edit(doc_blocks("Spark", "python")[0], "multiLine=True)", 'multiLine=True, encoding="ISO-8859-1")')
+    code += 'from pyspark.sql.functions import encode\n'
+    code += 'ranks, top = (df.withColumn("id", encode(coalesce(col("id"), lit("")), "ISO-8859-1")) for df in (ranks, top))\n'
+    ranks, top = run(code, d, spark=spark_session())
     return Table(ranks), Table(top), bytes
 
 
