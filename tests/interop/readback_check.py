@@ -18,9 +18,7 @@ starts with a UTF-8 byte-order mark on the first line of a part file. Exits 1 wi
 differences otherwise.
 """
 
-import bz2
 import csv
-import glob
 import gzip
 import re
 import subprocess
@@ -206,7 +204,8 @@ def spark_bytes(d):
 
 
 # What each recipe must read: "utf8" and "bytes" are runs of UTF8_EDGES and BYTES_EDGES, with
-# the part files compressed as listed; "empty" and "bom" are the library-written part files.
+# the part files compressed as listed; "digits" a run of DIGITS_EDGES (gzip); "empty" and
+# "bom" the library-written part files (gzip).
 # A recipe listed under "refuses" must fail loudly on that input, never read it wrongly.
 RECIPES = {
     "pandas": [
