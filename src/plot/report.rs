@@ -223,7 +223,8 @@ code, .key, td.id { font-family: ui-monospace, "DejaVu Sans Mono", monospace; fo
 .facts { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 0 2em; }
 table { border-collapse: collapse; }
 th, td { padding: 2px 8px; border-bottom: 1px solid #e8e8e8; text-align: left; vertical-align: top; }
-thead th { background: #f2f2f2; }
+thead th { background: #f2f2f2; white-space: nowrap; }
+th.n { text-align: right; }
 table.kv { width: 100%; font-size: 0.93em; }
 table.kv th { font-weight: normal; }
 .gloss, .note { color: #666; }
@@ -413,18 +414,21 @@ pub fn render(summary: &Summary, top: &[TopRow]) -> Result<String> {
          <span class=\"key\">error_bound</span> = α/(1−α) × residual bounds the L1 distance of these ranks to the exact PageRank. \
          <span class=\"key\">rank_sum</span> is 1 up to rounding.</p>\n\
          <h3>The files beside this page</h3>\n\
-         <p><code>summary.json</code> (every number here), <code>{top}</code> (the top table, tab-separated), <code>{ranks}/</code> (the PageRank of every node, {parts} part file(s)), <code>plots/</code> (these charts as image files){files}. \
+         <p><code>summary.json</code> (every number here), <code>{top}</code> (the top table, tab-separated), <code>{ranks}/</code> (the PageRank of every node, in {parts}), <code>plots/</code> (these charts as image files){files}. \
          Redraw the charts and this page with <code>crawlrank plot DIR</code>.</p>\n</aside>\n</div>",
         top = esc(&summary.outputs.top),
         ranks = esc(&summary.outputs.ranks),
-        parts = summary.outputs.part_files,
+        parts = match summary.outputs.part_files {
+            1 => "one part file".to_string(),
+            n => format!("{n} part files"),
+        },
     );
 
     let shown = top.len().min(TOP_ROWS);
     let _ = writeln!(
         w,
         "<section id=\"top-nodes\">\n<h2>Top {shown}</h2>\n<p class=\"note\">In rank order, with the column names of <code>{}</code>.</p>\n\
-         <table id=\"top\" class=\"wide\">\n<thead><tr><th>position</th><th>id</th><th>pagerank</th><th>in_degree</th><th>out_degree</th></tr></thead>\n<tbody>",
+         <table id=\"top\" class=\"wide\">\n<thead><tr><th class=\"n\">position</th><th>id</th><th class=\"n\">pagerank</th><th class=\"n\">in_degree</th><th class=\"n\">out_degree</th></tr></thead>\n<tbody>",
         esc(&summary.outputs.top)
     );
     // An id that is not UTF-8 is shown with U+FFFD for its bad bytes (the page is UTF-8), as
