@@ -119,15 +119,20 @@ fn parse(page: &str) -> Element {
         }
     };
     loop {
-        match reader
-            .read_event()
-            .unwrap_or_else(|e| panic!("report.html is not well-formed at byte {}: {e}", reader.buffer_position()))
-        {
+        match reader.read_event().unwrap_or_else(|e| {
+            panic!(
+                "report.html is not well-formed at byte {}: {e}",
+                reader.buffer_position()
+            )
+        }) {
             Event::Start(e) => open.push(Element::new(&e)),
             Event::Empty(e) => open.last_mut().unwrap().children.push(Node::Element(Element::new(&e))),
             Event::End(_) => {
                 let done = open.pop().unwrap();
-                open.last_mut().expect("an end tag without a start").children.push(Node::Element(done));
+                open.last_mut()
+                    .expect("an end tag without a start")
+                    .children
+                    .push(Node::Element(done));
             }
             Event::Text(t) => text(&mut open, &t.into_inner()),
             Event::CData(t) => text(&mut open, &t.into_inner()),
@@ -268,7 +273,11 @@ fn report_is_well_formed_with_every_chart_the_top_table_and_nothing_fetched() {
     // Self-contained: nothing to fetch, one inline script, links only to web pages.
     for e in tree.descendants() {
         assert!(e.attribute("src").is_none(), "fetches {e:?}");
-        assert!(!matches!(e.name.as_str(), "link" | "iframe" | "object" | "embed" | "img"), "{}", e.name);
+        assert!(
+            !matches!(e.name.as_str(), "link" | "iframe" | "object" | "embed" | "img"),
+            "{}",
+            e.name
+        );
         if let Some(href) = e.attribute("href") {
             assert_eq!(e.name, "a");
             assert!(href.starts_with("https://") || href.starts_with("http://"), "{href}");
@@ -277,7 +286,10 @@ fn report_is_well_formed_with_every_chart_the_top_table_and_nothing_fetched() {
     assert_eq!(tree.all("script").len(), 1);
     for style in tree.all("style") {
         let css = style.text();
-        assert!(!css.contains("url(") && !css.contains("@import"), "the style fetches something");
+        assert!(
+            !css.contains("url(") && !css.contains("@import"),
+            "the style fetches something"
+        );
     }
     // The sample's ids are URLs: every one of them is a link to itself.
     for (id, link) in id_cells(&tree) {
@@ -339,13 +351,20 @@ fn hostile_ids_stay_text_and_only_http_and_https_ids_become_links() {
     assert_eq!(scripts.len(), 1, "an id became a script");
     assert!(!scripts[0].text().contains("alert"));
     for e in tree.descendants() {
-        assert!(!matches!(e.name.as_str(), "img" | "iframe"), "an id became an {}", e.name);
+        assert!(
+            !matches!(e.name.as_str(), "img" | "iframe"),
+            "an id became an {}",
+            e.name
+        );
         for (key, value) in &e.attributes {
             assert!(!key.starts_with("on"), "an id became an attribute: {key}={value}");
         }
     }
     assert_eq!(tree.all("a").len(), links.len());
-    assert!(!page.contains("<script>alert") && !page.contains("<img"), "raw markup from an id");
+    assert!(
+        !page.contains("<script>alert") && !page.contains("<img"),
+        "raw markup from an id"
+    );
 }
 
 #[test]
@@ -374,7 +393,17 @@ fn the_command_line_is_shown_so_that_a_shell_gives_back_the_words_that_ran() {
         .iter()
         .map(|w| w.as_str().unwrap())
         .collect();
-    assert_eq!(command[1..], ["rank", "-q", "--plots", "-o", out.to_str().unwrap(), urls.to_str().unwrap()]);
+    assert_eq!(
+        command[1..],
+        [
+            "rank",
+            "-q",
+            "--plots",
+            "-o",
+            out.to_str().unwrap(),
+            urls.to_str().unwrap()
+        ]
+    );
 
     let shown = tree.with_id("command").all("code")[0].text();
     assert!(shown.contains(r"'\''s a <run> & more'"), "{shown}");
@@ -413,13 +442,13 @@ fn the_numbers_carry_their_summary_json_names() {
         let value = summary
             .pointer(&format!("/{}", path.replace('.', "/")))
             .unwrap_or_else(|| panic!("{path} is not in summary.json"));
-        let keys: Vec<&Element> = row
-            .descendants()
-            .into_iter()
-            .filter(|e| e.has_class("key"))
-            .collect();
+        let keys: Vec<&Element> = row.descendants().into_iter().filter(|e| e.has_class("key")).collect();
         assert_eq!(keys.len(), 1, "{path}");
-        assert_eq!(keys[0].text(), path.rsplit('.').next().unwrap(), "the name shown for {path}");
+        assert_eq!(
+            keys[0].text(),
+            path.rsplit('.').next().unwrap(),
+            "the name shown for {path}"
+        );
         let cell = row.all("td")[0];
         let text = cell.text();
         match value {
@@ -428,7 +457,9 @@ fn the_numbers_carry_their_summary_json_names() {
             Value::String(s) => assert_eq!(&text, s, "{path}"),
             Value::Number(n) if n.is_u64() || n.is_i64() => {
                 // Counts are shown as they are; byte counts in MiB with the exact count on hover.
-                let exact = cell.attribute("title").map_or(text.as_str(), |t| t.trim_end_matches(" bytes"));
+                let exact = cell
+                    .attribute("title")
+                    .map_or(text.as_str(), |t| t.trim_end_matches(" bytes"));
                 assert_eq!(exact, n.to_string(), "{path}");
             }
             Value::Number(n) => {
@@ -464,5 +495,9 @@ fn the_numbers_carry_their_summary_json_names() {
         .into_iter()
         .find(|tr| tr.attribute("data-path") == Some("residual"))
         .unwrap();
-    assert!(residual.text().starts_with("residual (last L1 change)"), "{}", residual.text());
+    assert!(
+        residual.text().starts_with("residual (last L1 change)"),
+        "{}",
+        residual.text()
+    );
 }

@@ -151,7 +151,11 @@ const FACTS: [(&str, &[Fact]); 3] = [
             fact("parameters.weighted", "", Shown::AsIs),
             fact("parameters.multi", "parallel edges kept", Shown::AsIs),
             fact("parameters.shards", "", Shown::AsIs),
-            fact("parameters.shards_by_default", "chosen from the graph's size", Shown::AsIs),
+            fact(
+                "parameters.shards_by_default",
+                "chosen from the graph's size",
+                Shown::AsIs,
+            ),
             fact("parameters.threads", "speed only", Shown::AsIs),
             fact("parameters.precision", "of the shares sent along edges", Shown::AsIs),
             fact("crawlrank_version", "", Shown::AsIs),
@@ -497,7 +501,11 @@ mod tests {
 
     #[test]
     fn only_http_and_https_urls_with_a_host_are_links() {
-        for link in ["https://example.org/", "http://a.example/x?y=1&z=<2>", "HTTPS://EXAMPLE.ORG"] {
+        for link in [
+            "https://example.org/",
+            "http://a.example/x?y=1&z=<2>",
+            "HTTPS://EXAMPLE.ORG",
+        ] {
             assert!(is_web_link(link), "{link}");
         }
         for text in [
@@ -524,6 +532,9 @@ mod tests {
             .iter()
             .map(|s| s.to_string())
             .collect();
-        assert_eq!(command_line(&words), r#"crawlrank rank -o 'my out' 'it'\''s' '' a/b.tsv"#);
+        assert_eq!(
+            command_line(&words),
+            r#"crawlrank rank -o 'my out' 'it'\''s' '' a/b.tsv"#
+        );
     }
 }
