@@ -3,6 +3,10 @@
 //! become links; the command line is shown so that a shell gives back the words that ran; the
 //! numbers carry the names they have in `summary.json`. (What the page does in a browser,
 //! sorting, filtering and layout, is checked in Chromium by `tests/interop/report_check.py`.)
+//!
+//! Needs the binary and the charts (`Cargo.toml` has no `[[test]]` entry for this file, so
+//! the whole file is switched off without those features).
+#![cfg(all(feature = "cli", feature = "plots"))]
 
 use std::path::{Path, PathBuf};
 
