@@ -13,11 +13,13 @@ pub mod report;
 mod top_nodes;
 
 use std::path::{Path, PathBuf};
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
+use ab_glyph::{Font, FontRef, GlyphId, ScaleFont};
 use plotters::coord::Shift;
-use plotters::coord::combinators::LogCoord;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters_backend::{BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind};
 
 use crate::error::{Error, Result};
 use crate::output::{Summary, TopRow};
@@ -141,6 +143,228 @@ fn register_fonts() {
     });
 }
 
+/// The drawing area of a PNG chart: the bitmap with text laid out by [`GlyphText`].
+fn png_root(bitmap: BitMapBackend<'_>) -> DrawingArea<GlyphText<BitMapBackend<'_>>, Shift> {
+    GlyphText(bitmap).into_drawing_area()
+}
+
+/// The two compiled-in fonts, parsed once, for the PNG text path.
+struct Fonts {
+    sans: FontRef<'static>,
+    mono: FontRef<'static>,
+}
+
+fn fonts() -> &'static Fonts {
+    static FONTS: OnceLock<Fonts> = OnceLock::new();
+    FONTS.get_or_init(|| {
+        let parse = |bytes: &'static [u8]| FontRef::try_from_slice(bytes).expect("the compiled-in fonts are valid");
+        Fonts {
+            sans: parse(epaint_default_fonts::UBUNTU_LIGHT),
+            mono: parse(epaint_default_fonts::HACK_REGULAR),
+        }
+    })
+}
+
+/// One line of text laid out at a pixel size: each glyph's font, id and pen position, and
+/// the line's advance width.
+struct Line {
+    glyphs: Vec<(&'static FontRef<'static>, GlyphId, f32)>,
+    width: f32,
+    /// Height of a capital letter of the line's font, in pixels.
+    cap_height: f32,
+}
+
+impl Line {
+    /// Lays `text` out in the family's font (a character the font lacks comes from the
+    /// other one), advancing the pen by each glyph's advance and the kerning of each pair.
+    /// `size` is plotters' font size, the font's ascent-to-descent height in pixels, as in
+    /// plotters' own text measurements, so that the layout it computes stays right.
+    fn new(family: &str, size: f32, text: &str) -> Line {
+        let fonts = fonts();
+        let (primary, fallback) = if family == MONO {
+            (&fonts.mono, &fonts.sans)
+        } else {
+            (&fonts.sans, &fonts.mono)
+        };
+        let mut glyphs = Vec::with_capacity(text.len());
+        let mut pen = 0f32;
+        let mut previous: Option<(&FontRef<'static>, GlyphId)> = None;
+        for c in text.chars() {
+            let (font, id) = match primary.glyph_id(c) {
+                GlyphId(0) if fallback.glyph_id(c) != GlyphId(0) => (fallback, fallback.glyph_id(c)),
+                id => (primary, id),
+            };
+            let scaled = font.as_scaled(size);
+            if let Some((previous_font, previous_id)) = previous
+                && std::ptr::eq(previous_font, font)
+            {
+                pen += scaled.kern(previous_id, id);
+            }
+            glyphs.push((font, id, pen));
+            pen += scaled.h_advance(id);
+            previous = Some((font, id));
+        }
+        let cap_height = primary
+            .outline(primary.glyph_id('H'))
+            .map_or(size * 0.6, |o| o.bounds.max.y * primary.as_scaled(size).v_scale_factor());
+        Line {
+            glyphs,
+            width: pen,
+            cap_height,
+        }
+    }
+
+    /// The layout box, as plotters measures text: the advance width by the font size / 1.24.
+    fn box_size(&self, size: f32) -> (f32, f32) {
+        (self.width, size / 1.24)
+    }
+}
+
+/// A drawing backend that draws text itself and everything else through `DB`.
+///
+/// plotters' bitmap text (its `ab_glyph` font code) places each glyph's ink at the pen
+/// position, dropping the glyph's left side bearing (the outline's pixel bounds start where
+/// the ink starts), and truncates the pen to whole pixels. Each glyph's bearings therefore
+/// pile up on its right: "1e-10" reads "1 e-1 0", "change" reads "ch ange". Here each glyph is
+/// rasterised at its exact pen position (sub-pixel, bounds included), with the font's advances
+/// and kerning, and the line's capitals are centred in plotters' layout box.
+pub(crate) struct GlyphText<DB>(DB);
+
+impl<DB: DrawingBackend> DrawingBackend for GlyphText<DB> {
+    type ErrorType = DB::ErrorType;
+
+    fn get_size(&self) -> (u32, u32) {
+        self.0.get_size()
+    }
+
+    fn ensure_prepared(&mut self) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.0.ensure_prepared()
+    }
+
+    fn present(&mut self) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.0.present()
+    }
+
+    fn draw_pixel(&mut self, point: BackendCoord, color: BackendColor) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.0.draw_pixel(point, color)
+    }
+
+    fn draw_line<S: BackendStyle>(
+        &mut self,
+        from: BackendCoord,
+        to: BackendCoord,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.0.draw_line(from, to, style)
+    }
+
+    fn draw_rect<S: BackendStyle>(
+        &mut self,
+        upper_left: BackendCoord,
+        bottom_right: BackendCoord,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.0.draw_rect(upper_left, bottom_right, style, fill)
+    }
+
+    fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        path: I,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.0.draw_path(path, style)
+    }
+
+    fn draw_circle<S: BackendStyle>(
+        &mut self,
+        center: BackendCoord,
+        radius: u32,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.0.draw_circle(center, radius, style, fill)
+    }
+
+    fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        vert: I,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.0.fill_polygon(vert, style)
+    }
+
+    fn blit_bitmap(
+        &mut self,
+        pos: BackendCoord,
+        (width, height): (u32, u32),
+        src: &[u8],
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.0.blit_bitmap(pos, (width, height), src)
+    }
+
+    fn estimate_text_size<S: BackendTextStyle>(
+        &self,
+        text: &str,
+        style: &S,
+    ) -> Result<(u32, u32), DrawingErrorKind<Self::ErrorType>> {
+        let size = style.size() as f32;
+        let (width, height) = Line::new(style.family().as_str(), size, text).box_size(size);
+        Ok((width.ceil() as u32, height as u32))
+    }
+
+    fn draw_text<S: BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &S,
+        pos: BackendCoord,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        let color = style.color();
+        if color.alpha == 0.0 {
+            return Ok(());
+        }
+        let size = style.size() as f32;
+        let line = Line::new(style.family().as_str(), size, text);
+        let (width, height) = line.box_size(size);
+        let anchor = style.anchor();
+        let left = match anchor.h_pos {
+            HPos::Left => 0.0,
+            HPos::Right => -width,
+            HPos::Center => -width / 2.0,
+        };
+        let top = match anchor.v_pos {
+            VPos::Top => 0.0,
+            VPos::Center => -height / 2.0,
+            VPos::Bottom => -height,
+        };
+        let baseline = top + (height + line.cap_height) / 2.0;
+        let transform = style.transform();
+        let (canvas_width, canvas_height) = self.get_size();
+        let mut result = Ok(());
+        for &(font, id, pen) in &line.glyphs {
+            let glyph = id.with_scale_and_position(size, ab_glyph::point(left + pen, baseline));
+            let Some(outline) = font.outline_glyph(glyph) else {
+                continue;
+            };
+            let bounds = outline.px_bounds();
+            outline.draw(|x, y, coverage| {
+                let (x, y) = (bounds.min.x as i32 + x as i32, bounds.min.y as i32 + y as i32);
+                let (x, y) = transform.transform(x, y);
+                let (x, y) = (pos.0 + x, pos.1 + y);
+                let inside = x >= 0 && y >= 0 && (x as u32) < canvas_width && (y as u32) < canvas_height;
+                if coverage > 0.0 && inside && result.is_ok() {
+                    let ink = BackendColor {
+                        alpha: color.alpha * f64::from(coverage.min(1.0)),
+                        rgb: color.rgb,
+                    };
+                    result = self.0.draw_pixel((x, y), ink);
+                }
+            });
+        }
+        result
+    }
+}
+
 /// Draws one chart into a file.
 pub fn draw_file(chart: Chart, data: &ChartData<'_>, path: &Path, format: PlotFormat) -> Result<()> {
     register_fonts();
@@ -152,7 +376,7 @@ pub fn draw_file(chart: Chart, data: &ChartData<'_>, path: &Path, format: PlotFo
         ))
     };
     match format {
-        PlotFormat::Png => chart.draw(&BitMapBackend::new(path, chart.size()).into_drawing_area(), data),
+        PlotFormat::Png => chart.draw(&png_root(BitMapBackend::new(path, chart.size())), data),
         PlotFormat::Svg => chart.draw(&SVGBackend::new(path, chart.size()).into_drawing_area(), data),
     }
     .map_err(failed)
@@ -186,29 +410,31 @@ pub fn draw_all(data: &ChartData<'_>, dir: &Path, format: PlotFormat) -> Result<
 }
 
 /// A chart with logarithmic x and y axes.
-pub(crate) type LogLogChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<LogCoord<f64>, LogCoord<f64>>>;
+pub(crate) type LogLogChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<Axis, Axis>>;
 
 /// A log-log chart with the house margins, axis titles and tick labels.
 pub(crate) fn log_log_chart<'a, DB: DrawingBackend>(
     root: &'a DrawingArea<DB, Shift>,
     title: String,
-    (x, y): (std::ops::Range<f64>, std::ops::Range<f64>),
+    (x, y): (Axis, Axis),
     (x_desc, y_desc): (&str, &str),
 ) -> Result<LogLogChart<'a, DB>, String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let (x_ticks, y_ticks) = (x.clone(), y.clone());
     let mut chart = ChartBuilder::on(root)
         .caption(title, (SANS, 28))
         .margin(20)
+        .margin_right(30)
         .x_label_area_size(55)
         .y_label_area_size(80)
-        .build_cartesian_2d(x.log_scale(), y.log_scale())
+        .build_cartesian_2d(x, y)
         .map_err(e)?;
     chart
         .configure_mesh()
         .x_desc(x_desc)
         .y_desc(y_desc)
-        .x_label_formatter(&log_tick)
-        .y_label_formatter(&log_tick)
+        .x_label_formatter(&|v| x_ticks.label(*v))
+        .y_label_formatter(&|v| y_ticks.label(*v))
         .label_style((SANS, 17))
         .axis_desc_style((SANS, 19))
         .light_line_style(WHITE.mix(0.0))
@@ -236,58 +462,192 @@ where
         .map_err(|e| e.to_string())
 }
 
-/// Formats a positive number for a log axis: `1e-6`, `3e-4`, `0.01`, `10`, `2e4`.
-pub(crate) fn log_tick(v: &f64) -> String {
-    if *v >= 0.01 && *v < 10_000.0 {
-        let s = format!("{v:.2}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        let s = format!("{v:.0e}");
-        s.replace("e0", "").replace("e-0", "e-")
+/// The most ticks an axis gets (plus one when its ends fall just past a tick).
+const MAX_TICKS: usize = 10;
+
+/// Mantissas of the ticks inside one decade, coarse to fine: a log axis over less than two
+/// decades takes the first set that gives it three ticks.
+const MANTISSAS: [&[u32]; 2] = [&[1, 2, 5], &[1, 2, 3, 4, 5, 6, 7, 8, 9]];
+
+/// One axis of a chart: its ends lie on ticks, the first at or below the smallest value shown
+/// and the last at or above the largest, so the axis runs at most one tick step past the data.
+/// Labels have one format per axis: `1e-3`, `2e-3`, … on a log axis (powers of ten written the
+/// same way from 1e-300 to 1e300), and the same number of decimals at every tick of a linear
+/// axis.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Axis {
+    ticks: Vec<f64>,
+    log: bool,
+    /// Decimals of a linear axis's labels.
+    decimals: usize,
+}
+
+impl Axis {
+    /// A logarithmic axis over the positive values `low ..= high`. Values that are not finite
+    /// and positive do not count (the charts do not draw them; [`plottable`]): an axis with none
+    /// spans 0.1 to 1. The span is bounded (1e-290 to 1e290: an infinite one made the tick code
+    /// run until memory ran out).
+    pub(crate) fn log(low: f64, high: f64) -> Axis {
+        let (low, high) = match (plottable(low), plottable(high)) {
+            (true, true) => (low.min(high), low.max(high)),
+            (true, false) => (low, low),
+            (false, true) => (high, high),
+            (false, false) => (0.1, 1.0),
+        };
+        let (low, high) = (low.clamp(1e-290, 1e290), high.clamp(1e-290, 1e290));
+        // Decades by the exponent of a tick written out (`1e-7`), not by `10^k` in floating
+        // point, so that a value that is a tick is recognised as one.
+        let exponent = |v: f64| -> i32 { format!("{v:e}").split_once('e').map_or(0, |(_, e)| e.parse().unwrap_or(0)) };
+        let (low_decade, high_decade) = (exponent(low), exponent(high) + i32::from(high > power_of_ten(exponent(high))));
+        let decades = (high_decade - low_decade) as usize;
+        let ticks = if decades >= 2 {
+            // Every k-th power of ten, at most MAX_TICKS of them.
+            let k = decades.div_ceil(MAX_TICKS) as i32;
+            let first = low_decade.div_euclid(k) * k;
+            let last = (high_decade + k - 1).div_euclid(k) * k;
+            (first..=last)
+                .step_by(k as usize)
+                .map(power_of_ten)
+                .collect()
+        } else {
+            let candidates: Vec<Vec<f64>> = MANTISSAS
+                .iter()
+                .map(|mantissas| {
+                    let all: Vec<f64> = (low_decade - 1..=high_decade)
+                        .flat_map(|e| mantissas.iter().map(move |m| format!("{m}e{e}").parse().unwrap_or(1.0)))
+                        .collect();
+                    let first = all.iter().rposition(|&t| t <= low).unwrap_or(0);
+                    let last = all.iter().position(|&t| t >= high).unwrap_or(all.len() - 1);
+                    // A single value gets the step below it, so that a fraction of 1 stays at 1.
+                    let first = if first == last { first.saturating_sub(1) } else { first };
+                    all[first..=last].to_vec()
+                })
+                .collect();
+            let three = candidates.iter().find(|ticks| ticks.len() >= 3);
+            three.unwrap_or(&candidates[0]).clone()
+        };
+        Axis {
+            ticks,
+            log: true,
+            decimals: 0,
+        }
+    }
+
+    /// A linear axis over `low ..= high` (`low` ≥ 0 in these charts), with ticks at 1, 2 or 5
+    /// times a power of ten; whole numbers only when `whole` (iterations). Values that are not
+    /// finite count as 0.
+    pub(crate) fn linear(low: f64, high: f64, whole: bool) -> Axis {
+        let finite = |v: f64| if v.is_finite() { v.clamp(-1e300, 1e300) } else { 0.0 };
+        let (low, high) = (finite(low).min(finite(high)), finite(low).max(finite(high)));
+        let span = if high > low { high - low } else { high.abs().max(1e-300) };
+        // The smallest of 1, 2 and 5 × 10^k that splits the span into at most MAX_TICKS steps.
+        let mut exponent = (span / MAX_TICKS as f64).log10().floor() as i32;
+        let mantissa = loop {
+            let fits = |m: &f64| span / (m * power_of_ten(exponent)) <= MAX_TICKS as f64 * (1.0 + 1e-9);
+            match [1.0, 2.0, 5.0].into_iter().find(fits) {
+                Some(m) => break m,
+                None => exponent += 1,
+            }
+        };
+        let (mantissa, exponent) = if whole && exponent < 0 { (1.0, 0) } else { (mantissa, exponent) };
+        let step = mantissa * power_of_ten(exponent);
+        let decimals = usize::try_from(-exponent).unwrap_or(0);
+        let first = (low / step + 1e-9).floor();
+        let last = (high / step - 1e-9).ceil().max(first + 1.0);
+        let ticks = (0..=(last - first) as i64)
+            .map(|i| {
+                // Rounded to the axis's decimals, so that 0.30000000000000004 is 0.3.
+                let v = (first + i as f64) * step;
+                format!("{v:.decimals$}").parse().unwrap_or(v)
+            })
+            .collect();
+        Axis {
+            ticks,
+            log: false,
+            decimals,
+        }
+    }
+
+    /// The tick labels' text for `v`: `1e-3` on a log axis, a fixed number of decimals on a
+    /// linear one.
+    pub(crate) fn label(&self, v: f64) -> String {
+        if self.log { log_label(v) } else { format!("{v:.*}", self.decimals) }
+    }
+
+    /// The ticks, lowest first; the first and last are the axis's ends.
+    pub(crate) fn ticks(&self) -> &[f64] {
+        &self.ticks
+    }
+
+    /// The axis's lower end.
+    pub(crate) fn low(&self) -> f64 {
+        self.ticks[0]
+    }
+
+    /// The axis's upper end.
+    pub(crate) fn high(&self) -> f64 {
+        self.ticks[self.ticks.len() - 1]
+    }
+
+    /// Where `v` falls between the ends, 0 at the lower and 1 at the upper.
+    fn fraction(&self, v: f64) -> f64 {
+        let (low, high) = (self.low(), self.high());
+        let t = if self.log {
+            (v.ln() - low.ln()) / (high.ln() - low.ln())
+        } else {
+            (v - low) / (high - low)
+        };
+        // Far outside the chart (or not a number): clamped so the pixel stays an i32.
+        if t.is_nan() { -1.0 } else { t.clamp(-100.0, 100.0) }
     }
 }
 
-/// Formats a tick of a linear axis with the digits it needs: `0`, `0.005`, `0.015`, `2.5e-5`.
-pub(crate) fn linear_tick(v: &f64) -> String {
-    if *v == 0.0 {
-        "0".to_string()
-    } else if v.abs() >= 1e-3 {
-        let s = format!("{v:.4}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        let s = format!("{v:.1e}");
-        s.replace(".0e", "e")
+impl plotters::coord::ranged1d::Ranged for Axis {
+    type FormatOption = plotters::coord::ranged1d::DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, (start, end): (i32, i32)) -> i32 {
+        start + (self.fraction(*value) * f64::from(end - start)).round() as i32
+    }
+
+    fn key_points<Hint: plotters::coord::ranged1d::KeyPointHint>(&self, _hint: Hint) -> Vec<f64> {
+        self.ticks.clone()
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.low()..self.high()
     }
 }
 
-/// The exponents of ten a log axis may span: every tick and label of a decade is drawn, so
-/// the range is bounded (an infinite one made the tick code run until memory ran out).
-const DECADES: std::ops::RangeInclusive<f64> = -300.0..=300.0;
-
-/// A log axis range around `[low, high]`, padded by whole powers of ten; always finite,
-/// positive and within 10^±300. Values that are not finite and positive do not count: the
-/// charts draw only such values ([`plottable`]), and an axis with none gets a default.
-pub(crate) fn log_range(low: f64, high: f64) -> std::ops::Range<f64> {
-    let usable = |v: f64| v.is_finite() && v > 0.0;
-    // Half a decade of room on each side, so that nothing sits on the frame.
-    let low = if usable(low) { low / 2.0 } else { 1e-18 };
-    let high = if usable(high) && high * 2.0 > low {
-        high * 2.0
-    } else {
-        low * 10.0
-    };
-    let decade = |v: f64, round: fn(f64) -> f64| round(v.log10()).clamp(*DECADES.start(), *DECADES.end());
-    let (low, high) = (decade(low, f64::floor), decade(high, f64::ceil));
-    10f64.powf(low)..10f64.powf(high.max(low + 1.0))
+/// 10^e, exactly as the decimal `1e{e}` rounds (`10f64.powi(-7)` is not).
+pub(crate) fn power_of_ten(e: i32) -> f64 {
+    format!("1e{e}").parse().unwrap_or(1.0)
 }
 
-/// A linear axis's upper end for values up to `high`: finite and above zero.
-pub(crate) fn linear_high(high: f64) -> f64 {
-    if high.is_finite() && high > 0.0 {
-        high.min(f64::MAX / 2.0)
+/// A positive number as log-axis labels and legends write it: `1e-6`, `2e-3`, `1e0`, `5e2`,
+/// `1.5e-4` (the mantissa's digits as needed, at most three).
+pub(crate) fn log_label(v: f64) -> String {
+    let s = format!("{v:.2e}");
+    let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
+    let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+    format!("{mantissa}e{exponent}")
+}
+
+/// How a bar's value label is placed at the bar's end: inside it, in white, when the bar
+/// holds the text with room to spare, else just past the end in black. Returns the label's
+/// offset in pixels from the bar's end and its style.
+pub(crate) fn bar_label_style(bar_pixels: i32, text_pixels: u32, size: u32) -> (i32, TextStyle<'static>) {
+    let font = (SANS, size).into_font();
+    if bar_pixels >= text_pixels as i32 + 16 {
+        (-6, font.color(&WHITE).pos(Pos::new(HPos::Right, VPos::Center)))
     } else {
-        1.0
+        (6, font.color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center)))
     }
+}
+
+/// `v` with `decimals` decimals, a value that is not finite as itself (`inf`, `NaN`).
+pub(crate) fn fixed(v: f64, decimals: usize) -> String {
+    format!("{v:.decimals$}")
 }
 
 /// Whether a value can be placed on a log axis: finite and above zero.
