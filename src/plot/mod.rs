@@ -633,16 +633,26 @@ pub(crate) fn log_label(v: f64) -> String {
     format!("{mantissa}e{exponent}")
 }
 
-/// How a bar's value label is placed at the bar's end: inside it, in white, when the bar
-/// holds the text with room to spare, else just past the end in black. Returns the label's
-/// offset in pixels from the bar's end and its style.
-pub(crate) fn bar_label_style(bar_pixels: i32, text_pixels: u32, size: u32) -> (i32, TextStyle<'static>) {
-    let font = (SANS, size).into_font();
-    if bar_pixels >= text_pixels as i32 + 16 {
-        (-6, font.color(&WHITE).pos(Pos::new(HPos::Right, VPos::Center)))
-    } else {
-        (6, font.color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center)))
-    }
+/// Where a bar axis must end so that every bar's value label fits just past the bar: `bars`
+/// are `(value, label width in pixels)`, `plot_pixels` the width of the plotting area. The
+/// labels all sit after their bars, in one style, and the axis then ends at the next tick.
+pub(crate) fn bar_axis_end(bars: impl IntoIterator<Item = (f64, u32)>, plot_pixels: u32) -> f64 {
+    bars.into_iter()
+        .filter(|(value, _)| value.is_finite() && *value > 0.0)
+        .map(|(value, text_pixels)| {
+            // The label's offset and some air after it; the bar keeps at least half the width.
+            let free = plot_pixels.saturating_sub(text_pixels + BAR_LABEL_GAP as u32 + 10).max(plot_pixels / 2);
+            value * f64::from(plot_pixels) / f64::from(free.max(1))
+        })
+        .fold(0.0, f64::max)
+}
+
+/// Pixels between a bar's end and its value label.
+pub(crate) const BAR_LABEL_GAP: i32 = 6;
+
+/// The style of a bar's value label (drawn [`BAR_LABEL_GAP`] pixels past the bar's end).
+pub(crate) fn bar_label_style(size: u32) -> TextStyle<'static> {
+    (SANS, size).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center))
 }
 
 /// `v` with `decimals` decimals, a value that is not finite as itself (`inf`, `NaN`).

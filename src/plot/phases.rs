@@ -4,10 +4,14 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Axis, ChartData, SANS, fixed};
+use super::{Axis, Chart, ChartData, SANS, fixed};
 
 /// Size of the bar labels.
 const LABEL_SIZE: u32 = 18;
+/// Margins and the width of the phase names, in pixels.
+const MARGIN: u32 = 20;
+const MARGIN_RIGHT: u32 = 30;
+const LABEL_AREA: u32 = 110;
 
 pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData<'_>) -> Result<(), String> {
     let p = &data.summary.phases;
@@ -31,7 +35,18 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
     // Three significant digits on the longest bar, at least one decimal.
     let decimals = (2 - longest.max(1e-3).log10().floor() as i64).clamp(1, 3) as usize;
     let label = |seconds: f64| format!("{} {unit}", fixed(seconds * per_second, decimals));
-    let x_axis = Axis::linear(0.0, longest.max(1e-3), false);
+    let label_style = super::bar_label_style(LABEL_SIZE);
+    let label_pixels = |seconds: f64| {
+        root.estimate_text_size(&label(seconds), &label_style)
+            .map_or(0, |s| s.0)
+    };
+    let (width, _) = Chart::Phases.size();
+    let plot_pixels = width - MARGIN - MARGIN_RIGHT - LABEL_AREA;
+    let end = super::bar_axis_end(
+        phases.iter().map(|&(_, seconds)| (seconds * per_second, label_pixels(seconds))),
+        plot_pixels,
+    );
+    let x_axis = Axis::linear(0.0, end.max(1e-3), false);
     let x_ticks = x_axis.clone();
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let mut chart = ChartBuilder::on(root)
@@ -44,10 +59,10 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
             ),
             (SANS, 28),
         )
-        .margin(20)
-        .margin_right(30)
+        .margin(MARGIN)
+        .margin_right(MARGIN_RIGHT)
         .x_label_area_size(55)
-        .y_label_area_size(110)
+        .y_label_area_size(LABEL_AREA)
         .build_cartesian_2d(x_axis, (0..phases.len() - 1).into_segmented())
         .map_err(e)?;
     chart
@@ -79,20 +94,10 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
             bar
         }))
         .map_err(e)?;
-    let labels: Vec<_> = phases
-        .iter()
-        .enumerate()
-        .map(|(i, &(_, seconds))| {
-            let text = label(seconds);
-            let end = (seconds * per_second, SegmentValue::CenterOf(i));
-            let bar_pixels = chart.backend_coord(&end).0 - chart.backend_coord(&(0.0, SegmentValue::CenterOf(i))).0;
-            let text_pixels = root
-                .estimate_text_size(&text, &TextStyle::from((SANS, LABEL_SIZE).into_font()))
-                .map_or(0, |s| s.0);
-            let (offset, style) = super::bar_label_style(bar_pixels, text_pixels, LABEL_SIZE);
-            EmptyElement::at(end) + Text::new(text, (offset, 0), style)
-        })
-        .collect();
+    let labels = phases.iter().enumerate().map(|(i, &(_, seconds))| {
+        EmptyElement::at((seconds * per_second, SegmentValue::CenterOf(i)))
+            + Text::new(label(seconds), (super::BAR_LABEL_GAP, 0), label_style.clone())
+    });
     chart.draw_series(labels).map_err(e)?;
     Ok(())
 }

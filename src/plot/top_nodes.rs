@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Axis, ChartData, MONO, SANS, fixed};
+use super::{Axis, Chart, ChartData, MONO, SANS, fixed};
 use crate::output::top::shorten_id;
 
 /// Bars shown.
@@ -14,6 +14,9 @@ pub(super) const ROWS: usize = 25;
 const LABEL: usize = 56;
 /// Size of the bar labels.
 const VALUE_SIZE: u32 = 15;
+/// Margins, in pixels.
+const MARGIN: u32 = 20;
+const MARGIN_RIGHT: u32 = 30;
 
 pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData<'_>) -> Result<(), String> {
     // Bottom to top: the best node is drawn last, at the top.
@@ -34,7 +37,25 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     // Hack at 15 px is about 9 px a character.
     let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u32 * 9 + 24;
-    let x_axis = Axis::linear(0.0, scaled(best).max(1.0), false);
+    let value_text = |rank: f64| {
+        // A rank that is not finite is written as it is (`inf`, `NaN`) at a bar of 0.
+        if rank.is_finite() {
+            fixed(scaled(rank), VALUE_DECIMALS)
+        } else {
+            rank.to_string()
+        }
+    };
+    let value_style = super::bar_label_style(VALUE_SIZE);
+    let (width, _) = Chart::TopNodes.size();
+    let plot_pixels = width.saturating_sub(MARGIN + MARGIN_RIGHT + label_width.max(80));
+    let end = super::bar_axis_end(
+        rows.iter().map(|r| {
+            let text = root.estimate_text_size(&value_text(r.pagerank), &value_style);
+            (scaled(r.pagerank), text.map_or(0, |s| s.0))
+        }),
+        plot_pixels.max(100),
+    );
+    let x_axis = Axis::linear(0.0, end.max(1.0), false);
     let x_ticks = x_axis.clone();
     let x_desc = if exponent == 0 {
         "PageRank".to_string()
@@ -46,8 +67,8 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
             format!("Top {} nodes by PageRank: {}", rows.len(), data.input),
             (SANS, 28),
         )
-        .margin(20)
-        .margin_right(30)
+        .margin(MARGIN)
+        .margin_right(MARGIN_RIGHT)
         .x_label_area_size(55)
         .y_label_area_size(label_width.max(80))
         .build_cartesian_2d(x_axis, (0..rows.len().max(1) - 1).into_segmented())
@@ -81,25 +102,10 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
             bar
         }))
         .map_err(e)?;
-    let values: Vec<_> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            // A rank that is not finite is written as it is (`inf`, `NaN`) at a bar of 0.
-            let text = if r.pagerank.is_finite() {
-                fixed(scaled(r.pagerank), VALUE_DECIMALS)
-            } else {
-                r.pagerank.to_string()
-            };
-            let end = (scaled(r.pagerank), SegmentValue::CenterOf(i));
-            let bar_pixels = chart.backend_coord(&end).0 - chart.backend_coord(&(0.0, SegmentValue::CenterOf(i))).0;
-            let text_pixels = root
-                .estimate_text_size(&text, &TextStyle::from((SANS, VALUE_SIZE).into_font()))
-                .map_or(0, |s| s.0);
-            let (offset, style) = super::bar_label_style(bar_pixels, text_pixels, VALUE_SIZE);
-            EmptyElement::at(end) + Text::new(text, (offset, 0), style)
-        })
-        .collect();
+    let values = rows.iter().enumerate().map(|(i, r)| {
+        EmptyElement::at((scaled(r.pagerank), SegmentValue::CenterOf(i)))
+            + Text::new(value_text(r.pagerank), (super::BAR_LABEL_GAP, 0), value_style.clone())
+    });
     chart.draw_series(values).map_err(e)?;
     Ok(())
 }
