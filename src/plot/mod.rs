@@ -685,30 +685,226 @@ mod tests {
         assert_eq!(names, crate::output::commit::CHART_NAMES, "output::commit::CHART_NAMES");
     }
 
+    /// Columns `0..width` of an RGB image that hold any ink (a pixel that is not white).
+    fn ink_columns(pixels: &[u8], (width, height): (u32, u32)) -> Vec<bool> {
+        (0..width as usize)
+            .map(|x| (0..height as usize).any(|y| pixels[3 * (y * width as usize + x)..][..3] != [255, 255, 255]))
+            .collect()
+    }
+
+    /// Runs of columns without ink between the first and last inked column: (start, end).
+    fn gaps(ink: &[bool]) -> Vec<(usize, usize)> {
+        let first = ink.iter().position(|&i| i).unwrap_or(0);
+        let last = ink.iter().rposition(|&i| i).unwrap_or(0);
+        let mut gaps = Vec::new();
+        let mut start = None;
+        for (x, &inked) in ink.iter().enumerate().take(last + 1).skip(first) {
+            match (inked, start) {
+                (false, None) => start = Some(x),
+                (true, Some(s)) => {
+                    gaps.push((s, x));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        gaps
+    }
+
     #[test]
-    fn log_ticks_read_well() {
-        assert_eq!(log_tick(&1e-6), "1e-6");
-        assert_eq!(log_tick(&0.1), "0.1");
-        assert_eq!(log_tick(&100.0), "100");
-        assert_eq!(log_tick(&1e5), "1e5");
-        assert_eq!(log_range(3e-7, 0.02), 1e-7..0.1);
-        assert_eq!(log_range(1e-10, 1.0), 1e-11..10.0);
-        assert_eq!(linear_tick(&0.015), "0.015");
-        assert_eq!(linear_tick(&0.0), "0");
-        assert_eq!(linear_tick(&2.5e-5), "2.5e-5");
+    fn png_text_keeps_the_fonts_advances_and_kerning() {
+        // The reported text: glyph bearings piled up right of each glyph ("ch ange", "b ound",
+        // "1 e-1 0"). Drawn through the PNG path, left/top at (x0, 10).
+        let text = "change bound 1e-10";
+        let (size, x0) = (28.0f32, 10);
+        let canvas = (420u32, 60u32);
+        let mut pixels = vec![255u8; (canvas.0 * canvas.1 * 3) as usize];
+        {
+            let root = png_root(BitMapBackend::with_buffer(&mut pixels, canvas));
+            let style = (SANS, f64::from(size)).into_font().color(&BLACK);
+            root.draw_text(text, &style.pos(Pos::new(HPos::Left, VPos::Top)), (x0, 10)).unwrap();
+            root.present().unwrap();
+        }
+        let measured = ink_columns(&pixels, canvas);
+
+        // Where the font puts the ink: each glyph at its pen position (advances plus kerning),
+        // its outline's pixel bounds from there.
+        let font = FontRef::try_from_slice(epaint_default_fonts::UBUNTU_LIGHT).unwrap();
+        let scaled = font.as_scaled(size);
+        let mut expected = vec![false; canvas.0 as usize];
+        let mut spaces = Vec::new();
+        let (mut pen, mut previous) = (x0 as f32, None);
+        for c in text.chars() {
+            let id = font.glyph_id(c);
+            if let Some(previous) = previous {
+                pen += scaled.kern(previous, id);
+            }
+            if c == ' ' {
+                spaces.push((pen, pen + scaled.h_advance(id)));
+            }
+            if let Some(outline) = font.outline_glyph(id.with_scale_and_position(size, ab_glyph::point(pen, 40.0))) {
+                let b = outline.px_bounds();
+                expected[b.min.x as usize..b.max.x as usize].fill(true);
+            }
+            pen += scaled.h_advance(id);
+            previous = Some(id);
+        }
+
+        // Ink never strays from the glyphs' boxes, and every gap between glyphs the font leaves
+        // (2 px or more) is there within a pixel.
+        for (x, (&m, &e)) in measured.iter().zip(&expected).enumerate() {
+            assert!(!m || e, "ink at column {x}, outside every glyph");
+        }
+        let wide = |g: &(usize, usize)| g.1 - g.0 >= 2;
+        let expected_gaps: Vec<_> = gaps(&expected).into_iter().filter(wide).collect();
+        let measured_gaps: Vec<_> = gaps(&measured).into_iter().filter(wide).collect();
+        assert_eq!(measured_gaps.len(), expected_gaps.len(), "{measured_gaps:?} vs {expected_gaps:?}");
+        for (m, e) in measured_gaps.iter().zip(&expected_gaps) {
+            assert!(m.0 <= e.0 + 1 && m.0 + 1 >= e.0 && m.1 + 1 >= e.1 && m.1 <= e.1 + 1, "{m:?} vs {e:?}");
+        }
+
+        // And as a reader sees it: no gap inside a word as wide as a space between words.
+        let at_space = |g: &(usize, usize)| spaces.iter().any(|s| (g.0 as f32) < s.1 && (g.1 as f32) > s.0);
+        let all = gaps(&measured);
+        let between: Vec<usize> = all.iter().filter(|g| at_space(g)).map(|g| g.1 - g.0).collect();
+        let within = all.iter().filter(|g| !at_space(g)).map(|g| g.1 - g.0).max().unwrap_or(0);
+        assert_eq!(between.len(), 2, "{all:?}");
+        assert!(
+            within < *between.iter().min().unwrap(),
+            "a gap of {within} px inside a word, spaces {between:?}"
+        );
+    }
+
+    #[test]
+    fn png_text_is_anchored_where_plotters_measures_it() {
+        // Right-aligned text ends at the anchor; the measured width is the laid-out width.
+        let canvas = (300u32, 40u32);
+        let mut pixels = vec![255u8; (canvas.0 * canvas.1 * 3) as usize];
+        let width;
+        {
+            let root = png_root(BitMapBackend::with_buffer(&mut pixels, canvas));
+            let style = TextStyle::from((SANS, 20).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
+            width = root.estimate_text_size("1e-10", &style).unwrap().0;
+            root.draw_text("1e-10", &style, (250, 20)).unwrap();
+            root.present().unwrap();
+        }
+        let ink = ink_columns(&pixels, canvas);
+        let (first, last) = (ink.iter().position(|&i| i).unwrap(), ink.iter().rposition(|&i| i).unwrap());
+        assert!((246..=250).contains(&last), "ends at {last}");
+        assert!(first >= 250 - width as usize, "starts at {first}, width {width}");
+        assert!(last - first + 4 >= width as usize * 8 / 10, "{first}..{last} for {width} px");
+    }
+
+    /// Whether `label` is written `<digit>e<exponent>`, the one format of log-axis ticks.
+    fn is_power_label(label: &str) -> bool {
+        let Some((mantissa, exponent)) = label.split_once('e') else {
+            return false;
+        };
+        mantissa.len() == 1 && ('1'..='9').contains(&mantissa.chars().next().unwrap()) && exponent.parse::<i32>().is_ok()
+    }
+
+    /// An axis that covers `[low, high]` and ends within one tick step of it.
+    fn assert_tight(axis: &Axis, low: f64, high: f64) {
+        let t = axis.ticks();
+        assert!(t.len() >= 2 && t.windows(2).all(|w| w[0] < w[1]), "{t:?}");
+        let slack = 1.0 + 1e-9;
+        assert!(t[0] <= low * slack && t[1] > low / slack, "{low}..{high}: {t:?}");
+        let n = t.len();
+        assert!(t[n - 1] >= high / slack && t[n - 2] < high * slack, "{low}..{high}: {t:?}");
+        assert!(n <= MAX_TICKS + 2, "{n} ticks: {t:?}");
+    }
+
+    #[test]
+    fn log_axes_end_at_the_ticks_next_to_the_data() {
+        // The reports: R-MAT 21's ranks (1.4e-7 to 1.7e-3) ran from 1e-8; degrees up to 451
+        // (bin middle 362) ran to 1e4; a fraction's axis ran to 10.
+        assert_eq!(Axis::log(1.43e-7, 1.7e-3).ticks(), &[1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2]);
+        assert_eq!(Axis::log(1.0, 362.0).ticks(), &[1.0, 10.0, 100.0, 1000.0]);
+        assert_eq!(Axis::log(3.1e-6, 1.0).high(), 1.0);
+        assert_eq!(Axis::log(1e-10, 1.0).ticks().first(), Some(&1e-10));
+        let labels: Vec<String> = [1e-3, 0.01, 1.0, 10.0, 2e4].iter().map(|&v| Axis::log(1e-3, 1.0).label(v)).collect();
+        assert_eq!(labels, ["1e-3", "1e-2", "1e0", "1e1", "2e4"]);
+
+        let mut rng = crate::generate::SplitMix64::new(17);
+        let mut uniform = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        for _ in 0..5000 {
+            // Spans from a hair to 40 decades, anywhere from 1e-30 to 1e10.
+            let low = 10f64.powf(-30.0 + 38.0 * uniform());
+            let high = (low * 10f64.powf(40.0 * uniform().powi(3))).min(1e10);
+            let axis = Axis::log(low, high);
+            assert_tight(&axis, low, high);
+            for &t in axis.ticks() {
+                assert!(is_power_label(&axis.label(t)), "{} for {t}", axis.label(t));
+            }
+            // A fraction's axis stops at 1.
+            let fraction = Axis::log(low.min(1.0), 1.0);
+            assert_eq!(fraction.high(), 1.0, "{low}");
+        }
+        // A single value, and nothing plottable at all.
+        assert_eq!(Axis::log(1.0, 1.0).high(), 1.0);
+        assert!(Axis::log(1.0, 1.0).low() < 1.0);
+        assert_eq!((Axis::log(f64::NAN, -1.0).low(), Axis::log(f64::NAN, -1.0).high()), (0.1, 1.0));
+    }
+
+    #[test]
+    fn linear_axes_end_at_the_next_tick_with_one_format() {
+        let mut rng = crate::generate::SplitMix64::new(3);
+        let mut uniform = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        for _ in 0..5000 {
+            let high = 10f64.powf(-8.0 + 14.0 * uniform());
+            let whole = uniform() < 0.3;
+            let high = if whole { high.ceil() } else { high };
+            let axis = Axis::linear(0.0, high, whole);
+            assert_tight(&axis, 0.0, high);
+            assert_eq!(axis.low(), 0.0);
+            let labels: Vec<String> = axis.ticks().iter().map(|&t| axis.label(t)).collect();
+            let decimals = |l: &String| l.split_once('.').map_or(0, |d| d.1.len());
+            assert!(labels.iter().all(|l| decimals(l) == decimals(&labels[0])), "{labels:?}");
+            if whole {
+                assert!(labels.iter().all(|l| !l.contains('.')), "{labels:?}");
+            }
+            // Each label names its tick exactly (no 0.30000000000000004, no rounding away).
+            for (l, &t) in labels.iter().zip(axis.ticks()) {
+                assert_eq!(l.parse::<f64>().unwrap(), t, "{labels:?}");
+            }
+        }
+        assert_eq!(Axis::linear(0.0, 2.099, false).ticks(), &[0.0, 0.5, 1.0, 1.5, 2.0, 2.5]);
+        assert_eq!(Axis::linear(0.0, 116.0, true).ticks().last(), Some(&120.0));
+    }
+
+    #[test]
+    fn bar_labels_fit_past_their_bars() {
+        // Labels up to about half the plot's width.
+        let plot = 500;
+        for bars in [vec![(2.099, 40), (1.1, 40)], vec![(1.0, 60), (0.99, 200)], vec![(731.5, 70)]] {
+            let end = Axis::linear(0.0, bar_axis_end(bars.iter().copied(), plot), false).high();
+            for (value, text) in bars {
+                let right = value / end * f64::from(plot) + f64::from(BAR_LABEL_GAP) + f64::from(text);
+                assert!(right <= f64::from(plot), "{value}: ends at {right} of {plot} (axis to {end})");
+            }
+        }
+    }
+
+    #[test]
+    fn the_fit_line_spans_the_fitted_ranks() {
+        let fit = crate::analysis::PowerLawFit {
+            alpha: 2.1,
+            ccdf_slope: -1.1,
+            x_min: 7e-6,
+            tail_fraction: 0.037,
+            tail_nodes: 11887,
+            ks_distance: 0.011,
+        };
+        let [(x0, y0), (x1, y1)] = rank_distribution::fit_line(&fit, 1.78e-2);
+        assert_eq!((x0, x1), (7e-6, 1.78e-2));
+        assert!((y0 - 0.037).abs() < 1e-15);
+        assert!((y1 - 0.037 * (1.78e-2f64 / 7e-6).powf(-1.1)).abs() < 1e-15);
     }
 
     #[test]
     fn nonfinite_series_do_not_hang_charts() {
         // The bounded part: whatever goes in, an axis spans a bounded number of decades (an
         // infinite range made the tick code allocate until the machine killed it).
-        let decades = |r: std::ops::Range<f64>| {
-            assert!(
-                r.start.is_finite() && r.end.is_finite() && r.start > 0.0 && r.start < r.end,
-                "{r:?}"
-            );
-            (r.end.log10() - r.start.log10()).round()
-        };
         for (low, high) in [
             (f64::NAN, f64::NAN),
             (f64::INFINITY, f64::INFINITY),
@@ -717,11 +913,13 @@ mod tests {
             (5e-324, f64::MAX),
             (-1.0, 0.0),
         ] {
-            let span = decades(log_range(low, high));
-            assert!((1.0..=601.0).contains(&span), "{low}..{high}: {span} decades");
+            let axis = Axis::log(low, high);
+            let t = axis.ticks();
+            assert!(t.iter().all(|t| plottable(*t)) && t.len() >= 2 && t.len() <= 12, "{low}..{high}: {t:?}");
+            let axis = Axis::linear(low, high, false);
+            let t = axis.ticks();
+            assert!(t.iter().all(|t| t.is_finite()) && t.len() >= 2 && t.len() <= 12, "{low}..{high}: {t:?}");
         }
-        assert_eq!(linear_high(f64::INFINITY), 1.0);
-        assert_eq!(linear_high(f64::NAN), 1.0);
 
         // The whole charts, from a real run's summary with values that are not finite.
         let dir = tempfile::tempdir().unwrap();
