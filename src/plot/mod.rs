@@ -719,6 +719,7 @@ mod tests {
         let (size, x0) = (28.0f32, 10);
         let canvas = (420u32, 60u32);
         let mut pixels = vec![255u8; (canvas.0 * canvas.1 * 3) as usize];
+        register_fonts();
         {
             let root = png_root(BitMapBackend::with_buffer(&mut pixels, canvas));
             let style = (SANS, f64::from(size)).into_font().color(&BLACK);
@@ -781,6 +782,7 @@ mod tests {
         let canvas = (300u32, 40u32);
         let mut pixels = vec![255u8; (canvas.0 * canvas.1 * 3) as usize];
         let width;
+        register_fonts();
         {
             let root = png_root(BitMapBackend::with_buffer(&mut pixels, canvas));
             let style = TextStyle::from((SANS, 20).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
