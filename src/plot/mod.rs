@@ -575,6 +575,7 @@ impl Axis {
     }
 
     /// The ticks, lowest first; the first and last are the axis's ends.
+    #[cfg(test)]
     pub(crate) fn ticks(&self) -> &[f64] {
         &self.ticks
     }
