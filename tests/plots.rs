@@ -249,7 +249,10 @@ fn assert_tight(ticks: &[f64], low: f64, high: f64, what: &str) {
     let n = ticks.len();
     assert!(n >= 2 && ticks.windows(2).all(|w| w[0] < w[1]), "{what}: {ticks:?}");
     let slack = 1.0 + 1e-9;
-    assert!(ticks[0] <= low * slack && ticks[1] > low / slack, "{what}: {ticks:?} for data from {low}");
+    assert!(
+        ticks[0] <= low * slack && ticks[1] > low / slack,
+        "{what}: {ticks:?} for data from {low}"
+    );
     assert!(
         ticks[n - 1] >= high / slack && ticks[n - 2] < high * slack,
         "{what}: {ticks:?} for data up to {high}"
@@ -257,7 +260,9 @@ fn assert_tight(ticks: &[f64], low: f64, high: f64, what: &str) {
 }
 
 fn decimals(label: &str) -> usize {
-    label.split_once('.').map_or(0, |d| d.1.trim_end_matches(|c: char| !c.is_ascii_digit()).len())
+    label
+        .split_once('.')
+        .map_or(0, |d| d.1.trim_end_matches(|c: char| !c.is_ascii_digit()).len())
 }
 
 /// Checks the SVG charts of the finished run in `out` against its summary and top table.
@@ -279,7 +284,12 @@ fn check_axes(out: &Path, name: &str) {
     let fit_end = fit.tail_fraction * (largest / fit.x_min).powf(fit.ccdf_slope);
     let fraction_low = d.rank_ccdf.iter().map(|p| p[1]).fold(fit_end, f64::min);
     assert_tight(&y, fraction_low, 1.0, &format!("{name} rank distribution y"));
-    assert_tight(&x_values, d.rank_ccdf[0][0], largest, &format!("{name} rank distribution x"));
+    assert_tight(
+        &x_values,
+        d.rank_ccdf[0][0],
+        largest,
+        &format!("{name} rank distribution x"),
+    );
     // Pixels to ranks by the first and last x ticks.
     let ((p0, t0), (p1, t1)) = ((x[0].1, x_values[0]), (x[x.len() - 1].1, x_values[x.len() - 1]));
     let rank_at = |px: f64| 10f64.powf(t0.log10() + (px - p0) / (p1 - p0) * (t1 / t0).log10());
@@ -290,13 +300,30 @@ fn check_axes(out: &Path, name: &str) {
         .max_by(|a, b| (a.2[1].0 - a.2[0].0).total_cmp(&(b.2[1].0 - b.2[0].0)))
         .expect("the fit line");
     let (from, to) = (rank_at(fit_line.2[0].0), rank_at(fit_line.2[1].0));
-    assert!((from / fit.x_min).log10().abs() <= 1.5 * pixel, "{name}: fit drawn from {from}, fitted from {}", fit.x_min);
-    assert!((to / largest).log10().abs() <= 1.5 * pixel, "{name}: fit drawn to {to}, largest rank {largest}");
-    let legend: Vec<&str> = texts.iter().filter(|t| t.anchor == "start").map(|t| t.text.as_str()).collect();
+    assert!(
+        (from / fit.x_min).log10().abs() <= 1.5 * pixel,
+        "{name}: fit drawn from {from}, fitted from {}",
+        fit.x_min
+    );
+    assert!(
+        (to / largest).log10().abs() <= 1.5 * pixel,
+        "{name}: fit drawn to {to}, largest rank {largest}"
+    );
+    let legend: Vec<&str> = texts
+        .iter()
+        .filter(|t| t.anchor == "start")
+        .map(|t| t.text.as_str())
+        .collect();
     let has = |s: &str| legend.iter().any(|l| l.contains(s));
-    assert!(has(&format!("Kolmogorov–Smirnov distance {:.3}", fit.ks_distance)), "{name}: {legend:?}");
+    assert!(
+        has(&format!("Kolmogorov–Smirnov distance {:.3}", fit.ks_distance)),
+        "{name}: {legend:?}"
+    );
     assert!(has(&format!("α = {:.2}", fit.alpha)), "{name}: {legend:?}");
-    assert!(has(&format!("({})", fit.tail_nodes)) && has("fitted for rank "), "{name}: {legend:?}");
+    assert!(
+        has(&format!("({})", fit.tail_nodes)) && has("fitted for rank "),
+        "{name}: {legend:?}"
+    );
 
     // Degree distributions: both axes tight around the plotted bins.
     let (texts, _) = svg_parts(&chart(Chart::DegreeDistribution));
@@ -305,8 +332,12 @@ fn check_axes(out: &Path, name: &str) {
     let y: Vec<f64> = y.iter().map(|l| power_label(l)).collect();
     let bins = || d.in_degree.bins.iter().chain(&d.out_degree.bins);
     let middle = |b: &crawlrank::analysis::DegreeBin| (f64::from(b.low) * f64::from(b.high)).sqrt();
-    let (x_low, x_high) = bins().fold((f64::INFINITY, 0f64), |(lo, hi), b| (lo.min(middle(b)), hi.max(middle(b))));
-    let (y_low, y_high) = bins().fold((f64::INFINITY, 0f64), |(lo, hi), b| (lo.min(b.density), hi.max(b.density)));
+    let (x_low, x_high) = bins().fold((f64::INFINITY, 0f64), |(lo, hi), b| {
+        (lo.min(middle(b)), hi.max(middle(b)))
+    });
+    let (y_low, y_high) = bins().fold((f64::INFINITY, 0f64), |(lo, hi), b| {
+        (lo.min(b.density), hi.max(b.density))
+    });
     assert_tight(&x, x_low, x_high, &format!("{name} degree x"));
     assert_tight(&y, y_low, y_high, &format!("{name} degree y"));
 
@@ -314,7 +345,12 @@ fn check_axes(out: &Path, name: &str) {
     let (texts, _) = svg_parts(&chart(Chart::Convergence));
     let (x, y) = ticks(&texts);
     let x: Vec<f64> = x.iter().map(|l| l.0.parse().expect("whole iterations")).collect();
-    assert_tight(&x, 0.0, summary.iterations.len() as f64, &format!("{name} convergence x"));
+    assert_tight(
+        &x,
+        0.0,
+        summary.iterations.len() as f64,
+        &format!("{name} convergence x"),
+    );
     let y: Vec<f64> = y.iter().map(|l| power_label(l)).collect();
     let a = summary.parameters.damping;
     let changes = || summary.iterations.iter().map(|r| r.change.max(1e-18));
@@ -330,15 +366,28 @@ fn check_axes(out: &Path, name: &str) {
         .map(|t| t.text.as_str())
         .collect();
     assert_eq!(bars.len(), top.len().min(25), "{name}: {bars:?}");
-    assert!(bars.iter().all(|b| decimals(b) == 3 && !b.contains('e')), "{name}: {bars:?}");
+    assert!(
+        bars.iter().all(|b| decimals(b) == 3 && !b.contains('e')),
+        "{name}: {bars:?}"
+    );
     let unit = 10f64.powf(largest.log10().floor());
     let best: f64 = bars[bars.len() - 1].parse().unwrap();
-    assert!((best * unit / largest - 1.0).abs() < 1e-3, "{name}: best bar {best} × {unit} for {largest}");
-    assert!(texts.iter().any(|t| t.text == format!("PageRank (× 1e{})", largest.log10().floor())));
+    assert!(
+        (best * unit / largest - 1.0).abs() < 1e-3,
+        "{name}: best bar {best} × {unit} for {largest}"
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.text == format!("PageRank (× 1e{})", largest.log10().floor()))
+    );
     let (x, _) = ticks(&texts);
     assert!(x.iter().all(|t| decimals(&t.0) == decimals(&x[1].0)), "{name}: {x:?}");
     let x: Vec<f64> = x.iter().map(|t| t.0.parse().unwrap()).collect();
-    assert!(x[x.len() - 2] < best && x[x.len() - 1] >= best, "{name}: {x:?} for {best}");
+    assert!(
+        x[x.len() - 2] < best && x[x.len() - 1] >= best,
+        "{name}: {x:?} for {best}"
+    );
 
     let (texts, _) = svg_parts(&chart(Chart::Phases));
     let bars: Vec<&str> = texts
@@ -348,7 +397,11 @@ fn check_axes(out: &Path, name: &str) {
         .collect();
     assert_eq!(bars.len(), 4, "{name}: {bars:?}");
     let unit = bars[0].rsplit_once(' ').unwrap().1;
-    assert!(bars.iter().all(|b| b.ends_with(&format!(" {unit}")) && decimals(b) == decimals(bars[0])), "{name}: {bars:?}");
+    assert!(
+        bars.iter()
+            .all(|b| b.ends_with(&format!(" {unit}")) && decimals(b) == decimals(bars[0])),
+        "{name}: {bars:?}"
+    );
 }
 
 #[test]
@@ -358,7 +411,15 @@ fn chart_axes_end_at_the_tick_next_to_the_data_and_read_one_way() {
     common::generate_rmat(&rmat, 13);
     for (name, input) in [("sample", None), ("rmat", Some(rmat.to_str().unwrap()))] {
         let out = dir.path().join(name);
-        let mut args = vec!["rank", "-q", "--plots", "--plot-format", "svg", "-o", out.to_str().unwrap()];
+        let mut args = vec![
+            "rank",
+            "-q",
+            "--plots",
+            "--plot-format",
+            "svg",
+            "-o",
+            out.to_str().unwrap(),
+        ];
         args.extend(input);
         let (code, err) = cli(&args);
         assert_eq!(code, 0, "{name}: {err}");

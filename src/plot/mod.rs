@@ -204,9 +204,9 @@ impl Line {
             pen += scaled.h_advance(id);
             previous = Some((font, id));
         }
-        let cap_height = primary
-            .outline(primary.glyph_id('H'))
-            .map_or(size * 0.6, |o| o.bounds.max.y * primary.as_scaled(size).v_scale_factor());
+        let cap_height = primary.outline(primary.glyph_id('H')).map_or(size * 0.6, |o| {
+            o.bounds.max.y * primary.as_scaled(size).v_scale_factor()
+        });
         Line {
             glyphs,
             width: pen,
@@ -245,7 +245,11 @@ impl<DB: DrawingBackend> DrawingBackend for GlyphText<DB> {
         self.0.present()
     }
 
-    fn draw_pixel(&mut self, point: BackendCoord, color: BackendColor) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+    fn draw_pixel(
+        &mut self,
+        point: BackendCoord,
+        color: BackendColor,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
         self.0.draw_pixel(point, color)
     }
 
@@ -497,18 +501,22 @@ impl Axis {
         let (low, high) = (low.clamp(1e-290, 1e290), high.clamp(1e-290, 1e290));
         // Decades by the exponent of a tick written out (`1e-7`), not by `10^k` in floating
         // point, so that a value that is a tick is recognised as one.
-        let exponent = |v: f64| -> i32 { format!("{v:e}").split_once('e').map_or(0, |(_, e)| e.parse().unwrap_or(0)) };
-        let (low_decade, high_decade) = (exponent(low), exponent(high) + i32::from(high > power_of_ten(exponent(high))));
+        let exponent = |v: f64| -> i32 {
+            format!("{v:e}")
+                .split_once('e')
+                .map_or(0, |(_, e)| e.parse().unwrap_or(0))
+        };
+        let (low_decade, high_decade) = (
+            exponent(low),
+            exponent(high) + i32::from(high > power_of_ten(exponent(high))),
+        );
         let decades = (high_decade - low_decade) as usize;
         let ticks = if decades >= 2 {
             // Every k-th power of ten, at most MAX_TICKS of them.
             let k = decades.div_ceil(MAX_TICKS) as i32;
             let first = low_decade.div_euclid(k) * k;
             let last = (high_decade + k - 1).div_euclid(k) * k;
-            (first..=last)
-                .step_by(k as usize)
-                .map(power_of_ten)
-                .collect()
+            (first..=last).step_by(k as usize).map(power_of_ten).collect()
         } else {
             let candidates: Vec<Vec<f64>> = MANTISSAS
                 .iter()
@@ -549,7 +557,11 @@ impl Axis {
                 None => exponent += 1,
             }
         };
-        let (mantissa, exponent) = if whole && exponent < 0 { (1.0, 0) } else { (mantissa, exponent) };
+        let (mantissa, exponent) = if whole && exponent < 0 {
+            (1.0, 0)
+        } else {
+            (mantissa, exponent)
+        };
         let step = mantissa * power_of_ten(exponent);
         let decimals = usize::try_from(-exponent).unwrap_or(0);
         let first = (low / step + 1e-9).floor();
@@ -571,7 +583,11 @@ impl Axis {
     /// The tick labels' text for `v`: `1e-3` on a log axis, a fixed number of decimals on a
     /// linear one.
     pub(crate) fn label(&self, v: f64) -> String {
-        if self.log { log_label(v) } else { format!("{v:.*}", self.decimals) }
+        if self.log {
+            log_label(v)
+        } else {
+            format!("{v:.*}", self.decimals)
+        }
     }
 
     /// The ticks, lowest first; the first and last are the axis's ends.
@@ -642,7 +658,9 @@ pub(crate) fn bar_axis_end(bars: impl IntoIterator<Item = (f64, u32)>, plot_pixe
         .filter(|(value, _)| value.is_finite() && *value > 0.0)
         .map(|(value, text_pixels)| {
             // The label's offset and some air after it; the bar keeps at least half the width.
-            let free = plot_pixels.saturating_sub(text_pixels + BAR_LABEL_GAP as u32 + 10).max(plot_pixels / 2);
+            let free = plot_pixels
+                .saturating_sub(text_pixels + BAR_LABEL_GAP as u32 + 10)
+                .max(plot_pixels / 2);
             value * f64::from(plot_pixels) / f64::from(free.max(1))
         })
         .fold(0.0, f64::max)
@@ -653,7 +671,10 @@ pub(crate) const BAR_LABEL_GAP: i32 = 6;
 
 /// The style of a bar's value label (drawn [`BAR_LABEL_GAP`] pixels past the bar's end).
 pub(crate) fn bar_label_style(size: u32) -> TextStyle<'static> {
-    (SANS, size).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center))
+    (SANS, size)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Left, VPos::Center))
 }
 
 /// `v` with `decimals` decimals, a value that is not finite as itself (`inf`, `NaN`).
@@ -724,7 +745,8 @@ mod tests {
         {
             let root = png_root(BitMapBackend::with_buffer(&mut pixels, canvas));
             let style = (SANS, f64::from(size)).into_font().color(&BLACK);
-            root.draw_text(text, &style.pos(Pos::new(HPos::Left, VPos::Top)), (x0, 10)).unwrap();
+            root.draw_text(text, &style.pos(Pos::new(HPos::Left, VPos::Top)), (x0, 10))
+                .unwrap();
             root.present().unwrap();
         }
         let measured = ink_columns(&pixels, canvas);
@@ -760,16 +782,28 @@ mod tests {
         let wide = |g: &(usize, usize)| g.1 - g.0 >= 2;
         let expected_gaps: Vec<_> = gaps(&expected).into_iter().filter(wide).collect();
         let measured_gaps: Vec<_> = gaps(&measured).into_iter().filter(wide).collect();
-        assert_eq!(measured_gaps.len(), expected_gaps.len(), "{measured_gaps:?} vs {expected_gaps:?}");
+        assert_eq!(
+            measured_gaps.len(),
+            expected_gaps.len(),
+            "{measured_gaps:?} vs {expected_gaps:?}"
+        );
         for (m, e) in measured_gaps.iter().zip(&expected_gaps) {
-            assert!(m.0 <= e.0 + 1 && m.0 + 1 >= e.0 && m.1 + 1 >= e.1 && m.1 <= e.1 + 1, "{m:?} vs {e:?}");
+            assert!(
+                m.0 <= e.0 + 1 && m.0 + 1 >= e.0 && m.1 + 1 >= e.1 && m.1 <= e.1 + 1,
+                "{m:?} vs {e:?}"
+            );
         }
 
         // And as a reader sees it: no gap inside a word as wide as a space between words.
         let at_space = |g: &(usize, usize)| spaces.iter().any(|s| (g.0 as f32) < s.1 && (g.1 as f32) > s.0);
         let all = gaps(&measured);
         let between: Vec<usize> = all.iter().filter(|g| at_space(g)).map(|g| g.1 - g.0).collect();
-        let within = all.iter().filter(|g| !at_space(g)).map(|g| g.1 - g.0).max().unwrap_or(0);
+        let within = all
+            .iter()
+            .filter(|g| !at_space(g))
+            .map(|g| g.1 - g.0)
+            .max()
+            .unwrap_or(0);
         assert_eq!(between.len(), 2, "{all:?}");
         assert!(
             within < *between.iter().min().unwrap(),
@@ -792,10 +826,16 @@ mod tests {
             root.present().unwrap();
         }
         let ink = ink_columns(&pixels, canvas);
-        let (first, last) = (ink.iter().position(|&i| i).unwrap(), ink.iter().rposition(|&i| i).unwrap());
+        let (first, last) = (
+            ink.iter().position(|&i| i).unwrap(),
+            ink.iter().rposition(|&i| i).unwrap(),
+        );
         assert!((246..=250).contains(&last), "ends at {last}");
         assert!(first >= 250 - width as usize, "starts at {first}, width {width}");
-        assert!(last - first + 4 >= width as usize * 8 / 10, "{first}..{last} for {width} px");
+        assert!(
+            last - first + 4 >= width as usize * 8 / 10,
+            "{first}..{last} for {width} px"
+        );
     }
 
     /// Whether `label` is written `<digit>e<exponent>`, the one format of log-axis ticks.
@@ -803,7 +843,9 @@ mod tests {
         let Some((mantissa, exponent)) = label.split_once('e') else {
             return false;
         };
-        mantissa.len() == 1 && ('1'..='9').contains(&mantissa.chars().next().unwrap()) && exponent.parse::<i32>().is_ok()
+        mantissa.len() == 1
+            && ('1'..='9').contains(&mantissa.chars().next().unwrap())
+            && exponent.parse::<i32>().is_ok()
     }
 
     /// An axis that covers `[low, high]` and ends within one tick step of it.
@@ -813,7 +855,10 @@ mod tests {
         let slack = 1.0 + 1e-9;
         assert!(t[0] <= low * slack && t[1] > low / slack, "{low}..{high}: {t:?}");
         let n = t.len();
-        assert!(t[n - 1] >= high / slack && t[n - 2] < high * slack, "{low}..{high}: {t:?}");
+        assert!(
+            t[n - 1] >= high / slack && t[n - 2] < high * slack,
+            "{low}..{high}: {t:?}"
+        );
         assert!(n <= MAX_TICKS + 2, "{n} ticks: {t:?}");
     }
 
@@ -821,11 +866,17 @@ mod tests {
     fn log_axes_end_at_the_ticks_next_to_the_data() {
         // The reports: R-MAT 21's ranks (1.4e-7 to 1.7e-3) ran from 1e-8; degrees up to 451
         // (bin middle 362) ran to 1e4; a fraction's axis ran to 10.
-        assert_eq!(Axis::log(1.43e-7, 1.7e-3).ticks(), &[1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2]);
+        assert_eq!(
+            Axis::log(1.43e-7, 1.7e-3).ticks(),
+            &[1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2]
+        );
         assert_eq!(Axis::log(1.0, 362.0).ticks(), &[1.0, 10.0, 100.0, 1000.0]);
         assert_eq!(Axis::log(3.1e-6, 1.0).high(), 1.0);
         assert_eq!(Axis::log(1e-10, 1.0).ticks().first(), Some(&1e-10));
-        let labels: Vec<String> = [1e-3, 0.01, 1.0, 10.0, 2e4].iter().map(|&v| Axis::log(1e-3, 1.0).label(v)).collect();
+        let labels: Vec<String> = [1e-3, 0.01, 1.0, 10.0, 2e4]
+            .iter()
+            .map(|&v| Axis::log(1e-3, 1.0).label(v))
+            .collect();
         assert_eq!(labels, ["1e-3", "1e-2", "1e0", "1e1", "2e4"]);
 
         let mut rng = crate::generate::SplitMix64::new(17);
@@ -846,7 +897,10 @@ mod tests {
         // A single value, and nothing plottable at all.
         assert_eq!(Axis::log(1.0, 1.0).high(), 1.0);
         assert!(Axis::log(1.0, 1.0).low() < 1.0);
-        assert_eq!((Axis::log(f64::NAN, -1.0).low(), Axis::log(f64::NAN, -1.0).high()), (0.1, 1.0));
+        assert_eq!(
+            (Axis::log(f64::NAN, -1.0).low(), Axis::log(f64::NAN, -1.0).high()),
+            (0.1, 1.0)
+        );
     }
 
     #[test]
@@ -879,11 +933,18 @@ mod tests {
     fn bar_labels_fit_past_their_bars() {
         // Labels up to about half the plot's width.
         let plot = 500;
-        for bars in [vec![(2.099, 40), (1.1, 40)], vec![(1.0, 60), (0.99, 200)], vec![(731.5, 70)]] {
+        for bars in [
+            vec![(2.099, 40), (1.1, 40)],
+            vec![(1.0, 60), (0.99, 200)],
+            vec![(731.5, 70)],
+        ] {
             let end = Axis::linear(0.0, bar_axis_end(bars.iter().copied(), plot), false).high();
             for (value, text) in bars {
                 let right = value / end * f64::from(plot) + f64::from(BAR_LABEL_GAP) + f64::from(text);
-                assert!(right <= f64::from(plot), "{value}: ends at {right} of {plot} (axis to {end})");
+                assert!(
+                    right <= f64::from(plot),
+                    "{value}: ends at {right} of {plot} (axis to {end})"
+                );
             }
         }
     }
@@ -918,10 +979,16 @@ mod tests {
         ] {
             let axis = Axis::log(low, high);
             let t = axis.ticks();
-            assert!(t.iter().all(|t| plottable(*t)) && t.len() >= 2 && t.len() <= 12, "{low}..{high}: {t:?}");
+            assert!(
+                t.iter().all(|t| plottable(*t)) && t.len() >= 2 && t.len() <= 12,
+                "{low}..{high}: {t:?}"
+            );
             let axis = Axis::linear(low, high, false);
             let t = axis.ticks();
-            assert!(t.iter().all(|t| t.is_finite()) && t.len() >= 2 && t.len() <= 12, "{low}..{high}: {t:?}");
+            assert!(
+                t.iter().all(|t| t.is_finite()) && t.len() >= 2 && t.len() <= 12,
+                "{low}..{high}: {t:?}"
+            );
         }
 
         // The whole charts, from a real run's summary with values that are not finite.

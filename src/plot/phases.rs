@@ -26,11 +26,7 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
     let left_out = phases.iter().filter(|x| !x.1.is_finite()).count();
     let phases = phases.map(|(name, seconds)| (name, if seconds.is_finite() { seconds } else { 0.0 }));
     let longest = phases.iter().map(|x| x.1).fold(0.0, f64::max);
-    let (unit, per_second) = if longest >= 1.0 {
-        ("s", 1.0)
-    } else {
-        ("ms", 1000.0)
-    };
+    let (unit, per_second) = if longest >= 1.0 { ("s", 1.0) } else { ("ms", 1000.0) };
     let longest = longest * per_second;
     // Three significant digits on the longest bar, at least one decimal.
     let decimals = (2 - longest.max(1e-3).log10().floor() as i64).clamp(1, 3) as usize;
@@ -43,7 +39,9 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
     let (width, _) = Chart::Phases.size();
     let plot_pixels = width - MARGIN - MARGIN_RIGHT - LABEL_AREA;
     let end = super::bar_axis_end(
-        phases.iter().map(|&(_, seconds)| (seconds * per_second, label_pixels(seconds))),
+        phases
+            .iter()
+            .map(|&(_, seconds)| (seconds * per_second, label_pixels(seconds))),
         plot_pixels,
     );
     let x_axis = Axis::linear(0.0, end.max(1e-3), false);

@@ -31,7 +31,11 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
         .filter(|r| r.is_finite())
         .fold(0.0, f64::max);
     // Ranks in units of the best one's power of ten: 1 ≤ best / unit < 10.
-    let exponent = if best > 0.0 { best.log10().floor().clamp(-300.0, 300.0) as i32 } else { 0 };
+    let exponent = if best > 0.0 {
+        best.log10().floor().clamp(-300.0, 300.0) as i32
+    } else {
+        0
+    };
     let unit = super::power_of_ten(exponent);
     let scaled = |rank: f64| if rank.is_finite() { rank / unit } else { 0.0 };
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
