@@ -165,8 +165,11 @@ struct SvgText {
     text: String,
 }
 
-/// The text elements and polylines (stroke, width, points) of an SVG chart.
-fn svg_parts(svg: &str) -> (Vec<SvgText>, Vec<(String, String, Vec<(f64, f64)>)>) {
+/// A polyline of an SVG chart: stroke colour, stroke width, points.
+type Polyline = (String, String, Vec<(f64, f64)>);
+
+/// The text elements and polylines of an SVG chart.
+fn svg_parts(svg: &str) -> (Vec<SvgText>, Vec<Polyline>) {
     let mut reader = quick_xml::Reader::from_str(svg);
     let (mut texts, mut lines, mut open): (Vec<SvgText>, Vec<_>, Option<SvgText>) = (Vec::new(), Vec::new(), None);
     let attributes = |e: &quick_xml::events::BytesStart| -> Vec<(String, String)> {
