@@ -3,7 +3,8 @@
 //!
 //! One file per chart. Fonts are compiled in (Ubuntu Light for text, Hack for ids, from the
 //! `epaint_default_fonts` crate) and rendered with ab_glyph, so charts look the same on a
-//! machine without any font package.
+//! machine without any font package; PNG text is laid out glyph by glyph ([`GlyphText`]).
+//! Axes end on the ticks next to the data and write their numbers one way ([`Axis`]).
 
 mod convergence;
 mod degree_distribution;
@@ -69,7 +70,7 @@ impl Chart {
                 "Did it converge, and how fast: the L1 change of the ranks at every iteration, with the stopping tolerance and the error bound it implies."
             }
             Chart::RankDistribution => {
-                "How skewed the ranks are: the fraction of nodes whose PageRank is at least x, on log-log axes, with a power-law fit of the tail."
+                "How skewed the ranks are: the fraction of nodes whose PageRank is at least x, on log-log axes, with a power-law fit of the tail drawn over the ranks it was fitted to; the legend gives its exponent α and its Kolmogorov–Smirnov distance (the largest gap between the fitted and the observed fractions: the smaller, the better the fit)."
             }
             Chart::DegreeDistribution => {
                 "How skewed the links are: in- and out-degree distributions in bins of powers of two, on log-log axes."
