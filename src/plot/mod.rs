@@ -3,8 +3,8 @@
 //!
 //! One file per chart. Fonts are compiled in (Ubuntu Light for text, Hack for ids, from the
 //! `epaint_default_fonts` crate) and rendered with ab_glyph, so charts look the same on a
-//! machine without any font package; PNG text is laid out glyph by glyph ([`GlyphText`]).
-//! Axes end on the ticks next to the data and write their numbers one way ([`Axis`]).
+//! machine without any font package; PNG text is laid out glyph by glyph (`GlyphText`).
+//! Axes end on the ticks next to the data and write their numbers one way (`Axis`).
 
 mod convergence;
 mod degree_distribution;
