@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{ChartData, SANS, log_range, log_tick};
+use super::{Axis, ChartData, SANS, log_label};
 
 /// The smallest value shown on the log axis (a change of exactly 0 is drawn there).
 const FLOOR: f64 = 1e-18;
@@ -30,9 +30,14 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
         .map(|p| p.1)
         .chain(super::plottable(tolerance).then_some(tolerance))
         .fold(f64::INFINITY, f64::min);
-    let high = bounds.iter().map(|p| p.1).fold(FLOOR, f64::max);
+    // The bound lies above the change when α > 1/2, below it otherwise.
+    let high = changes.iter().chain(&bounds).map(|p| p.1).fold(FLOOR, f64::max);
     let last = s.iterations.len().max(1) as f64;
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let x_axis = Axis::linear(0.0, last, true);
+    let y_axis = Axis::log(low, high);
+    let (x_ticks, y_ticks) = (x_axis.clone(), y_axis.clone());
+    let x_end = x_axis.high();
 
     let verdict = if s.converged {
         format!("converged in {} iterations", s.iterations_run)
@@ -49,17 +54,17 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
             (SANS, 26),
         )
         .margin(20)
+        .margin_right(30)
         .x_label_area_size(55)
         .y_label_area_size(80)
-        .build_cartesian_2d(0.5..last + 0.5, log_range(low, high).log_scale())
+        .build_cartesian_2d(x_axis, y_axis)
         .map_err(e)?;
     chart
         .configure_mesh()
         .x_desc("iteration")
         .y_desc("L1 change between iterations (log scale)")
-        .x_labels(12)
-        .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_label_formatter(&log_tick)
+        .x_label_formatter(&|v| x_ticks.label(*v))
+        .y_label_formatter(&|v| y_ticks.label(*v))
         .label_style((SANS, 17))
         .axis_desc_style((SANS, 19))
         .light_line_style(WHITE.mix(0.0))
@@ -90,11 +95,11 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
     if super::plottable(tolerance) {
         chart
             .draw_series(LineSeries::new(
-                [(0.5, tolerance), (last + 0.5, tolerance)],
+                [(0.0, tolerance), (x_end, tolerance)],
                 RED.stroke_width(2),
             ))
             .map_err(e)?
-            .label(format!("tolerance {tolerance:e}"))
+            .label(format!("tolerance {}", log_label(tolerance)))
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], RED.stroke_width(2)));
     }
     super::draw_legend(&mut chart, SeriesLabelPosition::UpperRight)

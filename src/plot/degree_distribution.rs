@@ -3,7 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{ChartData, log_range};
+use super::{Axis, ChartData};
 use crate::analysis::DegreeHistogram;
 
 fn points(h: &DegreeHistogram) -> Vec<(f64, f64)> {
@@ -30,14 +30,13 @@ pub(super) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &Cha
         ),
     ];
     let all = || series.iter().flat_map(|s| s.1.iter());
-    let (x_high, y_low, y_high) = all().fold((1.0f64, f64::INFINITY, 0f64), |(x, lo, hi), p| {
-        (x.max(p.0), lo.min(p.1), hi.max(p.1))
-    });
+    let (x_low, x_high) = all().fold((f64::INFINITY, 0f64), |(lo, hi), p| (lo.min(p.0), hi.max(p.0)));
+    let (y_low, y_high) = all().fold((f64::INFINITY, 0f64), |(lo, hi), p| (lo.min(p.1), hi.max(p.1)));
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let mut chart = super::log_log_chart(
         root,
         format!("Degree distributions: {}", data.input),
-        (log_range(1.0, x_high * 2.0), log_range(y_low, y_high)),
+        (Axis::log(x_low, x_high), Axis::log(y_low, y_high)),
         (
             "degree (log scale; bins 1, 2–3, 4–7, …)",
             "fraction of nodes per unit of degree (log scale)",
