@@ -51,10 +51,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let phases = ["read + build", "per iteration", "end to end"];
     let colors = [RGBColor(31, 119, 180), RGBColor(255, 127, 14), RGBColor(44, 160, 44)];
-    plotters::style::register_font("sans-serif", FontStyle::Normal, epaint_default_fonts::UBUNTU_LIGHT)
-        .map_err(|_| "font")?;
     let height = 120 + 90 * labels.len() as u32;
-    let root = BitMapBackend::new(out, (1100, height)).into_drawing_area();
+    // crawlrank's own PNG text path: plotters' bitmap text spaces glyphs unevenly.
+    let root = crawlrank::plot::GlyphText::new(BitMapBackend::new(out, (1100, height))).into_drawing_area();
     root.fill(&WHITE)?;
     let high = bars.iter().map(|b| b.2).fold(1.0, f64::max) * 3.0;
     let mut chart = ChartBuilder::on(&root)

@@ -229,7 +229,17 @@ impl Line {
 /// pile up on its right: "1e-10" reads "1 e-1 0", "change" reads "ch ange". Here each glyph is
 /// rasterised at its exact pen position (sub-pixel, bounds included), with the font's advances
 /// and kerning, and the line's capitals are centred in plotters' layout box.
-pub(crate) struct GlyphText<DB>(DB);
+pub struct GlyphText<DB>(DB);
+
+impl<DB: DrawingBackend> GlyphText<DB> {
+    /// Wraps a bitmap backend (text in the `sans-serif` and `monospace` families, drawn with
+    /// the fonts compiled in); for charts drawn outside this module, such as the benchmark
+    /// comparison in `examples/compare_chart.rs`.
+    pub fn new(backend: DB) -> Self {
+        register_fonts();
+        GlyphText(backend)
+    }
+}
 
 impl<DB: DrawingBackend> DrawingBackend for GlyphText<DB> {
     type ErrorType = DB::ErrorType;
