@@ -1041,3 +1041,138 @@ fn auto_ids_with_leading_zeros_come_back_as_written() {
         assert!(ranks.contains_key(id), "{id} missing");
     }
 }
+
+/// summary.json of a result folder.
+fn summary_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+/// L1 distance between two rank listings over the union of their ids.
+fn l1(a: &BTreeMap<String, f64>, b: &BTreeMap<String, f64>) -> f64 {
+    let ids: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    ids.iter()
+        .map(|id| (a.get(*id).copied().unwrap_or(0.0) - b.get(*id).copied().unwrap_or(0.0)).abs())
+        .sum()
+}
+
+/// A graph of `n` nodes with a few links each, and the same graph changed: node 5 gone, node
+/// `n` new, some links moved.
+fn warm_start_graphs(dir: &Path, n: usize) -> (String, String) {
+    let mut today = String::new();
+    let mut tomorrow = String::new();
+    for i in 0..n {
+        // Skewed in-degrees (i/2 and i*i mod n pile links on some nodes), so ranks are far
+        // from uniform and a cold start needs many iterations.
+        for (k, target) in [(i + 1) % n, i / 2, (i * i + 7) % n].into_iter().enumerate() {
+            let line = format!("{i}\t{target}\n");
+            today.push_str(&line);
+            if i != 5 && target != 5 && (i + k) % 50 != 0 {
+                tomorrow.push_str(&line);
+            }
+        }
+    }
+    tomorrow.push_str(&format!("{n}\t0\n1\t{n}\n2\t{}\n", n / 2));
+    (
+        write_input(dir, "today.tsv", today),
+        write_input(dir, "tomorrow.tsv", tomorrow),
+    )
+}
+
+#[test]
+fn init_warm_starts_from_a_finished_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let (today, tomorrow) = warm_start_graphs(dir.path(), 2000);
+    let cold = rank_ok(dir.path(), "today", &[&today]);
+    let cold_iterations = summary_json(&cold)["iterations_run"].as_u64().unwrap();
+
+    // The same graph from its own ranks: converged already.
+    let again = rank_ok(dir.path(), "again", &[&today, "--init", cold.to_str().unwrap()]);
+    let s = summary_json(&again);
+    assert!(s["iterations_run"].as_u64().unwrap() <= 2, "{}", s["iterations_run"]);
+    assert_eq!(s["init"]["nodes_ranked_there"], 2000);
+    assert_eq!(s["init"]["new_nodes"], 0);
+    assert_eq!(s["init"]["ids_not_in_graph"], 0);
+    assert!(l1(&ranks(&again), &ranks(&cold)) < 1e-9);
+    assert!(cold_iterations > 20, "{cold_iterations}");
+
+    // Tomorrow's graph from today's ranks: the same fixed point as a cold start, the new node
+    // counted, the gone one dropped.
+    let fresh = rank_ok(dir.path(), "fresh", &[&tomorrow]);
+    let warm = rank_ok(dir.path(), "warm", &[&tomorrow, "--init", cold.to_str().unwrap()]);
+    let s = summary_json(&warm);
+    assert_eq!(s["init"]["new_nodes"], 1, "{}", s["init"]);
+    assert_eq!(s["init"]["ids_not_in_graph"], 1, "{}", s["init"]);
+    assert_eq!(s["init"]["nodes_ranked_there"], 1999);
+    assert!(s["converged"].as_bool().unwrap());
+    let fresh_iterations = summary_json(&fresh)["iterations_run"].as_u64().unwrap();
+    assert!(
+        s["iterations_run"].as_u64().unwrap() < fresh_iterations,
+        "warm {} vs cold {fresh_iterations}",
+        s["iterations_run"]
+    );
+    let (warm_ranks, fresh_ranks) = (ranks(&warm), ranks(&fresh));
+    assert!(!warm_ranks.contains_key("5") && warm_ranks.contains_key("2000"));
+    assert!(
+        l1(&warm_ranks, &fresh_ranks) < 2e-9,
+        "{}",
+        l1(&warm_ranks, &fresh_ranks)
+    );
+
+    // Into the folder it starts from: read before the new result replaces it.
+    let (code, _, err) = cli(&[
+        "rank",
+        "-q",
+        &tomorrow,
+        "-o",
+        cold.to_str().unwrap(),
+        "--init",
+        cold.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(l1(&ranks(&cold), &fresh_ranks) < 2e-9);
+}
+
+#[test]
+fn init_refuses_what_is_not_a_finished_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let (today, _) = warm_start_graphs(dir.path(), 100);
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let out = dir.path().join("out");
+    for folder in [empty.clone(), dir.path().join("missing")] {
+        let (code, _, err) = cli(&[
+            "rank",
+            "-q",
+            &today,
+            "-o",
+            out.to_str().unwrap(),
+            "--init",
+            folder.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains(folder.to_str().unwrap()) && err.contains("not a complete crawlrank result"),
+            "{err}"
+        );
+        assert!(!out.join("ranks").exists(), "no result from a failed start");
+    }
+    // A rank that is not a number, in a finished result's part file.
+    let done = rank_ok(dir.path(), "done", &[&today]);
+    let part = std::fs::read_dir(done.join("ranks"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("part-"))
+        .unwrap();
+    std::fs::write(&part, "0\t0.5\n1\tinf\n").unwrap();
+    let (code, _, err) = cli(&[
+        "rank",
+        "-q",
+        &today,
+        "-o",
+        out.to_str().unwrap(),
+        "--init",
+        done.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(":2:") && err.contains("not a finite number"), "{err}");
+}

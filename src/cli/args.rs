@@ -409,6 +409,12 @@ pub struct RankArgs {
     /// Teleport to the nodes listed in FILE (one id per line, optional weight after it).
     #[arg(long, value_name = "FILE")]
     pub personalize: Option<PathBuf>,
+    /// Start from the ranks of a finished result (a warm start, for re-ranking tomorrow's
+    /// crawl from today's ranks): the nodes it ranked start at their rank there, new nodes at
+    /// 1/n, the whole normalised; ids it ranked that are gone are dropped. Same fixed point,
+    /// fewer iterations when little changed. DIR may be the -o folder itself.
+    #[arg(long, value_name = "DIR")]
+    pub init: Option<PathBuf>,
     /// Where the rank of dangling nodes goes.
     #[arg(long, value_enum, default_value_t = Dangling::Teleport)]
     pub dangling: Dangling,

@@ -310,6 +310,7 @@ fn rank_job(a: &RankArgs, command: Vec<String>) -> Result<RankJob> {
         force: a.force,
         wait: a.wait,
         cc_ranks: a.cc_ranks,
+        init: a.init.clone(),
     };
     Ok(job)
 }
@@ -346,6 +347,13 @@ fn rank_command(
     input_notes(stderr, &outcome.summary.inputs)?;
     for note in &outcome.notes {
         writeln!(stderr, "crawlrank: note: {note}")?;
+    }
+    if let Some(init) = &outcome.summary.init {
+        writeln!(
+            stderr,
+            "crawlrank: note: started from the ranks of {}: {} nodes ranked there, {} new nodes (started at 1/n), {} of its ids no longer in the graph",
+            init.from, init.nodes_ranked_there, init.new_nodes, init.ids_not_in_graph
+        )?;
     }
     write_top_table(stdout, &outcome.top[..outcome.top.len().min(20)])?;
     writeln!(

@@ -12,9 +12,9 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::graph::{BuildOptions, LoadOptions, Loaded, NodeTable, load};
-use crate::input::{InputFile, InputFormat, ParseOptions, bundled, compression};
+use crate::input::{InputFile, InputFormat, ParseOptions, bundled};
 use crate::output::summary::LoadRecord;
-use crate::output::{GexfExport, GexfReport, Ranked, tsv};
+use crate::output::{GexfExport, GexfReport, Ranked};
 use crate::progress::Progress;
 
 /// Everything `export gexf` needs.
@@ -274,60 +274,27 @@ fn recorded_inputs(run: &RecordedRun) -> Result<Vec<InputFile>> {
         .collect()
 }
 
-/// Reads `id<TAB>rank` part files into a rank per dense node id. Quoted ids (those holding a
-/// tab, a `"` or a line end) are unquoted, so every id is looked up with the bytes it was
-/// written from.
+/// Reads `id<TAB>rank` part files into a rank per dense node id; every node of the graph
+/// must have its rank there, and every id there must be a node (the ranked graph).
 fn read_ranks(folder: &Path, nodes: &NodeTable) -> Result<Vec<f64>> {
-    let mut ranks = vec![f64::NAN; nodes.len()];
-    let mut parts: Vec<PathBuf> = std::fs::read_dir(folder)
-        .map_err(|e| Error::io(folder, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("part-")))
-        .collect();
-    parts.sort();
-    let mut seen = 0usize;
-    let mut record = csv::ByteRecord::new();
-    for part in &parts {
-        let name = part.display().to_string();
-        let file = std::fs::File::open(part).map_err(|e| Error::io(part, e))?;
-        let (_, decoded) = compression::decode(file).map_err(|e| Error::io(part, e))?;
-        let mut reader = tsv::reader(decoded, false);
-        loop {
-            match reader.read_byte_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => return Err(Error::io(part, e.into())),
-            }
-            let number = record.position().map_or(0, |p| p.line());
-            let bad = |message: &str| Error::parse(&name, number, message, &tsv::record_text(&record));
-            let id = tsv::id_field(&record, 0, 1).ok_or_else(|| bad("expected id<TAB>rank"))?;
-            let rank: f64 = std::str::from_utf8(&record[record.len() - 1])
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .ok_or_else(|| bad("the rank is not a number"))?;
-            let node = nodes
-                .lookup(&id)
-                .ok_or_else(|| bad("this node is not in the graph read now; is this the ranked graph?"))?;
-            if ranks[node as usize].is_nan() {
-                seen += 1;
-            }
-            ranks[node as usize] = rank;
-        }
-    }
-    if seen != nodes.len() {
+    let read = crate::output::parts::read_ranks(folder, nodes, true)?;
+    if read.found != nodes.len() {
         return Err(Error::Input(format!(
-            "{}: ranks for {seen} nodes, but the graph read now has {}; is this the ranked graph?",
+            "{}: ranks for {} nodes, but the graph read now has {}; is this the ranked graph?",
             folder.display(),
+            read.found,
             nodes.len()
         )));
     }
-    Ok(ranks)
+    Ok(read.ranks)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::graph::Graph;
+    use crate::input::compression;
+    use crate::output::tsv;
     use crate::output::{Exporter, OutputCompression, PartFiles, TopTable, read_top};
 
     /// Ids that a CSV input can hold, and the plain ones that must not change.
@@ -468,6 +435,9 @@ mod tests {
             .to_string();
         assert!(message.contains("part-00000"), "{message}");
         assert!(message.contains("part-00000:2:"), "{message}");
-        assert!(message.contains("the rank is not a number"), "{message}");
+        assert!(
+            message.contains("the rank is not a finite number at least 0"),
+            "{message}"
+        );
     }
 }

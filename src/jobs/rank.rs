@@ -17,8 +17,9 @@ use crate::engine::{Carrier, IterationReport, LocalExecutor, Outcome, StopRule, 
 use crate::error::{Error, Result};
 use crate::graph::{Graph, IdKind, LoadOptions, Loaded, ShardedGraph, load};
 use crate::input::{FileReport, InputFile};
+use crate::output::SUCCESS;
 use crate::output::commit::{self, FolderLock, RealFs, Seal};
-use crate::output::summary::{DistributedRecord, LoadRecord, Outputs, Parameters, Phases};
+use crate::output::summary::{DistributedRecord, InitRecord, LoadRecord, Outputs, Parameters, Phases};
 use crate::output::{
     Exporter, GexfExport, GexfReport, OutputCompression, PartFiles, PlotFormat, Ranked, Staging, Summary, TopRow,
     TopTable, top_nodes,
@@ -57,6 +58,9 @@ pub struct RankJob {
     pub wait: bool,
     /// Also write Common Crawl's ranks layout, `cc-ranks.txt.gz` (`--cc-ranks`).
     pub cc_ranks: bool,
+    /// Start from the ranks of this finished result instead of uniform ranks (`--init`):
+    /// nodes it ranked start at their rank there, new nodes at 1/n, the whole normalised.
+    pub init: Option<PathBuf>,
 }
 
 impl RankJob {
@@ -76,6 +80,7 @@ impl RankJob {
             force: false,
             wait: false,
             cc_ranks: false,
+            init: None,
         }
     }
 
@@ -287,7 +292,13 @@ pub(crate) fn pipeline<E: Executor>(
     progress.event(Event::Started(Phase::Iterate));
     let program = PageRankProgram::new(graph.sharded(), &job.pagerank, personalization.as_deref())?;
     let n = graph.node_count();
-    let initial = vec![1.0 / n as f64; n];
+    let (initial, init) = match &job.init {
+        Some(dir) => {
+            let (ranks, record) = warm_start(dir, graph.nodes())?;
+            (ranks, Some(record))
+        }
+        None => (vec![1.0 / n as f64; n], None),
+    };
     let (stop, max_iterations) = (job.pagerank.stop_rule(), job.pagerank.max_iterations);
     let mut observer = |report: &IterationReport| {
         progress.event(Event::Iteration {
@@ -352,6 +363,7 @@ pub(crate) fn pipeline<E: Executor>(
             },
             distributed: spread,
             names: loaded.names.clone(),
+            init,
         };
         let summary = summarize(job, graph.sharded(), &result, &facts);
         summary.write(staging.path())?;
@@ -503,6 +515,45 @@ struct RunFacts<'a> {
     names: Option<crate::graph::names::NamesReport>,
     /// How a distributed run was spread.
     distributed: Option<DistributedRecord>,
+    /// Where the ranks started (`--init`).
+    init: Option<InitRecord>,
+}
+
+/// The first ranks of a warm start (`--init DIR`): the ranks of the finished result in `DIR`
+/// for the nodes it ranked, 1/n for the nodes it did not, the whole scaled to sum to 1. Ids
+/// of that result that are no longer nodes are counted and dropped.
+fn warm_start(dir: &Path, nodes: &crate::graph::NodeTable) -> Result<(Vec<f64>, InitRecord)> {
+    let ranks = dir.join("ranks");
+    if !ranks.join(SUCCESS).is_file() {
+        return Err(Error::Input(format!(
+            "{}: not a complete crawlrank result (no ranks/{SUCCESS}); --init takes the folder of a finished `crawlrank rank`",
+            dir.display()
+        )));
+    }
+    let read = crate::output::parts::read_ranks(&ranks, nodes, false)?;
+    let n = nodes.len();
+    let mut initial = read.ranks;
+    for rank in &mut initial {
+        if rank.is_nan() {
+            *rank = 1.0 / n as f64;
+        }
+    }
+    let sum: f64 = initial.iter().sum();
+    if !(sum.is_finite() && sum > 0.0) {
+        return Err(Error::Input(format!(
+            "{}: its ranks of this graph's nodes sum to {sum}; --init needs ranks to start from",
+            ranks.display()
+        )));
+    }
+    initial.iter_mut().for_each(|r| *r /= sum);
+    let from = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let record = InitRecord {
+        from: from.display().to_string(),
+        nodes_ranked_there: read.found as u64,
+        new_nodes: (n - read.found) as u64,
+        ids_not_in_graph: read.unknown,
+    };
+    Ok((initial, record))
 }
 
 /// The content of `summary.json` for a finished ranking: the one record of a run, whatever
@@ -546,6 +597,7 @@ fn summarize(job: &RankJob, graph: &ShardedGraph, result: &PageRankResult, facts
             names: job.load.names.as_ref().map(crate::input::names::NamesOptions::absolute),
         },
         names: facts.names.clone(),
+        init: facts.init.clone(),
         iterations_run: result.iterations.len(),
         iterations: result.iterations.clone(),
         converged: result.converged,

@@ -8,13 +8,14 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use super::{Exporter, Ranked, tsv};
 use crate::error::{Error, Result};
-use crate::graph::IdKind;
+use crate::graph::{IdKind, NodeTable};
+use crate::input::compression;
 
 /// How part files are compressed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -137,4 +138,68 @@ impl PartFiles {
             out.finish().map_err(io)
         })
     }
+}
+
+/// Ranks read back from part files onto the nodes of a graph.
+#[derive(Debug)]
+pub(crate) struct ReadRanks {
+    /// A rank per dense node id; NaN for a node the files do not name.
+    pub ranks: Vec<f64>,
+    /// Nodes that have a rank.
+    pub found: usize,
+    /// Lines whose id is not a node of the graph (always 0 when `strict`).
+    pub unknown: u64,
+}
+
+/// Reads the `id<TAB>rank` part files of `folder` (`part-*`, any compression) onto the nodes of
+/// `nodes`. Quoted ids (those holding a tab, a `"` or a line end) are unquoted, so every id is
+/// looked up with the bytes it was written from. With `strict`, an id that is not a node is an
+/// error naming the file and line; otherwise it is counted. A rank that is not a finite number
+/// at least 0 is an error either way.
+pub(crate) fn read_ranks(folder: &Path, nodes: &NodeTable, strict: bool) -> Result<ReadRanks> {
+    let mut read = ReadRanks {
+        ranks: vec![f64::NAN; nodes.len()],
+        found: 0,
+        unknown: 0,
+    };
+    let mut parts: Vec<PathBuf> = std::fs::read_dir(folder)
+        .map_err(|e| Error::io(folder, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("part-")))
+        .collect();
+    parts.sort();
+    let mut record = csv::ByteRecord::new();
+    for part in &parts {
+        let name = part.display().to_string();
+        let file = File::open(part).map_err(|e| Error::io(part, e))?;
+        let (_, decoded) = compression::decode(file).map_err(|e| Error::io(part, e))?;
+        let mut reader = tsv::reader(decoded, false);
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(Error::io(part, e.into())),
+            }
+            let number = record.position().map_or(0, |p| p.line());
+            let bad = |message: &str| Error::parse(&name, number, message, &tsv::record_text(&record));
+            let id = tsv::id_field(&record, 0, 1).ok_or_else(|| bad("expected id<TAB>rank"))?;
+            let rank: f64 = std::str::from_utf8(&record[record.len() - 1])
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .filter(|r: &f64| r.is_finite() && *r >= 0.0)
+                .ok_or_else(|| bad("the rank is not a finite number at least 0"))?;
+            let Some(node) = nodes.lookup(&id) else {
+                if strict {
+                    return Err(bad("this node is not in the graph read now; is this the ranked graph?"));
+                }
+                read.unknown += 1;
+                continue;
+            };
+            if read.ranks[node as usize].is_nan() {
+                read.found += 1;
+            }
+            read.ranks[node as usize] = rank;
+        }
+    }
+    Ok(read)
 }

@@ -150,6 +150,23 @@ pub struct Summary {
     /// The node names read (`--names`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub names: Option<crate::graph::names::NamesReport>,
+    /// Where the ranks started, for a warm start (`--init`; absent: uniform).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<InitRecord>,
+}
+
+/// A warm start (`--init DIR`): which result the first ranks came from, and how its nodes met
+/// the graph ranked now.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InitRecord {
+    /// The result folder, absolute.
+    pub from: String,
+    /// Nodes of this graph that started at their rank there.
+    pub nodes_ranked_there: u64,
+    /// Nodes of this graph it did not rank, started at 1/n (before the whole was normalised).
+    pub new_nodes: u64,
+    /// Ids it ranked that are not nodes of this graph (dropped).
+    pub ids_not_in_graph: u64,
 }
 
 /// The processes of a distributed run and what crossed between them.
