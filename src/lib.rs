@@ -11,6 +11,7 @@
 //! | bytes → edge lines (files, folders, globs, stdin; gzip/bzip2/zstd) | [`input`] |
 //! | edge lines → dense ids → sorted, sharded graph | [`graph`] |
 //! | who owns which source range, destination block and shard | `partition` (internal) |
+//! | the graph kept on disk: build once, rank many times | [`store`] |
 //! | map / combine / reduce-by-key / apply iterations | [`engine`] |
 //! | PageRank and other vertex programs | [`algo`] |
 //! | part files, top table, summary, GEXF; the result folder's commit | [`output`] |
@@ -52,6 +53,7 @@ pub(crate) mod partition;
 pub mod plot;
 pub mod prelude;
 pub mod progress;
+pub mod store;
 pub mod threads;
 
 pub use error::{Error, Result};

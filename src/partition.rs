@@ -89,6 +89,13 @@ impl Partition {
         Partition { bounds }
     }
 
+    /// The partition whose shard `s` owns `bounds[s]..bounds[s + 1]` (a store's, read back;
+    /// the caller has checked that the bounds start at 0 and ascend).
+    pub(crate) fn from_bounds(bounds: Vec<u32>) -> Partition {
+        assert!(bounds.len() >= 2 && bounds[0] == 0 && bounds.windows(2).all(|w| w[0] <= w[1]));
+        Partition { bounds }
+    }
+
     /// Number of shards.
     pub(crate) fn shards(&self) -> usize {
         self.bounds.len() - 1

@@ -232,8 +232,7 @@ impl PageRankProgram {
                 }
                 // The shards' stored weights: each node's scaled so that the largest is in
                 // a range where the sum and its inverse neither overflow nor underflow.
-                let mut sums = vec![0f64; n as usize];
-                graph.shards().iter().for_each(|s| s.add_stored_out_weights(&mut sums));
+                let sums = graph.scaled_weight_sums().expect("a weighted graph");
                 sums.iter().map(|&w| if w > 0.0 { 1.0 / w } else { 0.0 }).collect()
             }
             None => graph
@@ -398,6 +397,9 @@ impl PageRankResult {
     /// The result of an executor's run (local or distributed) under `config`; an error when
     /// its ranks are not a probability distribution ([`check_ranks`]).
     pub(crate) fn new(config: &PageRankConfig, outcome: Outcome<f64>) -> Result<PageRankResult> {
+        if let Some(fault) = outcome.fault {
+            return Err(fault);
+        }
         check_ranks(&outcome.states, config.precision.rank_sum_tolerance())?;
         let residual = outcome.iterations.last().map_or(f64::NAN, |r| r.change);
         Ok(PageRankResult {
@@ -1034,6 +1036,7 @@ mod tests {
             states: vec![0.5, f64::NAN],
             iterations: Vec::new(),
             converged: true,
+            fault: None,
         };
         assert!(PageRankResult::new(&PageRankConfig::default(), outcome).is_err());
     }

@@ -36,6 +36,9 @@ pub enum Command {
     /// Rank the nodes of one or more edge lists with PageRank.
     #[command(after_help = examples(RANK_EXAMPLES))]
     Rank(RankArgs),
+    /// Read edge lists once and write the graph as a store, to rank many times without reading them again.
+    #[command(after_help = examples(BUILD_EXAMPLES))]
+    Build(BuildArgs),
     /// Count nodes, edges, dangling nodes, self-loops, duplicates, and summarise degrees.
     #[command(after_help = examples(STATS_EXAMPLES))]
     Stats(StatsArgs),
@@ -485,6 +488,28 @@ pub struct ClusterArgs {
     /// a stopped, hung or cut-off process.
     #[arg(long, value_name = "SECS", default_value_t = 120.0, requires = "hosts")]
     pub peer_timeout: f64,
+}
+
+const BUILD_EXAMPLES: &str = "\
+crawlrank build crawl/ -o crawl.store                   parse once (a folder of edge lists)
+crawlrank rank crawl.store --personalize seeds.txt      rank many times: no text read again
+crawlrank build cc/edges/ --names cc/vertices/ -o cc.store --names-reversed
+
+The store keeps how the graph was read and built (ids, weights, duplicates, shards); rank
+refuses options that would change it. Its layout is documented in docs/store.md.";
+
+/// `crawlrank build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Edge lists, BVGraphs or Common Crawl graphs, as for `rank`.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<String>,
+    /// The store folder to write. A store already there is replaced only once the new one is
+    /// complete.
+    #[arg(short, long, value_name = "STORE", required = true)]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 /// `crawlrank stats`.

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use args::{
     Cli, Command, CompletionsArgs, ExportCommand, ExportGexfArgs, GenerateArgs, GenerateCommand, GexfStyleArgs,
-    InputArgs, ManArgs, RankArgs, StatsArgs,
+    BuildArgs, InputArgs, ManArgs, RankArgs, StatsArgs,
 };
 use crawlrank::algo::PageRankConfig;
 use crawlrank::error::{Error, Result};
@@ -95,6 +95,7 @@ where
     let command: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let (outcome, context) = match cli.command {
         Command::Rank(a) => (rank_command(a, command, stdout, stderr), Context::Rank),
+        Command::Build(a) => (build_command(a, command, stderr), Context::Other),
         Command::Stats(a) => (stats_command(a, stdout), Context::Other),
         Command::Export(ExportCommand::Gexf(a)) => (export_gexf_command(a, command, stderr), Context::ExportGexf),
         #[cfg(feature = "bvgraph")]
@@ -688,6 +689,40 @@ fn write_top_table(out: &mut dyn Write, rows: &[TopRow]) -> io::Result<()> {
             row.out_degree
         )?;
     }
+    Ok(())
+}
+
+fn build_command(a: BuildArgs, command: Vec<String>, stderr: &mut dyn Write) -> Result<(), Failure> {
+    let inputs: Vec<InputFile> = input::expand(&a.inputs)?;
+    let job = crawlrank::jobs::build::BuildJob {
+        inputs,
+        load: load_options(&a.input),
+        output: a.output.clone(),
+        command,
+    };
+    let bars = Bars::new(!a.input.quiet && io::stderr().is_terminal());
+    let outcome = thread_pool(a.input.threads)?.install(|| crawlrank::jobs::build::run(&job, &bars))?;
+    if a.input.quiet {
+        return Ok(());
+    }
+    let m = &outcome.report.manifest;
+    input_notes(stderr, &m.inputs)?;
+    let (read, partition, write) = outcome.seconds;
+    writeln!(
+        stderr,
+        "crawlrank: {} nodes, {} edges in {} shards; store {} ({:.2} bytes an edge for the cells); read {:.2} s, \
+         partition {:.2} s, write {:.2} s, peak memory {}; rank it with: crawlrank rank {}",
+        m.graph.nodes,
+        m.graph.edges,
+        m.shards(),
+        human_bytes(m.bytes()),
+        outcome.report.cell_bytes as f64 / m.graph.edges.max(1) as f64,
+        read,
+        partition,
+        write,
+        crawlrank::memory::peak_rss_bytes().map_or("unknown".to_string(), human_bytes),
+        a.output.display()
+    )?;
     Ok(())
 }
 

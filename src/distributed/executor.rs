@@ -233,6 +233,7 @@ where
             states,
             iterations,
             converged,
+            fault: None,
         },
         traffic,
     )

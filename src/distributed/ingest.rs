@@ -194,6 +194,7 @@ pub(super) fn ingest(
         read_seconds,
         partition_seconds: started.elapsed().as_secs_f64(),
         names: None,
+        store: None,
     })
 }
 

@@ -23,7 +23,7 @@ use std::ops::Range;
 
 use super::reduce::{Carrier, MessagesOf, add_partial, apply_block, combine_shard, total_change, weighed};
 use super::{IterationReport, Outcome, StopRule, VertexProgram};
-use crate::graph::{Cell, ShardedGraph};
+use crate::graph::{Cell, Shard, ShardedGraph};
 use crate::partition::{DESTINATION_BLOCK, block_count, block_of};
 
 /// Node chunk of the map step.
@@ -111,6 +111,9 @@ impl LocalExecutor {
         observer: &mut dyn FnMut(&IterationReport),
     ) -> Outcome<P::State> {
         assert_eq!(initial.len(), graph.nodes() as usize, "one initial state per node");
+        if let Some(source) = graph.cell_source() {
+            return super::stream::run::<P, C>(self.strategy, graph, source, program, initial, stop, observer);
+        }
         let mut states = initial;
         let mut next = states.clone();
         let mut messages: Vec<C> = vec![C::pack(program.identity()); states.len()];
@@ -128,6 +131,7 @@ impl LocalExecutor {
             states,
             iterations,
             converged,
+            fault: None,
         }
     }
 
@@ -177,7 +181,7 @@ fn round_fused<P: VertexProgram, C: Carrier<P::Message>>(
     reduce_blocks(
         program,
         &round,
-        graph,
+        graph.shards(),
         states,
         (next, &mut changes),
         0..blocks,
@@ -195,7 +199,7 @@ fn round_fused<P: VertexProgram, C: Carrier<P::Message>>(
 
 /// Destination blocks a task of a fused round reduces together: as many as keep the task's
 /// sums (`message_bytes` each) within [`FUSED_TASK_BYTES`], at least one.
-fn fused_blocks_per_task(message_bytes: usize) -> u32 {
+pub(super) fn fused_blocks_per_task(message_bytes: usize) -> u32 {
     (FUSED_TASK_BYTES / (DESTINATION_BLOCK as usize * message_bytes).max(1)).max(1) as u32
 }
 
@@ -206,7 +210,7 @@ fn fused_blocks_per_task(message_bytes: usize) -> u32 {
 /// its buffer (written, read for ownership, read back: 3 × `sizes.1` an edge). Streaming the
 /// messages once per task is costlier per byte than the buffer's sequential traffic: on
 /// R-MAT 23 in f64 the fused round moved 1.85 GB in 0.15 s, the blocked one 4.7 GB in 0.20 s.
-fn fuses(nodes: u64, edges: u64, (message, carrier): (usize, usize)) -> bool {
+pub(super) fn fuses(nodes: u64, edges: u64, (message, carrier): (usize, usize)) -> bool {
     let stored = nodes * carrier as u64;
     if stored <= FUSED_MESSAGE_BYTES as u64 {
         return true;
@@ -217,7 +221,7 @@ fn fuses(nodes: u64, edges: u64, (message, carrier): (usize, usize)) -> bool {
 }
 
 /// The map step: every node's message, over node chunks in parallel.
-fn map<P: VertexProgram, C: Carrier<P::Message>>(
+pub(super) fn map<P: VertexProgram, C: Carrier<P::Message>>(
     program: &P,
     round: &P::Round,
     states: &[P::State],
@@ -236,10 +240,10 @@ fn map<P: VertexProgram, C: Carrier<P::Message>>(
 /// into their states in `next`, and writes each block's change into `changes` (one per
 /// block of `blocks`). `cell_messages` is as for [`reduce_task`].
 #[allow(clippy::too_many_arguments)]
-fn reduce_blocks<'a, P: VertexProgram, C: Carrier<P::Message> + 'a>(
+pub(super) fn reduce_blocks<'a, P: VertexProgram, C: Carrier<P::Message> + 'a>(
     program: &P,
     round: &P::Round,
-    graph: &'a ShardedGraph,
+    shards: &'a [Shard],
     states: &[P::State],
     (next, changes): (&mut [P::State], &mut [f64]),
     blocks: Range<u32>,
@@ -260,7 +264,7 @@ fn reduce_blocks<'a, P: VertexProgram, C: Carrier<P::Message> + 'a>(
             reduce_task(
                 program,
                 round,
-                graph,
+                shards,
                 states,
                 (task, out, changes),
                 scratch,
@@ -279,7 +283,7 @@ fn reduce_blocks<'a, P: VertexProgram, C: Carrier<P::Message> + 'a>(
 fn reduce_task<'a, P: VertexProgram, C: Carrier<P::Message> + 'a>(
     program: &P,
     round: &P::Round,
-    graph: &'a ShardedGraph,
+    shards: &'a [Shard],
     states: &[P::State],
     (task, out, changes): (Range<u32>, &mut [P::State], &mut [f64]),
     scratch: &mut Scratch<P::Message>,
@@ -298,7 +302,7 @@ fn reduce_task<'a, P: VertexProgram, C: Carrier<P::Message> + 'a>(
     reduced.resize(out.len(), program.identity());
     partial.resize(out.len(), program.identity());
     let mut first = true;
-    for (s, shard) in graph.shards().iter().enumerate() {
+    for (s, shard) in shards.iter().enumerate() {
         if shard.cell_indices_into(task.clone()).is_empty() {
             continue; // this shard's partial is the identity: nothing to add
         }
@@ -368,13 +372,14 @@ struct BlockedPlan {
 }
 
 /// Consecutive destination blocks whose messages are buffered together.
-struct Group {
+pub(super) struct Group {
     blocks: Range<u32>,
     /// Copy tasks in buffer order: one per (shard, source block).
     units: Vec<Unit>,
     /// The cells of every unit, unit after unit, in destination-block order.
     unit_cells: Vec<u32>,
-    len: usize,
+    /// Buffer entries of the group.
+    pub len: usize,
 }
 
 /// The cells of one shard from one source block into one group.
@@ -390,12 +395,13 @@ impl BlockedPlan {
     fn new(graph: &ShardedGraph, group_edges: usize) -> BlockedPlan {
         let blocks = block_count(graph.nodes());
         let mut block_edges = vec![0usize; blocks as usize];
-        for shard in graph.shards() {
+        let shards = graph.shards();
+        for shard in shards {
             for (i, c) in shard.cells().iter().enumerate() {
                 block_edges[c.destination_block as usize] += c.end as usize - shard.cell_start(i);
             }
         }
-        let mut cell_values: Vec<Vec<usize>> = graph.shards().iter().map(|s| vec![0; s.cell_count()]).collect();
+        let mut cell_values: Vec<Vec<usize>> = shards.iter().map(|s| vec![0; s.cell_count()]).collect();
         let (mut groups, mut first, mut buffer_len) = (Vec::new(), 0u32, 0usize);
         while first < blocks {
             let (mut last, mut edges) = (first, 0usize);
@@ -403,7 +409,7 @@ impl BlockedPlan {
                 edges += block_edges[last as usize];
                 last += 1;
             }
-            let group = Group::new(graph, first..last, &mut cell_values);
+            let group = Group::new(shards, first..last, &mut cell_values);
             buffer_len = buffer_len.max(group.len);
             groups.push(group);
             first = last;
@@ -417,9 +423,11 @@ impl BlockedPlan {
 }
 
 impl Group {
-    fn new(graph: &ShardedGraph, blocks: Range<u32>, cell_values: &mut [Vec<usize>]) -> Group {
+    /// The group of destination blocks `blocks` over `shards`; fills in where each of their
+    /// cells' messages go in the buffer.
+    pub(super) fn new(shards: &[Shard], blocks: Range<u32>, cell_values: &mut [Vec<usize>]) -> Group {
         let (mut units, mut unit_cells, mut len) = (Vec::new(), Vec::new(), 0usize);
-        for (s, shard) in graph.shards().iter().enumerate() {
+        for (s, shard) in shards.iter().enumerate() {
             let mut order: Vec<u32> = shard.cell_indices_into(blocks.clone()).map(|i| i as u32).collect();
             // Stable: each source block's cells stay in destination-block order.
             order.sort_by_key(|&i| shard.cells()[i as usize].source_block);
@@ -467,6 +475,43 @@ fn round_blocked<P: VertexProgram, C: Carrier<P::Message>>(
     let messages: &[C] = messages;
     let mut changes = vec![0.0; block_count(graph.nodes()) as usize];
     for group in &plan.groups {
+        let on = Blocked {
+            shards: graph.shards(),
+            group,
+            cell_values: &plan.cell_values,
+        };
+        on.run(program, &round, buffer, states, messages, next, &mut changes);
+    }
+    total_change(&changes)
+}
+
+/// One group of a blocked round over `shards`: the two passes for its destination blocks.
+pub(super) struct Blocked<'a> {
+    pub shards: &'a [Shard],
+    pub group: &'a Group,
+    /// For every shard and cell, where the cell's messages start in the buffer.
+    pub cell_values: &'a [Vec<usize>],
+}
+
+impl Blocked<'_> {
+    /// Runs both passes, writing the group's blocks' states into `next` and their changes
+    /// into `changes` (indexed by block, for all blocks).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn run<P: VertexProgram, C: Carrier<P::Message>>(
+        &self,
+        program: &P,
+        round: &P::Round,
+        buffer: &mut [C],
+        states: &[P::State],
+        messages: &[C],
+        next: &mut [P::State],
+        changes: &mut [f64],
+    ) {
+        let Blocked {
+            shards,
+            group,
+            cell_values,
+        } = *self;
         // pass 1: source block by source block, copy each edge's message into the buffer
         let mut pieces = Vec::with_capacity(group.units.len());
         let mut rest = &mut buffer[..group.len];
@@ -476,7 +521,7 @@ fn round_blocked<P: VertexProgram, C: Carrier<P::Message>>(
             rest = tail;
         }
         group.units.par_iter().zip(pieces).for_each(|(unit, piece)| {
-            let shard = &graph.shards()[unit.shard];
+            let shard = &shards[unit.shard];
             let sources = block_of(messages, unit.source_block);
             let mut at = 0;
             for &i in &group.unit_cells[unit.cells.clone()] {
@@ -499,20 +544,19 @@ fn round_blocked<P: VertexProgram, C: Carrier<P::Message>>(
         let blocks = group.blocks.start as usize..group.blocks.end as usize;
         reduce_blocks(
             program,
-            &round,
-            graph,
+            round,
+            shards,
             states,
             (next, &mut changes[blocks]),
             group.blocks.clone(),
             1,
             |s, index, start, cell| {
-                let at = plan.cell_values[s][index];
-                let (edges, _) = graph.shards()[s].cell_edges(start, cell);
+                let at = cell_values[s][index];
+                let (edges, _) = shards[s].cell_edges(start, cell);
                 (edges, MessagesOf::Carried(&buffer[at..at + edges.len()]))
             },
         );
     }
-    total_change(&changes)
 }
 
 #[cfg(test)]

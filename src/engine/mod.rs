@@ -21,6 +21,7 @@
 
 pub(crate) mod local;
 pub(crate) mod reduce;
+pub(crate) mod stream;
 
 use crate::graph::ShardedGraph;
 
@@ -101,7 +102,7 @@ pub struct IterationReport {
 }
 
 /// The result of running a program.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct Outcome<S> {
     /// The final states.
     pub states: Vec<S>,
@@ -109,4 +110,7 @@ pub(crate) struct Outcome<S> {
     pub iterations: Vec<IterationReport>,
     /// Whether the tolerance was reached before the iteration limit.
     pub converged: bool,
+    /// What stopped the rounds early when they could not go on (a store's file damaged
+    /// while it was read): the states are then not a result.
+    pub fault: Option<crate::Error>,
 }

@@ -26,6 +26,17 @@ pub enum IdMode {
     String,
 }
 
+impl IdMode {
+    /// The mode as `--ids` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            IdMode::Auto => "auto",
+            IdMode::Int => "int",
+            IdMode::String => "string",
+        }
+    }
+}
+
 /// Which kind of ids a graph ended up with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

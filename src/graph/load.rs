@@ -35,6 +35,8 @@ pub(crate) struct Loaded {
     pub partition_seconds: f64,
     /// What the names files held, with `--names`.
     pub names: Option<super::names::NamesReport>,
+    /// The store folder the graph was opened from, when it was (`crawlrank build`'s output).
+    pub store: Option<std::path::PathBuf>,
 }
 
 /// Reads `inputs` and builds the sharded graph. The caller has validated `options`.
@@ -104,6 +106,7 @@ pub(crate) fn load(inputs: &[InputFile], options: &LoadOptions, progress: &dyn P
         read_seconds,
         partition_seconds,
         names,
+        store: None,
     })
 }
 

@@ -16,6 +16,8 @@ pub(crate) mod load;
 pub(crate) mod names;
 pub(crate) mod shard;
 
+use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -29,6 +31,7 @@ pub use ids::{IdKind, IdMode, Node};
 pub use load::LoadOptions;
 pub(crate) use load::{Loaded, load};
 pub(crate) use shard::{Cell, Shard};
+
 
 use crate::input::FileReport;
 use crate::partition::Partition;
@@ -155,6 +158,50 @@ pub(crate) struct ShardedGraph {
     out_weight: Option<Vec<f64>>,
     /// Counts.
     stats: GraphStats,
+    /// Where the cells are when they are not in `shards` (a store): the shards then hold
+    /// their source ranges only.
+    streamed: Option<Streamed>,
+}
+
+/// Where a streamed graph's cells come from (a store), decoded on demand.
+pub(crate) trait CellSource: Send + Sync + std::fmt::Debug {
+    /// The number of shard `shard`'s edges into destination blocks `blocks`.
+    fn edges_into(&self, shard: usize, blocks: Range<u32>) -> u64;
+    /// The number of shard `shard`'s cells into destination blocks `blocks`.
+    fn cells_into(&self, shard: usize, blocks: Range<u32>) -> u64;
+    /// Per source of shard `shard`, the power of two its weights were divided by, when any
+    /// was (see [`Shard`]).
+    fn scales(&self, shard: usize) -> Option<Vec<i16>>;
+    /// Decodes shard `shard`'s cells into destination blocks `blocks` into `into`, whose
+    /// slices have exactly their sizes; `buffer` is scratch space. Damage is an error naming
+    /// the file.
+    fn load_into(&self, shard: usize, blocks: Range<u32>, into: CellSlices<'_>, buffer: &mut Vec<u8>) -> crate::Result<()>;
+}
+
+/// Where [`CellSource::load_into`] puts a piece of a shard's cells.
+pub(crate) struct CellSlices<'a> {
+    /// The cells, their ends counted on from `edge_base`.
+    pub cells: &'a mut [Cell],
+    /// The packed edges.
+    pub edges: &'a mut [u32],
+    /// The stored weights, for a weighted graph.
+    pub weights: Option<&'a mut [f64]>,
+    /// Where these edges start in the shard's edge array being filled.
+    pub edge_base: u64,
+}
+
+/// The cells of a streamed graph, and what the engine would otherwise compute from them.
+#[derive(Clone, Debug)]
+struct Streamed {
+    source: Arc<dyn CellSource>,
+    /// Each node's stored (scaled) weights summed in storage order, when weighted.
+    scaled_weight_sums: Option<Vec<f64>>,
+}
+
+impl PartialEq for Streamed {
+    fn eq(&self, other: &Streamed) -> bool {
+        Arc::ptr_eq(&self.source, &other.source)
+    }
 }
 
 /// Edge counts of a build, for [`GraphStats`].
@@ -195,11 +242,74 @@ impl ShardedGraph {
                 multi,
                 weighted: false,
             },
+            streamed: None,
         };
         graph.stats.nodes = graph.nodes() as u64;
         graph.stats.weighted = graph.out_weight.is_some();
         graph.stats.dangling_nodes = (0..graph.nodes()).filter(|&v| graph.is_dangling(v)).count() as u64;
         graph
+    }
+
+    /// A graph whose cells stay where `source` keeps them (a store), decoded shard by shard
+    /// and block by block when the engine needs them. The counts are the store's.
+    pub(crate) fn streamed(
+        partition: Partition,
+        out_degree: Vec<u32>,
+        in_degree: Vec<u32>,
+        out_weight: Option<Vec<f64>>,
+        scaled_weight_sums: Option<Vec<f64>>,
+        stats: GraphStats,
+        source: Arc<dyn CellSource>,
+    ) -> ShardedGraph {
+        let shards = (0..partition.shards())
+            .map(|s| Shard::from_stored(partition.range(s), Vec::new(), Vec::new(), None, None))
+            .collect();
+        ShardedGraph {
+            partition,
+            shards,
+            out_degree,
+            in_degree,
+            out_weight,
+            stats,
+            streamed: Some(Streamed {
+                source,
+                scaled_weight_sums,
+            }),
+        }
+    }
+
+    /// Where the cells are decoded from, when they are not in memory.
+    pub(crate) fn cell_source(&self) -> Option<&dyn CellSource> {
+        self.streamed.as_ref().map(|s| &*s.source)
+    }
+
+    /// Shard `s` with its cells: borrowed when in memory, decoded whole from a store.
+    pub(crate) fn shard(&self, s: usize) -> crate::Result<Cow<'_, Shard>> {
+        match &self.streamed {
+            None => Ok(Cow::Borrowed(&self.shards[s])),
+            Some(streamed) => {
+                let source = &*streamed.source;
+                let blocks = 0..crate::partition::block_count(self.nodes());
+                let mut shard = self.shards[s].clone();
+                let (cells, edges) = (source.cells_into(s, blocks.clone()), source.edges_into(s, blocks.clone()));
+                let slices = shard.resize_for(cells as usize, edges as usize, self.out_weight.is_some());
+                source.load_into(s, blocks, slices, &mut Vec::new())?;
+                shard.set_weight_exponents(source.scales(s));
+                Ok(Cow::Owned(shard))
+            }
+        }
+    }
+
+    /// Each node's stored (scaled) out-weights summed in storage order, when weighted: what
+    /// the engine divides shares by.
+    pub(crate) fn scaled_weight_sums(&self) -> Option<Vec<f64>> {
+        self.out_weight.as_ref()?;
+        if let Some(sums) = self.streamed.as_ref().and_then(|s| s.scaled_weight_sums.clone()) {
+            return Some(sums);
+        }
+        let mut sums = vec![0f64; self.nodes() as usize];
+        self.shards.iter().for_each(|s| s.add_stored_out_weights(&mut sums));
+        Some(sums)
     }
 
     /// Number of nodes.

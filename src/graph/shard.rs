@@ -163,6 +163,71 @@ impl Shard {
         shard
     }
 
+    /// A shard from arrays read back from a store: cells, packed edges, weights as stored
+    /// (already scaled) and the scales, when the whole shard was read. Nothing is rescaled.
+    pub(crate) fn from_stored(
+        source_range: Range<u32>,
+        cells: Vec<Cell>,
+        edges: Vec<u32>,
+        weights: Option<Vec<f64>>,
+        weight_exponents: Option<Vec<i16>>,
+    ) -> Shard {
+        debug_assert_eq!(cells.last().map_or(0, |c| c.end as usize), edges.len());
+        Shard {
+            source_range,
+            cells,
+            edges,
+            weights,
+            weight_exponents,
+        }
+    }
+
+    /// Sizes the shard's arrays for `cells` cells and `edges` edges (weights too when
+    /// `weighted`), keeping their capacity, and hands them out to be filled: the cells'
+    /// ends must then be filled in against the whole edge array.
+    pub(crate) fn resize_for(&mut self, cells: usize, edges: usize, weighted: bool) -> super::CellSlices<'_> {
+        let empty = Cell {
+            destination_block: 0,
+            source_block: 0,
+            end: 0,
+        };
+        self.cells.resize(cells, empty);
+        self.edges.resize(edges, 0);
+        self.weight_exponents = None;
+        if weighted {
+            self.weights.get_or_insert_default().resize(edges, 0.0);
+        } else {
+            self.weights = None;
+        }
+        super::CellSlices {
+            cells: &mut self.cells,
+            edges: &mut self.edges,
+            weights: self.weights.as_deref_mut(),
+            edge_base: 0,
+        }
+    }
+
+    /// Sets the powers of two each source's weights were divided by (a store's shard read
+    /// whole).
+    pub(crate) fn set_weight_exponents(&mut self, exponents: Option<Vec<i16>>) {
+        self.weight_exponents = exponents;
+    }
+
+    /// The packed edges, cell after cell.
+    pub(crate) fn packed_edges(&self) -> &[u32] {
+        &self.edges
+    }
+
+    /// The weights as stored (each source's divided by its power of two), when weighted.
+    pub(crate) fn stored_weights(&self) -> Option<&[f64]> {
+        self.weights.as_deref()
+    }
+
+    /// Per source, the power of two its weights were divided by, when any was.
+    pub(crate) fn weight_exponents(&self) -> Option<&[i16]> {
+        self.weight_exponents.as_deref()
+    }
+
     /// Divides every source's weights by the power of two of its largest weight when that
     /// lies outside [`UNSCALED_WEIGHTS`] (exact, but for weights below 2^-1022 times their
     /// source's largest, whose shares are below 2^-1021 anyway).

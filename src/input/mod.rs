@@ -93,6 +93,9 @@ impl InputFile {
     }
 }
 
+/// The file that makes a folder a store (`crate::store`) rather than a folder of inputs.
+pub(crate) const STORE_MANIFEST: &str = "manifest.json";
+
 /// Expands the inputs as typed into files, in order.
 ///
 /// - `-` is standard input;
@@ -103,6 +106,7 @@ impl InputFile {
 ///   exist), its `.graph` or its `.properties`; among a folder's or a pattern's files, a
 ///   `.graph` with its `.properties` is that graph, and its other files (`.offsets`, `.ef`...)
 ///   are not inputs of their own;
+/// - a folder with a `manifest.json` is a store (`crawlrank build`'s output), one input;
 /// - anything else must be an existing file.
 ///
 /// Files found in folders and by patterns are [`InputFile::Listed`]: when read, those that
@@ -116,7 +120,10 @@ pub fn expand(specs: &[String]) -> Result<Vec<InputFile>> {
             continue;
         }
         let path = Path::new(spec);
-        if path.is_dir() {
+        if path.is_dir() && path.join(STORE_MANIFEST).is_file() {
+            // A store (`crawlrank build`'s output) is one input, opened as a whole.
+            files.push(InputFile::Path(path.to_path_buf()));
+        } else if path.is_dir() {
             let inside = folder_files(path)?;
             if inside.is_empty() {
                 return Err(Error::Input(format!(

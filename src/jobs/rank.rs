@@ -15,11 +15,11 @@ use crate::algo::pagerank::{PageRankProgram, PageRankResult};
 use crate::algo::{PageRankConfig, Precision, read_personalization};
 use crate::engine::{Carrier, IterationReport, LocalExecutor, Outcome, StopRule, VertexProgram};
 use crate::error::{Error, Result};
-use crate::graph::{Graph, IdKind, LoadOptions, Loaded, ShardedGraph, load};
+use crate::graph::{Graph, IdKind, LoadOptions, Loaded, ShardedGraph};
 use crate::input::{FileReport, InputFile};
 use crate::output::SUCCESS;
 use crate::output::commit::{self, FolderLock, RealFs, Seal};
-use crate::output::summary::{DistributedRecord, InitRecord, LoadRecord, Outputs, Parameters, Phases};
+use crate::output::summary::{DistributedRecord, InitRecord, LoadRecord, Outputs, Parameters, Phases, StoreRecord};
 use crate::output::{
     Exporter, GexfExport, GexfReport, OutputCompression, PartFiles, PlotFormat, Ranked, Staging, Summary, TopRow,
     TopTable, top_nodes,
@@ -223,7 +223,7 @@ pub(crate) trait Executor {
 
 impl Executor for LocalExecutor {
     fn load(&mut self, inputs: &[InputFile], options: &LoadOptions, progress: &dyn Progress) -> Result<Loaded> {
-        load(inputs, options, progress)
+        super::source::load_any(inputs, options, progress)
     }
 
     fn iterate<P, C>(
@@ -364,6 +364,7 @@ pub(crate) fn pipeline<E: Executor>(
             distributed: spread,
             names: loaded.names.clone(),
             init,
+            store: loaded.store.as_deref().map(store_record).transpose()?,
         };
         let summary = summarize(job, graph.sharded(), &result, &facts);
         summary.write(staging.path())?;
@@ -517,6 +518,22 @@ struct RunFacts<'a> {
     distributed: Option<DistributedRecord>,
     /// Where the ranks started (`--init`).
     init: Option<InitRecord>,
+    /// The store ranked, with how it was built.
+    store: Option<(StoreRecord, LoadRecord)>,
+}
+
+/// The summary's record of the store at `dir`, and the load record it was built with.
+fn store_record(dir: &Path) -> Result<(StoreRecord, LoadRecord)> {
+    let manifest = crate::store::read_manifest(dir)?;
+    let path = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    Ok((
+        StoreRecord {
+            path: path.display().to_string(),
+            bytes: manifest.bytes(),
+            built_by: manifest.command.clone(),
+        },
+        manifest.load,
+    ))
 }
 
 /// The first ranks of a warm start (`--init DIR`): the ranks of the finished result in `DIR`
@@ -556,6 +573,20 @@ fn warm_start(dir: &Path, nodes: &crate::graph::NodeTable) -> Result<(Vec<f64>, 
     Ok((initial, record))
 }
 
+/// How `load` reads and builds, for a summary or a store's manifest.
+pub(crate) fn load_record(load: &LoadOptions, shards: usize) -> LoadRecord {
+    LoadRecord {
+        ids: load.ids,
+        separator: load.parse.separator,
+        header: load.parse.header,
+        skip_bad_lines: load.parse.skip_bad_lines,
+        weighted: load.parse.weighted,
+        multi: load.build.multi,
+        shards,
+        names: load.names.as_ref().map(crate::input::names::NamesOptions::absolute),
+    }
+}
+
 /// The content of `summary.json` for a finished ranking: the one record of a run, whatever
 /// executor ran it.
 fn summarize(job: &RankJob, graph: &ShardedGraph, result: &PageRankResult, facts: &RunFacts<'_>) -> Summary {
@@ -576,7 +607,7 @@ fn summarize(job: &RankJob, graph: &ShardedGraph, result: &PageRankResult, facts
             personalization: job.personalize.as_ref().map(|p| p.display().to_string()),
             personalization_nodes: facts.personalization_nodes,
             shards: graph.partition().shards(),
-            shards_by_default: job.load.build.shards.is_none(),
+            shards_by_default: job.load.build.shards.is_none() && facts.store.is_none(),
             threads: facts.threads,
             precision: job.pagerank.precision.name().to_string(),
             teleport: if job.personalize.is_some() {
@@ -586,18 +617,13 @@ fn summarize(job: &RankJob, graph: &ShardedGraph, result: &PageRankResult, facts
             }
             .to_string(),
         },
-        load: LoadRecord {
-            ids: job.load.ids,
-            separator: job.load.parse.separator,
-            header: job.load.parse.header,
-            skip_bad_lines: job.load.parse.skip_bad_lines,
-            weighted: job.load.parse.weighted,
-            multi: job.load.build.multi,
-            shards: graph.partition().shards(),
-            names: job.load.names.as_ref().map(crate::input::names::NamesOptions::absolute),
+        load: match &facts.store {
+            Some((_, built)) => built.clone(),
+            None => load_record(&job.load, graph.partition().shards()),
         },
         names: facts.names.clone(),
         init: facts.init.clone(),
+        store: facts.store.as_ref().map(|(record, _)| record.clone()),
         iterations_run: result.iterations.len(),
         iterations: result.iterations.clone(),
         converged: result.converged,

@@ -153,6 +153,21 @@ pub struct Summary {
     /// Where the ranks started, for a warm start (`--init`; absent: uniform).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init: Option<InitRecord>,
+    /// The store the graph was read from (`crawlrank rank STORE`; absent: the inputs were
+    /// read). `inputs` and `load` are then what the store was built from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<StoreRecord>,
+}
+
+/// The store a run ranked.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StoreRecord {
+    /// The store folder (absolute).
+    pub path: String,
+    /// Bytes of its files.
+    pub bytes: u64,
+    /// The `crawlrank build` command that made it.
+    pub built_by: Vec<String>,
 }
 
 /// A warm start (`--init DIR`): which result the first ranks came from, and how its nodes met

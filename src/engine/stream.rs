@@ -1,0 +1,258 @@
+//! The streaming executor: rounds over a graph whose cells stay in a store, so that memory
+//! holds the nodes' states and one group of destination blocks' cells at a time.
+//!
+//! Every round maps all nodes as the local executor does, then takes the destination blocks
+//! in groups of at most a few tens of millions of edges: the group's cells are decoded from
+//! every shard (in pieces, on the rayon pool) into the in-memory cell layout, and reduced
+//! with the local executor's own code, fused or blocked as it would choose for the whole
+//! graph. Each destination still receives each shard's edges in ascending source order and
+//! the shards' partials in shard order, so the states are bit-identical to an in-memory run
+//! of the same graph and shard count.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use super::local::{Blocked, GROUP_BYTES, Group, Strategy, fused_blocks_per_task, fuses, map, reduce_blocks};
+use super::reduce::{Carrier, MessagesOf, total_change};
+use super::{IterationReport, Outcome, StopRule, VertexProgram};
+use crate::error::Result;
+use crate::graph::{CellSlices, CellSource, Shard, ShardedGraph};
+use crate::partition::{block_count, block_of};
+
+/// Edges of the largest piece decoded by one task: pieces of a shard's cells into a group
+/// are what the decoding is spread over.
+const PIECE_EDGES: u64 = 1 << 20;
+
+/// Edges of a group of a fused streamed round (the blocked rounds' group is bounded by
+/// their buffer, [`GROUP_BYTES`]): 128 MiB of decoded cells.
+const FUSED_GROUP_EDGES: u64 = 32 << 20;
+
+/// How a run streams its rounds, worked out once.
+struct Layout {
+    /// Fused rounds (the local executor's choice for this graph), else blocked.
+    fused: bool,
+    groups: Vec<StreamGroup>,
+    /// Edges of the largest group.
+    largest: usize,
+}
+
+/// Consecutive destination blocks decoded and reduced together.
+struct StreamGroup {
+    blocks: Range<u32>,
+    /// (shard, destination blocks) pieces that hold the group's cells, shard by shard.
+    pieces: Vec<(usize, Range<u32>)>,
+}
+
+impl Layout {
+    fn new(strategy: Strategy, graph: &ShardedGraph, source: &dyn CellSource, sizes: (usize, usize)) -> Layout {
+        let fused = match strategy {
+            Strategy::Fused => true,
+            Strategy::Blocked { .. } => false,
+            Strategy::Auto => fuses(graph.nodes() as u64, graph.stats().edges, sizes),
+        };
+        let group_edges = match strategy {
+            Strategy::Blocked { group_edges } => group_edges as u64,
+            _ if fused => FUSED_GROUP_EDGES,
+            _ => (GROUP_BYTES / sizes.1.max(1)) as u64,
+        }
+        .max(1);
+        let (blocks, shards) = (block_count(graph.nodes()), graph.shards().len());
+        let per_shard: Vec<Vec<u64>> = (0..shards)
+            .into_par_iter()
+            .map(|s| (0..blocks).map(|b| source.edges_into(s, b..b + 1)).collect())
+            .collect();
+        let (mut groups, mut first, mut largest) = (Vec::new(), 0u32, 0usize);
+        while first < blocks {
+            let (mut last, mut edges) = (first, 0u64);
+            while last < blocks {
+                let more: u64 = per_shard.iter().map(|e| e[last as usize]).sum();
+                if last > first && edges + more > group_edges {
+                    break;
+                }
+                edges += more;
+                last += 1;
+            }
+            let mut pieces = Vec::new();
+            for (s, counts) in per_shard.iter().enumerate() {
+                let (mut start, mut held) = (first, 0u64);
+                for b in first..last {
+                    let e = counts[b as usize];
+                    if held > 0 && held + e > PIECE_EDGES {
+                        pieces.push((s, start..b));
+                        (start, held) = (b, 0);
+                    }
+                    if held == 0 && e == 0 {
+                        start = b + 1;
+                        continue;
+                    }
+                    held += e;
+                }
+                if held > 0 {
+                    pieces.push((s, start..last));
+                }
+            }
+            largest = largest.max(edges as usize);
+            groups.push(StreamGroup {
+                blocks: first..last,
+                pieces,
+            });
+            first = last;
+        }
+        Layout {
+            fused,
+            groups,
+            largest,
+        }
+    }
+}
+
+/// Iterates `program` on a streamed graph (see the module documentation); `strategy` as for
+/// the local executor. A store that cannot be read mid-run stops the rounds with the
+/// outcome's `fault`.
+pub(crate) fn run<P: VertexProgram, C: Carrier<P::Message>>(
+    strategy: Strategy,
+    graph: &ShardedGraph,
+    source: &dyn CellSource,
+    program: &P,
+    initial: Vec<P::State>,
+    stop: StopRule,
+    observer: &mut dyn FnMut(&IterationReport),
+) -> Outcome<P::State> {
+    let layout = Layout::new(strategy, graph, source, (size_of::<P::Message>(), size_of::<C>()));
+    let mut states = initial;
+    let mut next = states.clone();
+    let mut messages: Vec<C> = vec![C::pack(program.identity()); states.len()];
+    let buffer_len = if layout.fused { 0 } else { layout.largest };
+    let mut buffer: Vec<C> = vec![C::pack(program.identity()); buffer_len];
+    let mut shards: Vec<Shard> = graph
+        .shards()
+        .iter()
+        .map(|s| Shard::from_stored(s.source_range.clone(), Vec::new(), Vec::new(), None, None))
+        .collect();
+    let mut fault = None;
+    let (iterations, converged) = super::iterate(stop, observer, || {
+        let round = Round {
+            graph,
+            source,
+            program,
+            layout: &layout,
+        };
+        match round.run(&mut shards, &mut buffer, &states, &mut messages, &mut next) {
+            Ok(change) => {
+                std::mem::swap(&mut states, &mut next);
+                change
+            }
+            Err(e) => {
+                fault = Some(e);
+                0.0 // stops the rounds; the fault makes the outcome no result
+            }
+        }
+    });
+    Outcome {
+        states,
+        iterations,
+        converged,
+        fault,
+    }
+}
+
+/// One streamed round's fixed parts.
+struct Round<'a, P> {
+    graph: &'a ShardedGraph,
+    source: &'a dyn CellSource,
+    program: &'a P,
+    layout: &'a Layout,
+}
+
+impl<P: VertexProgram> Round<'_, P> {
+    fn run<C: Carrier<P::Message>>(
+        &self,
+        shards: &mut [Shard],
+        buffer: &mut [C],
+        states: &[P::State],
+        messages: &mut [C],
+        next: &mut [P::State],
+    ) -> Result<f64> {
+        let program = self.program;
+        let round = program.begin_round(self.graph, states);
+        map(program, &round, states, messages);
+        let messages: &[C] = messages;
+        let mut changes = vec![0.0; block_count(self.graph.nodes()) as usize];
+        for group in &self.layout.groups {
+            decode_group(self.source, group, shards, self.graph.out_weight().is_some())?;
+            let shards: &[Shard] = shards;
+            let blocks = group.blocks.start as usize..group.blocks.end as usize;
+            if self.layout.fused {
+                reduce_blocks(
+                    program,
+                    &round,
+                    shards,
+                    states,
+                    (&mut *next, &mut changes[blocks]),
+                    group.blocks.clone(),
+                    fused_blocks_per_task(size_of::<P::Message>()),
+                    |s, _, start, cell| {
+                        let (edges, weights) = shards[s].cell_edges(start, cell);
+                        (
+                            edges,
+                            MessagesOf::Sources(block_of(messages, cell.source_block), weights),
+                        )
+                    },
+                );
+            } else {
+                let mut cell_values: Vec<Vec<usize>> = shards.iter().map(|s| vec![0; s.cell_count()]).collect();
+                let layout = Group::new(shards, group.blocks.clone(), &mut cell_values);
+                let blocked = Blocked {
+                    shards,
+                    group: &layout,
+                    cell_values: &cell_values,
+                };
+                blocked.run(program, &round, buffer, states, messages, next, &mut changes);
+            }
+        }
+        Ok(total_change(&changes))
+    }
+}
+
+/// Decodes the cells of `group` from every shard into `shards` (their arrays reused and
+/// sized from the store's index): the pieces in parallel, each straight into its place.
+fn decode_group(source: &dyn CellSource, group: &StreamGroup, shards: &mut [Shard], weighted: bool) -> Result<()> {
+    let mut work = Vec::with_capacity(group.pieces.len());
+    let mut pieces = group.pieces.iter().peekable();
+    for (s, shard) in shards.iter_mut().enumerate() {
+        let blocks = group.blocks.clone();
+        let (cells, edges) = (source.cells_into(s, blocks.clone()), source.edges_into(s, blocks));
+        let mut slices = shard.resize_for(cells as usize, edges as usize, weighted);
+        while let Some((_, blocks)) = pieces.next_if(|(p, _)| *p == s) {
+            let cells = source.cells_into(s, blocks.clone()) as usize;
+            let edges = source.edges_into(s, blocks.clone()) as usize;
+            let (piece_cells, rest_cells) = std::mem::take(&mut slices.cells).split_at_mut(cells);
+            let (piece_edges, rest_edges) = std::mem::take(&mut slices.edges).split_at_mut(edges);
+            let (piece_weights, rest_weights) = match slices.weights.take() {
+                Some(w) => {
+                    let (a, b) = w.split_at_mut(edges);
+                    (Some(a), Some(b))
+                }
+                None => (None, None),
+            };
+            let piece = CellSlices {
+                cells: piece_cells,
+                edges: piece_edges,
+                weights: piece_weights,
+                edge_base: slices.edge_base,
+            };
+            work.push((s, blocks.clone(), piece));
+            slices = CellSlices {
+                cells: rest_cells,
+                edges: rest_edges,
+                weights: rest_weights,
+                edge_base: slices.edge_base + edges as u64,
+            };
+        }
+        debug_assert!(slices.cells.is_empty() && slices.edges.is_empty(), "the pieces cover the group");
+    }
+    work.into_par_iter()
+        .map_init(Vec::new, |buffer, (s, blocks, piece)| source.load_into(s, blocks, piece, buffer))
+        .collect::<Result<()>>()
+}

@@ -1,0 +1,95 @@
+//! Where a job's graph comes from: input files read and built, or a store opened
+//! (`crawlrank build`'s output), whose cells stay on disk.
+
+use std::path::Path;
+use std::time::Instant;
+
+use crate::error::{Error, Result};
+use crate::graph::{IdMode, LoadOptions, Loaded, load};
+use crate::input::InputFile;
+use crate::progress::{Event, Phase, Progress};
+use crate::store::{Manifest, Store};
+
+/// The store among `inputs`, when they are one store folder; an error when a store comes
+/// with other inputs.
+pub(crate) fn store_input(inputs: &[InputFile]) -> Result<Option<&Path>> {
+    let stores: Vec<&Path> = inputs
+        .iter()
+        .filter_map(|i| match i {
+            InputFile::Path(p) if crate::store::is_store(p) => Some(p.as_path()),
+            _ => None,
+        })
+        .collect();
+    match (stores.len(), inputs.len()) {
+        (0, _) => Ok(None),
+        (1, 1) => Ok(Some(stores[0])),
+        _ => Err(Error::Input(format!(
+            "{}: a store is ranked alone, not with other inputs; build one store of all of them (crawlrank build INPUT… \
+             -o STORE)",
+            stores[0].display()
+        ))),
+    }
+}
+
+/// Reads and builds `inputs`, or opens the store they name. For a store, `options` may only
+/// repeat what the store was built with.
+pub(crate) fn load_any(inputs: &[InputFile], options: &LoadOptions, progress: &dyn Progress) -> Result<Loaded> {
+    match store_input(inputs)? {
+        None => load(inputs, options, progress),
+        Some(dir) => open_store(dir, options, progress),
+    }
+}
+
+/// Opens the store at `dir` as a loaded graph, its cells left on disk.
+pub(crate) fn open_store(dir: &Path, options: &LoadOptions, progress: &dyn Progress) -> Result<Loaded> {
+    let started = Instant::now();
+    progress.event(Event::Started(Phase::Read));
+    let store = Store::open(dir)?;
+    check_options(dir, store.manifest(), options)?;
+    let read_seconds = started.elapsed().as_secs_f64();
+    progress.event(Event::Finished(Phase::Read, read_seconds));
+    let names = store.manifest().names.clone();
+    Ok(Loaded {
+        graph: store.into_graph(),
+        read_seconds,
+        partition_seconds: 0.0,
+        names,
+        store: Some(dir.to_path_buf()),
+    })
+}
+
+/// Refuses the options that would need another build of the store: each names what the
+/// store has and how to build one with the option.
+fn check_options(dir: &Path, manifest: &Manifest, options: &LoadOptions) -> Result<()> {
+    let built = &manifest.load;
+    let mut clashes = Vec::new();
+    if let Some(shards) = options.build.shards
+        && shards != manifest.shards()
+    {
+        clashes.push(format!("--shards {shards} (the store has {} shards)", manifest.shards()));
+    }
+    if options.build.multi && !built.multi {
+        clashes.push("--multi (the store collapsed duplicate edges)".to_string());
+    }
+    if options.parse.weighted && !manifest.graph.weighted {
+        clashes.push("--weighted (the store has no weights)".to_string());
+    }
+    if options.ids != IdMode::Auto && options.ids != built.ids {
+        clashes.push(format!("--ids {} (the store read ids as {})", options.ids.name(), built.ids.name()));
+    }
+    if options.names.is_some() {
+        clashes.push("--names (names are read when the store is built)".to_string());
+    }
+    if options.parse.separator.is_some() || options.parse.header.is_some() || options.parse.skip_bad_lines {
+        clashes.push("--sep/--header/--no-header/--skip-bad-lines (the store's edges are already read)".to_string());
+    }
+    if clashes.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Config(format!(
+        "{}: a store fixes how its graph was read and built, and these options would change it: {}; build a new \
+         store with them (crawlrank build INPUT… -o STORE), or leave them out",
+        dir.display(),
+        clashes.join(", ")
+    )))
+}
