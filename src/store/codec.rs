@@ -195,7 +195,7 @@ mod tests {
         assert_eq!(keys, inside);
         // A five-byte gap on the fast path (more bytes follow) and one offset too large.
         let mut bytes = Vec::new();
-        put(&mut bytes, 1 << 30);
+        put(&mut bytes, 1 << 31);
         put(&mut bytes, 1);
         bytes.extend([0; 8]);
         assert_eq!(decode_keys(&bytes, 0, &mut [0u32; 2]), None, "bit 31 set: outside the cell");
