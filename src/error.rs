@@ -54,6 +54,14 @@ pub enum Error {
     Config(String),
 }
 
+/// An error met while writing through `std::io` (a store read for a GEXF export), carried
+/// as an I/O error of kind `Other` whose message is the error's.
+impl From<Error> for io::Error {
+    fn from(e: Error) -> io::Error {
+        io::Error::other(e)
+    }
+}
+
 /// Result with the library's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -365,6 +365,11 @@ pub struct InputArgs {
     /// the node count and at most 65536].
     #[arg(long, value_name = "N")]
     pub shards: Option<usize>,
+    /// Memory the edges may take beyond the nodes' state, such as 8GiB or 512MB [default:
+    /// three quarters of the machine's]. A store whose edges fit is read into memory once,
+    /// else its cells are streamed from disk every iteration (same ranks, bit for bit).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory: Option<u64>,
     /// Worker threads [default: all cores; at most 8 per core, at least 64 allowed].
     /// Changes speed, never results.
     #[arg(long, value_name = "N")]
@@ -497,6 +502,30 @@ crawlrank build cc/edges/ --names cc/vertices/ -o cc.store --names-reversed
 
 The store keeps how the graph was read and built (ids, weights, duplicates, shards); rank
 refuses options that would change it. Its layout is documented in docs/store.md.";
+
+/// A size in bytes: a number with an optional unit, B, K/KB/KiB, M/MB/MiB, G/GB/GiB or
+/// T/TB/TiB (KB and KiB alike are 1024 bytes, as memory is counted).
+pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size: give a number and a unit, such as 8GiB or 512MB"))?;
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        other => return Err(format!("`{other}` is not a unit of size: use B, KiB, MiB, GiB or TiB")),
+    };
+    let bytes = value * scale as f64;
+    if !(bytes.is_finite() && bytes >= 1.0 && bytes < u64::MAX as f64) {
+        return Err(format!("`{text}` is not a size this machine can have"));
+    }
+    Ok(bytes as u64)
+}
 
 /// `crawlrank build`.
 #[derive(Debug, Args)]

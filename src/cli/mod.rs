@@ -247,6 +247,7 @@ fn load_options(a: &InputArgs) -> LoadOptions {
             files: a.names.clone(),
             reversed: a.names_reversed,
         }),
+        memory: a.memory,
     }
 }
 

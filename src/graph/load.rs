@@ -23,6 +23,10 @@ pub struct LoadOptions {
     pub build: BuildOptions,
     /// Names for the nodes (`--names`).
     pub names: Option<crate::input::names::NamesOptions>,
+    /// Bytes the edges may take in memory beyond the nodes' state (`--memory`); `None` is
+    /// three quarters of the machine's memory. A store whose decoded cells fit is held in
+    /// memory, else its cells are streamed from disk every iteration.
+    pub memory: Option<u64>,
 }
 
 /// A graph read and sharded, with the time each stage took.

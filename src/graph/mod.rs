@@ -52,6 +52,15 @@ impl Graph {
         Graph { nodes, sharded, files }
     }
 
+    /// The graph with its cells in memory (a store's decoded once; see
+    /// [`ShardedGraph::into_memory`]).
+    pub(crate) fn into_memory(self) -> crate::Result<Graph> {
+        Ok(Graph {
+            sharded: self.sharded.into_memory()?,
+            ..self
+        })
+    }
+
     /// The user's ids of the nodes, by dense id.
     pub(crate) fn nodes(&self) -> &NodeTable {
         &self.nodes
@@ -298,6 +307,37 @@ impl ShardedGraph {
                 Ok(Cow::Owned(shard))
             }
         }
+    }
+
+    /// Bytes the cells take decoded in memory (edges, weights, cell list).
+    pub(crate) fn decoded_cell_bytes(&self) -> u64 {
+        let per_edge = if self.out_weight.is_some() { 12 } else { 4 };
+        let cells = match &self.streamed {
+            Some(s) => {
+                let blocks = crate::partition::block_count(self.nodes());
+                (0..self.shards.len()).map(|i| s.source.cells_into(i, 0..blocks)).sum()
+            }
+            None => self.shards.iter().map(|s| s.cell_count() as u64).sum::<u64>(),
+        };
+        self.stats.edges * per_edge + cells * size_of::<Cell>() as u64
+    }
+
+    /// The graph with every shard's cells decoded into memory (a store's, read once); a graph
+    /// already in memory is returned as it is.
+    pub(crate) fn into_memory(self) -> crate::Result<ShardedGraph> {
+        use rayon::prelude::*;
+        if self.streamed.is_none() {
+            return Ok(self);
+        }
+        let shards: Vec<Shard> = (0..self.shards.len())
+            .into_par_iter()
+            .map(|s| self.shard(s).map(Cow::into_owned))
+            .collect::<crate::Result<_>>()?;
+        Ok(ShardedGraph {
+            shards,
+            streamed: None,
+            ..self
+        })
     }
 
     /// Each node's stored (scaled) out-weights summed in storage order, when weighted: what

@@ -43,6 +43,9 @@ struct RecordedInput {
 struct RecordedRun {
     inputs: Vec<RecordedInput>,
     load: LoadRecord,
+    /// The store it ranked, if it ranked one.
+    #[serde(default)]
+    store: Option<crate::output::summary::StoreRecord>,
 }
 
 /// Reads the ranking in `job.result` and writes the GEXF file.
@@ -121,7 +124,7 @@ pub fn export_bvgraph(job: &ExportBvgraphJob, progress: &dyn Progress) -> Result
         }
         GraphSource::Inputs { inputs, load: options } => {
             options.build.validate()?;
-            (load(inputs, options, progress)?, None)
+            (super::source::load_any(inputs, options, progress)?, None)
         }
     };
     let graph = &loaded.graph;
@@ -176,6 +179,19 @@ pub(crate) fn reload_graph(dir: &Path, inputs: &[String], progress: &dyn Progres
             summary_path.display()
         ))
     })?;
+    if inputs.is_empty()
+        && let Some(store) = &run.store
+    {
+        let dir = Path::new(&store.path);
+        if crate::store::is_store(dir) {
+            return super::source::open_store(dir, &LoadOptions::default(), progress);
+        }
+        return Err(Error::Input(format!(
+            "{}: ranked the store {}, which is gone; build it again there, or give its inputs after the result folder",
+            summary_path.display(),
+            store.path
+        )));
+    }
     let inputs = if inputs.is_empty() {
         recorded_inputs(&run)?
     } else {
@@ -195,6 +211,7 @@ pub(crate) fn reload_graph(dir: &Path, inputs: &[String], progress: &dyn Progres
             general_path: false,
         },
         names: run.load.names.clone(),
+        memory: None,
     };
     load(&inputs, &options, progress)
 }

@@ -364,7 +364,11 @@ pub(crate) fn pipeline<E: Executor>(
             distributed: spread,
             names: loaded.names.clone(),
             init,
-            store: loaded.store.as_deref().map(store_record).transpose()?,
+            store: loaded
+                .store
+                .as_deref()
+                .map(|dir| store_record(dir, graph.sharded().cell_source().is_some()))
+                .transpose()?,
         };
         let summary = summarize(job, graph.sharded(), &result, &facts);
         summary.write(staging.path())?;
@@ -523,7 +527,7 @@ struct RunFacts<'a> {
 }
 
 /// The summary's record of the store at `dir`, and the load record it was built with.
-fn store_record(dir: &Path) -> Result<(StoreRecord, LoadRecord)> {
+fn store_record(dir: &Path, streamed: bool) -> Result<(StoreRecord, LoadRecord)> {
     let manifest = crate::store::read_manifest(dir)?;
     let path = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
     Ok((
@@ -531,6 +535,7 @@ fn store_record(dir: &Path) -> Result<(StoreRecord, LoadRecord)> {
             path: path.display().to_string(),
             bytes: manifest.bytes(),
             built_by: manifest.command.clone(),
+            cells: if streamed { "streamed" } else { "memory" }.to_string(),
         },
         manifest.load,
     ))

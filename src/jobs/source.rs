@@ -46,16 +46,32 @@ pub(crate) fn open_store(dir: &Path, options: &LoadOptions, progress: &dyn Progr
     progress.event(Event::Started(Phase::Read));
     let store = Store::open(dir)?;
     check_options(dir, store.manifest(), options)?;
+    let names = store.manifest().names.clone();
+    let mut graph = store.into_graph();
+    if fits_in_memory(&graph, options.memory) {
+        graph = graph.into_memory()?;
+    }
     let read_seconds = started.elapsed().as_secs_f64();
     progress.event(Event::Finished(Phase::Read, read_seconds));
-    let names = store.manifest().names.clone();
     Ok(Loaded {
-        graph: store.into_graph(),
+        graph,
         read_seconds,
         partition_seconds: 0.0,
         names,
         store: Some(dir.to_path_buf()),
     })
+}
+
+/// Bytes of state per node a ranking holds besides the node table: ranks, next ranks,
+/// messages, inverse out-degrees (8 each), in- and out-degrees (4 each).
+pub(crate) const STATE_BYTES_PER_NODE: u64 = 40;
+
+/// Whether `graph`'s cells, decoded, fit in `memory` (or the default budget) beside the
+/// nodes' state.
+fn fits_in_memory(graph: &crate::graph::Graph, memory: Option<u64>) -> bool {
+    let budget = memory.unwrap_or_else(crate::memory::default_budget);
+    let state = graph.node_count() as u64 * STATE_BYTES_PER_NODE;
+    state.saturating_add(graph.sharded().decoded_cell_bytes()) <= budget
 }
 
 /// Refuses the options that would need another build of the store: each names what the

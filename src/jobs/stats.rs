@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::graph::{Graph, GraphStats, LoadOptions, NodeTable, load};
+use crate::graph::{Graph, GraphStats, LoadOptions, NodeTable};
 use crate::input::InputFile;
 use crate::progress::Progress;
 
@@ -80,7 +80,7 @@ pub fn report(graph: &Graph) -> GraphReport {
 /// Reads `inputs` and reports on the graph they hold, on the current rayon pool.
 pub fn run(inputs: &[InputFile], options: &LoadOptions, progress: &dyn Progress) -> Result<GraphReport> {
     options.build.validate()?;
-    Ok(report(&load(inputs, options, progress)?.graph))
+    Ok(report(&super::source::load_any(inputs, options, progress)?.graph))
 }
 
 #[cfg(test)]

@@ -295,14 +295,19 @@ fn write_ids(nodes: &NodeTable, path: &Path) -> Result<()> {
 /// Compresses `graph` into `folder/graph.{graph,offsets,properties}`, a segment per shard;
 /// returns the length of `.graph` in bits.
 fn compress(graph: &Graph, folder: &Path) -> Result<u64> {
-    let shards = graph.sharded().shards();
+    // A store's shards are decoded into memory here: the crate's compressor takes every
+    // segment at once.
+    let shards: Vec<std::borrow::Cow<'_, Shard>> = (0..graph.sharded().shards().len())
+        .into_par_iter()
+        .map(|s| graph.sharded().shard(s))
+        .collect::<Result<_>>()?;
     let mut boundaries = Vec::with_capacity(shards.len() + 1);
     boundaries.push(0usize);
-    for shard in shards {
+    for shard in &shards {
         debug_assert_eq!(shard.source_range.start as usize, *boundaries.last().expect("0"));
         boundaries.push(shard.source_range.end as usize);
     }
-    let segments: Vec<ShardArcs<'_>> = shards.par_iter().map(ShardArcs::new).collect();
+    let segments: Vec<ShardArcs<'_>> = shards.par_iter().map(|s| ShardArcs::new(s)).collect();
     let sorted = ParSortedGraph::from_parts(boundaries.into_boxed_slice(), segments.into_boxed_slice());
     let basename = folder.join(STEM);
     BvComp::with_basename(&basename)

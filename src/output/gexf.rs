@@ -370,7 +370,7 @@ pub(crate) fn write_gexf<W: Write>(
     xml.write_event(Event::End(BytesEnd::new("nodes")))?;
 
     let positions = selection.positions(ranked.ranks.len());
-    let edge_count = selection.count_induced_edges(ranked, &positions);
+    let edge_count = selection.count_induced_edges(ranked, &positions)?;
     let mut edges_start = BytesStart::new("edges");
     edges_start.push_attribute(("count", integer.format(edge_count)));
     xml.write_event(Event::Start(edges_start))?;
@@ -457,7 +457,7 @@ impl GexfExport {
             SelectBy::Nodes(file) => Selection::listed(ranked, super::subgraph::read_node_list(file, ranked)?),
         };
         let selection = if self.neighbors {
-            selection.with_neighbors(ranked, self.max_nodes)
+            selection.with_neighbors(ranked, self.max_nodes)?
         } else {
             selection
         };

@@ -61,18 +61,17 @@ impl Selection {
 
     /// Adds the direct in- and out-neighbours of the selection, best-ranked first, until the
     /// selection holds `max_nodes` nodes (it is never cut below its current size).
-    pub(crate) fn with_neighbors(self, ranked: &Ranked<'_>, max_nodes: usize) -> Selection {
+    pub(crate) fn with_neighbors(self, ranked: &Ranked<'_>, max_nodes: usize) -> crate::Result<Selection> {
         let n = ranked.ranks.len();
         let mut chosen = vec![false; n];
         for &v in &self.nodes {
             chosen[v as usize] = true;
         }
         // One pass over the shards marks neighbours; a bit a node.
-        let marks: Vec<Vec<u32>> = ranked
-            .graph
-            .shards()
-            .par_iter()
-            .map(|shard| {
+        let marks: Vec<Vec<u32>> = (0..ranked.graph.shards().len())
+            .into_par_iter()
+            .map(|s| {
+                let shard = ranked.graph.shard(s)?;
                 let mut found = Vec::new();
                 for (s, t, _) in shard.edges_iter() {
                     if chosen[s as usize] && !chosen[t as usize] {
@@ -83,9 +82,9 @@ impl Selection {
                 }
                 found.sort_unstable();
                 found.dedup();
-                found
+                Ok(found)
             })
-            .collect();
+            .collect::<crate::Result<_>>()?;
         let mut neighbor = vec![false; n];
         for v in marks.into_iter().flatten() {
             neighbor[v as usize] = true;
@@ -102,7 +101,7 @@ impl Selection {
         let mut nodes = self.nodes;
         nodes.extend(extra);
         nodes.sort_unstable_by(order);
-        Selection { nodes }
+        Ok(Selection { nodes })
     }
 
     /// Each node's position in the selection, or `u32::MAX` when it is not selected.
@@ -116,26 +115,29 @@ impl Selection {
 
     /// The number of edges [`visit_induced_edges`](Self::visit_induced_edges) will visit,
     /// counted in parallel.
-    pub(crate) fn count_induced_edges(&self, ranked: &Ranked<'_>, positions: &[u32]) -> usize {
-        ranked
-            .graph
-            .shards()
-            .par_iter()
-            .map(|shard| induced_in_shard(shard, positions).count())
+    pub(crate) fn count_induced_edges(&self, ranked: &Ranked<'_>, positions: &[u32]) -> crate::Result<usize> {
+        (0..ranked.graph.shards().len())
+            .into_par_iter()
+            .map(|s| -> crate::Result<usize> {
+                let shard = ranked.graph.shard(s)?;
+                Ok(induced_in_shard(&shard, positions).count())
+            })
             .sum()
     }
 
     /// Calls `visit` for every edge whose both ends are selected, in one streaming pass over
-    /// the shards (shard order, then destination, then source). Parallel edges become one
-    /// edge whose weight is their count (or their summed weights). Nothing is collected.
-    pub(crate) fn visit_induced_edges<E>(
+    /// the shards (shard order, then destination, then source; a store's shards decoded one
+    /// at a time). Parallel edges become one edge whose weight is their count (or their
+    /// summed weights). Nothing is collected.
+    pub(crate) fn visit_induced_edges<E: From<crate::Error>>(
         &self,
         ranked: &Ranked<'_>,
         positions: &[u32],
         mut visit: impl FnMut(InducedEdge) -> Result<(), E>,
     ) -> Result<(), E> {
-        for shard in ranked.graph.shards() {
-            for edge in induced_in_shard(shard, positions) {
+        for s in 0..ranked.graph.shards().len() {
+            let shard = ranked.graph.shard(s)?;
+            for edge in induced_in_shard(&shard, positions) {
                 visit(edge)?;
             }
         }
@@ -147,7 +149,7 @@ impl Selection {
     pub(crate) fn induced_edges(&self, ranked: &Ranked<'_>) -> Vec<InducedEdge> {
         let positions = self.positions(ranked.ranks.len());
         let mut edges = Vec::new();
-        self.visit_induced_edges(ranked, &positions, |e| -> Result<(), ()> {
+        self.visit_induced_edges(ranked, &positions, |e| -> crate::Result<()> {
             edges.push(e);
             Ok(())
         })
@@ -275,9 +277,9 @@ mod tests {
             nodes: &nodes,
             ranks: &ranks,
         };
-        let s = Selection::top(&r, 1).with_neighbors(&r, 3);
+        let s = Selection::top(&r, 1).with_neighbors(&r, 3).unwrap();
         assert_eq!(s.nodes, vec![0, 3, 2]);
-        let s = Selection::top(&r, 1).with_neighbors(&r, 100);
+        let s = Selection::top(&r, 1).with_neighbors(&r, 100).unwrap();
         assert_eq!(s.nodes, vec![0, 3, 2, 1]);
     }
 }

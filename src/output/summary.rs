@@ -168,6 +168,9 @@ pub struct StoreRecord {
     pub bytes: u64,
     /// The `crawlrank build` command that made it.
     pub built_by: Vec<String>,
+    /// Where the iterations read the cells: `memory` (decoded once, they fit in `--memory`)
+    /// or `streamed` (decoded from the store every iteration).
+    pub cells: String,
 }
 
 /// A warm start (`--init DIR`): which result the first ranks came from, and how its nodes met
