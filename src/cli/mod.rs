@@ -15,8 +15,8 @@ use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use args::{
-    Cli, Command, CompletionsArgs, ExportCommand, ExportGexfArgs, GenerateArgs, GenerateCommand, GexfStyleArgs,
-    BuildArgs, InputArgs, ManArgs, RankArgs, StatsArgs,
+    BuildArgs, Cli, Command, CompletionsArgs, ExportCommand, ExportGexfArgs, GenerateArgs, GenerateCommand,
+    GexfStyleArgs, InputArgs, ManArgs, RankArgs, StatsArgs,
 };
 use crawlrank::algo::PageRankConfig;
 use crawlrank::error::{Error, Result};

@@ -32,7 +32,6 @@ pub use load::LoadOptions;
 pub(crate) use load::{Loaded, load};
 pub(crate) use shard::{Cell, Shard};
 
-
 use crate::input::FileReport;
 use crate::partition::Partition;
 
@@ -184,7 +183,13 @@ pub(crate) trait CellSource: Send + Sync + std::fmt::Debug {
     /// Decodes shard `shard`'s cells into destination blocks `blocks` into `into`, whose
     /// slices have exactly their sizes; `buffer` is scratch space. Damage is an error naming
     /// the file.
-    fn load_into(&self, shard: usize, blocks: Range<u32>, into: CellSlices<'_>, buffer: &mut Vec<u8>) -> crate::Result<()>;
+    fn load_into(
+        &self,
+        shard: usize,
+        blocks: Range<u32>,
+        into: CellSlices<'_>,
+        buffer: &mut Vec<u8>,
+    ) -> crate::Result<()>;
 }
 
 /// Where [`CellSource::load_into`] puts a piece of a shard's cells.
@@ -300,7 +305,10 @@ impl ShardedGraph {
                 let source = &*streamed.source;
                 let blocks = 0..crate::partition::block_count(self.nodes());
                 let mut shard = self.shards[s].clone();
-                let (cells, edges) = (source.cells_into(s, blocks.clone()), source.edges_into(s, blocks.clone()));
+                let (cells, edges) = (
+                    source.cells_into(s, blocks.clone()),
+                    source.edges_into(s, blocks.clone()),
+                );
                 let slices = shard.resize_for(cells as usize, edges as usize, self.out_weight.is_some());
                 source.load_into(s, blocks, slices, &mut Vec::new())?;
                 shard.set_weight_exponents(source.scales(s));

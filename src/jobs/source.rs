@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::error::{Error, Result};
-use crate::graph::{IdMode, LoadOptions, Loaded, load};
+use crate::graph::{IdKind, IdMode, LoadOptions, Loaded, load};
 use crate::input::InputFile;
 use crate::progress::{Event, Phase, Progress};
 use crate::store::{Manifest, Store};
@@ -82,7 +82,10 @@ fn check_options(dir: &Path, manifest: &Manifest, options: &LoadOptions) -> Resu
     if let Some(shards) = options.build.shards
         && shards != manifest.shards()
     {
-        clashes.push(format!("--shards {shards} (the store has {} shards)", manifest.shards()));
+        clashes.push(format!(
+            "--shards {shards} (the store has {} shards)",
+            manifest.shards()
+        ));
     }
     if options.build.multi && !built.multi {
         clashes.push("--multi (the store collapsed duplicate edges)".to_string());
@@ -90,8 +93,20 @@ fn check_options(dir: &Path, manifest: &Manifest, options: &LoadOptions) -> Resu
     if options.parse.weighted && !manifest.graph.weighted {
         clashes.push("--weighted (the store has no weights)".to_string());
     }
-    if options.ids != IdMode::Auto && options.ids != built.ids {
-        clashes.push(format!("--ids {} (the store read ids as {})", options.ids.name(), built.ids.name()));
+    // `--ids int` or `string` repeats an automatic build that found that kind of ids: the
+    // ids are then read alike (auto mode takes an id for an integer only when written
+    // canonically, so no id reads differently under `int`).
+    let same_ids = match options.ids {
+        IdMode::Auto => true,
+        IdMode::Int => manifest.ids == IdKind::Int,
+        IdMode::String => manifest.ids == IdKind::String,
+    };
+    if !same_ids && options.ids != built.ids {
+        clashes.push(format!(
+            "--ids {} (the store read ids as {})",
+            options.ids.name(),
+            built.ids.name()
+        ));
     }
     if options.names.is_some() {
         clashes.push("--names (names are read when the store is built)".to_string());

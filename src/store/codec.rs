@@ -167,7 +167,9 @@ mod tests {
     fn keys_decode_alike_on_the_fast_and_the_slow_path() {
         // Gaps of every length from 1 to 5 bytes, enough of them that the fast path runs,
         // then the last ones through the byte-by-byte path.
-        let gaps: Vec<u64> = (0..200u64).map(|i| [0, 1, 127, 128, 16_383, 16_384, (1 << 21) + 5, 1 << 28][i as usize % 8] % (1 << 22)).collect();
+        let gaps: Vec<u64> = (0..200u64)
+            .map(|i| [0, 1, 127, 128, 16_383, 16_384, (1 << 21) + 5, 1 << 28][i as usize % 8] % (1 << 22))
+            .collect();
         let mut bytes = Vec::new();
         gaps.iter().for_each(|&g| put(&mut bytes, g));
         let mut keys = vec![0u32; gaps.len()];
@@ -198,7 +200,11 @@ mod tests {
         put(&mut bytes, 1 << 31);
         put(&mut bytes, 1);
         bytes.extend([0; 8]);
-        assert_eq!(decode_keys(&bytes, 0, &mut [0u32; 2]), None, "bit 31 set: outside the cell");
+        assert_eq!(
+            decode_keys(&bytes, 0, &mut [0u32; 2]),
+            None,
+            "bit 31 set: outside the cell"
+        );
         let mut bytes = Vec::new();
         put(&mut bytes, 1 << 15);
         bytes.extend([0; 8]);

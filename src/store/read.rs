@@ -75,7 +75,10 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest> {
     let value: serde_json::Value =
         serde_json::from_slice(&text).map_err(|e| corrupt(&path, format!("not a store manifest ({e})")))?;
     if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
-        return Err(corrupt(&path, format!("not a crawlrank store manifest (no \"format\": \"{FORMAT}\")")));
+        return Err(corrupt(
+            &path,
+            format!("not a crawlrank store manifest (no \"format\": \"{FORMAT}\")"),
+        ));
     }
     let version = value.get("version").and_then(|v| v.as_u64());
     if version != Some(VERSION as u64) {
@@ -129,7 +132,8 @@ fn verify(dir: &Path, files: &[FileEntry]) -> Result<()> {
         let mut at = 0u64;
         while at < size {
             let len = buf.len().min((size - at) as usize);
-            file.read_exact_at(&mut buf[..len], at).map_err(|e| Error::io(&path, e))?;
+            file.read_exact_at(&mut buf[..len], at)
+                .map_err(|e| Error::io(&path, e))?;
             hasher.update(&buf[..len]);
             at += len as u64;
         }
@@ -193,13 +197,12 @@ fn has(manifest: &Manifest, name: &str) -> bool {
 /// ranges whose cells are decoded on demand.
 fn read_graph(dir: &Path, manifest: &Manifest) -> Result<Graph> {
     let n = manifest.graph.nodes as usize;
-    let mut nodes = read_ids(dir, &manifest.node_table, n)?;
+    let mut nodes = match manifest.node_table.as_str() {
+        "named" if !has(manifest, "nodes/ids.u64") => NodeTable::Dense(n as u32),
+        kind => read_ids(dir, kind, n)?,
+    };
     if manifest.node_table == "named" {
-        let ids = if has(manifest, "nodes/ids.u64") {
-            nodes
-        } else {
-            NodeTable::Dense(n as u32)
-        };
+        let ids = nodes;
         let mut named = Named::new(ids, read_strings(dir, "nodes/names", n)?);
         if has(manifest, "nodes/extra.ends") {
             named.extra = Some(read_strings(dir, "nodes/extra", n)?);
@@ -213,7 +216,10 @@ fn read_graph(dir: &Path, manifest: &Manifest) -> Result<Graph> {
     let f64s = |name: &str| read_array(dir, name, n, |b| f64::from_bits(u64::from_le_bytes(b)));
     let weighted = manifest.graph.weighted;
     let (out_weight, scaled_sums) = if weighted {
-        (Some(f64s("nodes/out-weight.f64")?), Some(f64s("nodes/scaled-weight-sum.f64")?))
+        (
+            Some(f64s("nodes/out-weight.f64")?),
+            Some(f64s("nodes/scaled-weight-sum.f64")?),
+        )
     } else {
         (None, None)
     };
@@ -228,7 +234,10 @@ fn read_graph(dir: &Path, manifest: &Manifest) -> Result<Graph> {
     if edges != manifest.graph.edges {
         return Err(corrupt(
             &dir.join(MANIFEST),
-            format!("{edges} edges in the shards where the manifest says {}", manifest.graph.edges),
+            format!(
+                "{edges} edges in the shards where the manifest says {}",
+                manifest.graph.edges
+            ),
         ));
     }
     let cells = StoreCells { shards };
@@ -336,7 +345,12 @@ impl StoredShard {
             None
         };
         let scales = if has(manifest, &super::scales_file(s)) {
-            Some(read_array(dir, &super::scales_file(s), range.len(), i16::from_le_bytes)?)
+            Some(read_array(
+                dir,
+                &super::scales_file(s),
+                range.len(),
+                i16::from_le_bytes,
+            )?)
         } else {
             None
         };

@@ -64,7 +64,10 @@ fn staging_path(dir: &Path) -> Result<PathBuf> {
     let name = dir
         .file_name()
         .ok_or_else(|| Error::Config(format!("{}: not a folder name", dir.display())))?;
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     Ok(parent.join(format!(".{}.building", name.to_string_lossy())))
 }
 
@@ -179,9 +182,12 @@ fn write_ids(dir: &Path, table: &NodeTable, files: &mut Vec<FileEntry>) -> Resul
 /// Writes a string table as `BASE.text` (bytes back to back) and `BASE.ends` (u64 ends).
 fn write_strings(dir: &Path, base: &str, strings: &StringTable, files: &mut Vec<FileEntry>) -> Result<()> {
     files.push(write_file(dir, &format!("{base}.text"), &[&strings.bytes])?);
-    files.push(write_array(dir, &format!("{base}.ends"), &strings.ends, |&e: &usize| {
-        (e as u64).to_le_bytes()
-    })?);
+    files.push(write_array(
+        dir,
+        &format!("{base}.ends"),
+        &strings.ends,
+        |&e: &usize| (e as u64).to_le_bytes(),
+    )?);
     Ok(())
 }
 
@@ -252,7 +258,8 @@ pub(crate) const HEADER_BYTES: usize = 56;
 
 /// Writes shard `s`'s cells file (and its weights files when weighted).
 fn write_shard(dir: &Path, s: usize, shard: &Shard, blocks: u32) -> Result<Vec<FileEntry>> {
-    let (mut payload, mut byte_index, mut edge_index, mut cell_index) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut payload, mut byte_index, mut edge_index, mut cell_index) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let cells = shard.cells();
     let edges = shard.packed_edges();
     let mut i = 0;
