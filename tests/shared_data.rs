@@ -275,3 +275,37 @@ fn cnr_2000_ranks_bit_identically_on_one_two_and_three_processes_in_both_precisi
     common::run_cluster(&parts, &out, 3, 1, &["--shards", "4"]);
     common::assert_same_result(&local, &out, "cnr-2000 in three files, 3×1");
 }
+
+#[test]
+#[ignore = "needs ../shared/data/cnr-2000; .ci/run runs it with --ignored"]
+fn cnr_2000_from_a_store_gives_the_same_bytes_held_in_memory_and_streamed() {
+    let data = cnr();
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("cnr.store");
+    let bin = env!("CARGO_BIN_EXE_crawlrank");
+    for shards in ["1", "4"] {
+        let status = std::process::Command::new(bin)
+            .args(["build", "-q", "--shards", shards, "-o"])
+            .arg(&store)
+            .arg(data.join("cnr-2000.el.gz"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let cells: u64 = std::fs::read_dir(store.join("shards"))
+            .unwrap()
+            .map(|e| e.unwrap().metadata().unwrap().len())
+            .sum();
+        eprintln!(
+            "cnr-2000 store, {shards} shards: {cells} bytes of cells, {:.3} an edge",
+            cells as f64 / 3_216_152.0
+        );
+        let direct = tmp.path().join(format!("direct{shards}"));
+        rank(&data.join("cnr-2000.el.gz"), &direct, &["--shards", shards]);
+        for (name, extra) in [("memory", &[][..]), ("streamed", &["--memory", "1B"][..])] {
+            let out = tmp.path().join(format!("{name}{shards}"));
+            rank(&store, &out, extra);
+            assert_eq!(part_bytes(&direct), part_bytes(&out), "{shards} shards, {name}");
+            assert_eq!(summary(&out)["store"]["cells"], name);
+        }
+    }
+}

@@ -240,7 +240,10 @@ fn read_graph(dir: &Path, manifest: &Manifest) -> Result<Graph> {
             ),
         ));
     }
-    let cells = StoreCells { shards };
+    let cells = StoreCells {
+        shards,
+        nodes: n as u32,
+    };
     let sharded = ShardedGraph::streamed(
         partition,
         out_degree,
@@ -257,6 +260,8 @@ fn read_graph(dir: &Path, manifest: &Manifest) -> Result<Graph> {
 #[derive(Debug)]
 struct StoreCells {
     shards: Vec<StoredShard>,
+    /// Nodes of the graph.
+    nodes: u32,
 }
 
 /// One shard's cells file, opened, with its index.
@@ -309,15 +314,15 @@ impl StoredShard {
         let cell_index = values[2 * entries..].to_vec();
         let size = file.metadata().map_err(|e| Error::io(&path, e))?.len();
         let sorted = |v: &[u64]| v.windows(2).all(|w| w[0] <= w[1]);
-        // Every record holds at least one byte per cell and per edge, and a block with
-        // edges has cells: what a decoder sizes its arrays by is bounded by the file.
+        // A block has cells exactly when it has edges and a record, and never more cells
+        // than edges.
         let fits = (0..blocks as usize).all(|b| {
             let (bytes, edges, cells) = (
                 byte_index[b + 1] - byte_index[b],
                 edge_index[b + 1] - edge_index[b],
                 cell_index[b + 1] - cell_index[b],
             );
-            edges >= cells && bytes >= edges + cells && (edges == 0) == (cells == 0)
+            edges >= cells && (edges == 0) == (cells == 0) && (bytes == 0) == (edges == 0)
         });
         if !sorted(&byte_index)
             || !sorted(&edge_index)
@@ -400,8 +405,8 @@ impl CellSource for StoreCells {
             .file
             .read_exact_at(buffer, from)
             .map_err(|e| Error::io(&shard.path, e))?;
-        let source_blocks = (shard.source_range.start >> BLOCK_BITS)..shard.source_range.end.div_ceil(1 << BLOCK_BITS);
         let (base_cells, base_edges) = (shard.cell_index[first], shard.edge_index[first]);
+        let mut unframer = codec::Unframer::default();
         for block in blocks.clone() {
             let b = block as usize;
             let record = (shard.byte_index[b] - from) as usize..(shard.byte_index[b + 1] - from) as usize;
@@ -410,10 +415,17 @@ impl CellSource for StoreCells {
             }
             let c = (shard.cell_index[b] - base_cells) as usize..(shard.cell_index[b + 1] - base_cells) as usize;
             let e = (shard.edge_index[b] - base_edges) as usize..(shard.edge_index[b + 1] - base_edges) as usize;
-            codec::decode_record(
-                &buffer[record],
+            let record = unframer
+                .unframe(&buffer[record])
+                .map_err(|what| corrupt(&shard.path, format!("destination block {block}: {what}")))?;
+            let bounds = codec::Bounds {
                 block,
-                source_blocks.clone(),
+                block_len: (self.nodes - (block << BLOCK_BITS)).min(1 << BLOCK_BITS),
+                sources: shard.source_range.clone(),
+            };
+            codec::decode_record(
+                record,
+                &bounds,
                 &mut cells[c],
                 &mut edges[e.clone()],
                 edge_base + e.start as u64,

@@ -262,14 +262,16 @@ fn write_shard(dir: &Path, s: usize, shard: &Shard, blocks: u32) -> Result<Vec<F
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let cells = shard.cells();
     let edges = shard.packed_edges();
-    let mut i = 0;
+    let (mut i, mut record) = (0, Vec::new());
     for block in 0..blocks {
         byte_index.push(payload.len() as u64);
         edge_index.push(shard.cell_start(i) as u64);
         cell_index.push(i as u64);
         let end = i + cells[i..].partition_point(|c| c.destination_block == block);
         if end > i {
-            codec::encode_record(&mut payload, &cells[i..end], edges, shard.cell_start(i));
+            record.clear();
+            codec::encode_record(&mut record, &cells[i..end], edges, shard.cell_start(i));
+            codec::frame(&mut payload, &record);
         }
         i = end;
     }
