@@ -89,6 +89,8 @@ crawlrank rank 'crawl/part-*.zst' --threads 8  a glob of zstd parts
 crawlrank rank links.csv --weighted            third column is the edge weight
 crawlrank rank crawl/ --personalize seeds.txt  teleport to the pages in seeds.txt
 crawlrank rank cnr-2000                        a LAW WebGraph BVGraph, by its basename
+crawlrank build crawl/ -o crawl.store          parse once into a store (docs/store.md) …
+crawlrank rank crawl.store                     … and rank it many times
 crawlrank stats crawl.tsv.gz                   nodes, edges, dangling, degrees
 crawlrank export gexf output/crawl --top 5000  GEXF for Gephi from a finished run
 crawlrank plot output/crawl                    redraw the charts and report.html
@@ -316,6 +318,8 @@ crawlrank rank crawl/ --personalize seeds.txt    teleport to the pages in seeds.
 crawlrank rank g.el --tol 0 --max-iter 20        exactly 20 iterations (for benchmarks)
 crawlrank rank crawl.tsv.gz --gexf top.gexf      also a GEXF of the top 1000 for Gephi
 crawlrank rank cnr-2000                          a LAW WebGraph BVGraph, by its basename
+crawlrank rank crawl.store --personalize seeds.txt
+                                                 a store made by crawlrank build: no text read
 crawlrank rank cc/edges --names cc/vertices --names-reversed --cc-ranks
                                                  a Common Crawl host graph, CC's rank layout
 crawlrank rank crawl/ -o /shared/out --hosts hosts.txt --process 0 --secret-file secret
@@ -497,8 +501,8 @@ pub struct ClusterArgs {
 
 const BUILD_EXAMPLES: &str = "\
 crawlrank build crawl/ -o crawl.store                   parse once (a folder of edge lists)
-crawlrank rank crawl.store --personalize seeds.txt      rank many times: no text read again
 crawlrank build cc/edges/ --names cc/vertices/ -o cc.store --names-reversed
+crawlrank build big/ -o big.store --shards 256          the shard count is fixed at build
 
 The store keeps how the graph was read and built (ids, weights, duplicates, shards); rank
 refuses options that would change it. Its layout is documented in docs/store.md.";
