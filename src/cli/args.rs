@@ -427,6 +427,16 @@ pub struct RankArgs {
     /// fewer iterations when little changed. DIR may be the -o folder itself.
     #[arg(long, value_name = "DIR")]
     pub init: Option<PathBuf>,
+    /// Write the ranks every N iterations into OUTPUT.checkpoint beside the result folder
+    /// (atomically; removed once the result is written), so that a long run that is killed
+    /// can go on with --resume.
+    #[arg(long, value_name = "N")]
+    pub checkpoint_every: Option<usize>,
+    /// Go on from OUTPUT.checkpoint, written by a run of the same graph and parameters with
+    /// --checkpoint-every; the result is bit-identical to an uninterrupted run. A larger
+    /// --max-iter may be given.
+    #[arg(long, conflicts_with = "init")]
+    pub resume: bool,
     /// Where the rank of dangling nodes goes.
     #[arg(long, value_enum, default_value_t = Dangling::Teleport)]
     pub dangling: Dangling,

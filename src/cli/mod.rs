@@ -313,6 +313,8 @@ fn rank_job(a: &RankArgs, command: Vec<String>) -> Result<RankJob> {
         wait: a.wait,
         cc_ranks: a.cc_ranks,
         init: a.init.clone(),
+        checkpoint_every: a.checkpoint_every,
+        resume: a.resume,
     };
     Ok(job)
 }
@@ -324,6 +326,12 @@ fn rank_command(
     stderr: &mut dyn Write,
 ) -> Result<(), Failure> {
     let job = rank_job(&a, command)?;
+    #[cfg(feature = "distributed")]
+    if a.cluster.hosts.is_some() && (job.checkpoint_every.is_some() || job.resume) {
+        return Err(Failure::Error(crawlrank::Error::Config(
+            "--checkpoint-every and --resume work on local runs; a distributed run cannot checkpoint yet".to_string(),
+        )));
+    }
     #[cfg(feature = "distributed")]
     let outcome = match &a.cluster.hosts {
         Some(hosts) => match distributed_rank(&job, hosts, &a.cluster, a.input.quiet)? {

@@ -25,7 +25,7 @@ use timely::worker::Worker;
 use super::exchange::Exchanger;
 use super::ingest::Place;
 use crate::engine::reduce::{Carrier, MessagesOf, add_partial, apply_block, combine_shard, total_change};
-use crate::engine::{IterationReport, Outcome, StopRule, VertexProgram};
+use crate::engine::{IterationReport, Outcome, Rounds, StopRule, VertexProgram};
 use crate::graph::ShardedGraph;
 use crate::partition::{block_count, block_of, block_range};
 
@@ -109,8 +109,9 @@ where
         .flat_map(|&s| (0..blocks).map(move |b| (s, b)))
         .filter(|&(s, b)| !graph.shards()[s].cell_indices_into(b..b + 1).is_empty())
         .collect();
-    let (iterations, converged) = crate::engine::iterate(stop, observer, || {
-        let round = program.begin_round(graph, &states);
+    let (iterations, converged) = crate::engine::iterate(Rounds::new(stop), observer, &mut states, |states| {
+        let states: &mut Vec<P::State> = states;
+        let round = program.begin_round(graph, states);
         // map, for the sources of this worker's shards
         for &s in &owned {
             let range = graph.partition().range(s);
@@ -224,9 +225,9 @@ where
             }
         }
         assert_eq!(seen, blocks, "every block's states arrive once a round");
-        std::mem::swap(&mut states, &mut next);
+        std::mem::swap(states, &mut next);
         traffic.rounds += 1;
-        total_change(&changes)
+        Some(total_change(&changes))
     });
     (
         Outcome {

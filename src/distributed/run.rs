@@ -34,7 +34,7 @@ use super::executor::{self, Traffic};
 use super::ingest::{Place, ProcessShared, ingest};
 use super::liveness::Liveness;
 use super::manifest::JobManifest;
-use crate::engine::{Carrier, IterationReport, Outcome, StopRule, VertexProgram};
+use crate::engine::{Carrier, IterationReport, Outcome, Rounds, VertexProgram};
 use crate::error::{Error, Result};
 use crate::graph::{LoadOptions, Loaded, ShardedGraph};
 use crate::input::InputFile;
@@ -249,15 +249,17 @@ impl Executor for WorkerExecutor<'_> {
         graph: &ShardedGraph,
         program: &P,
         initial: Vec<f64>,
-        stop: StopRule,
+        rounds: Rounds<'_, f64>,
         observer: &mut dyn FnMut(&IterationReport),
     ) -> Outcome<f64>
     where
         P: VertexProgram<State = f64, Message = f64>,
         C: Carrier<f64>,
     {
+        // Distributed runs neither checkpoint nor resume (the command line refuses them).
+        debug_assert!(rounds.done.is_empty() && rounds.after_round.is_none());
         let (outcome, traffic) =
-            executor::run::<P, C>(self.worker, self.place, graph, program, initial, stop, observer);
+            executor::run::<P, C>(self.worker, self.place, graph, program, initial, rounds.stop, observer);
         self.traffic = traffic;
         outcome
     }

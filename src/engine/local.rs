@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use std::ops::Range;
 
 use super::reduce::{Carrier, MessagesOf, add_partial, apply_block, combine_shard, total_change, weighed};
-use super::{IterationReport, Outcome, StopRule, VertexProgram};
+use super::{IterationReport, Outcome, Rounds, StopRule, VertexProgram};
 use crate::graph::{Cell, Shard, ShardedGraph};
 use crate::partition::{DESTINATION_BLOCK, block_count, block_of};
 
@@ -110,22 +110,34 @@ impl LocalExecutor {
         stop: StopRule,
         observer: &mut dyn FnMut(&IterationReport),
     ) -> Outcome<P::State> {
+        self.run_rounds::<P, C>(graph, program, initial, Rounds::new(stop), observer)
+    }
+
+    /// [`run_carrying`](Self::run_carrying) for the given rounds (resumed, checkpointed).
+    pub(crate) fn run_rounds<P: VertexProgram, C: Carrier<P::Message>>(
+        &self,
+        graph: &ShardedGraph,
+        program: &P,
+        initial: Vec<P::State>,
+        rounds: Rounds<'_, P::State>,
+        observer: &mut dyn FnMut(&IterationReport),
+    ) -> Outcome<P::State> {
         assert_eq!(initial.len(), graph.nodes() as usize, "one initial state per node");
         if let Some(source) = graph.cell_source() {
-            return super::stream::run::<P, C>(self.strategy, graph, source, program, initial, stop, observer);
+            return super::stream::run::<P, C>(self.strategy, graph, source, program, initial, rounds, observer);
         }
         let mut states = initial;
         let mut next = states.clone();
         let mut messages: Vec<C> = vec![C::pack(program.identity()); states.len()];
         let plan = self.plan::<P::Message, C>(graph);
         let mut buffer: Vec<C> = vec![C::pack(program.identity()); plan.as_ref().map_or(0, |p| p.buffer_len)];
-        let (iterations, converged) = super::iterate(stop, observer, || {
+        let (iterations, converged) = super::iterate(rounds, observer, &mut states, |states| {
             let change = match &plan {
-                None => round_fused(graph, program, &states, &mut messages, &mut next),
-                Some(plan) => round_blocked(graph, program, plan, &mut buffer, &states, &mut messages, &mut next),
+                None => round_fused(graph, program, states, &mut messages, &mut next),
+                Some(plan) => round_blocked(graph, program, plan, &mut buffer, states, &mut messages, &mut next),
             };
-            std::mem::swap(&mut states, &mut next);
-            change
+            std::mem::swap(states, &mut next);
+            Some(change)
         });
         Outcome {
             states,

@@ -65,17 +65,53 @@ pub(crate) struct StopRule {
     pub max_iterations: usize,
 }
 
-/// Runs rounds until `stop` says so: `round` runs one and returns its change; every round's
-/// report goes to `observer`. Returns the reports and whether the tolerance was reached.
-pub(crate) fn iterate(
-    stop: StopRule,
+/// Which rounds a run makes: its stop rule, the rounds a resumed run already made, and what
+/// is done with the states after each round (a checkpoint).
+pub(crate) struct Rounds<'a, S> {
+    /// When to stop.
+    pub stop: StopRule,
+    /// Reports of the rounds already made (resuming from a checkpoint): numbering and the
+    /// stop rule go on from them.
+    pub done: Vec<IterationReport>,
+    /// Called after every round with the reports so far and the new states.
+    pub after_round: Option<&'a mut dyn FnMut(&[IterationReport], &[S])>,
+}
+
+impl<S> Rounds<'_, S> {
+    /// From the first round, nothing kept.
+    pub(crate) fn new(stop: StopRule) -> Self {
+        Rounds {
+            stop,
+            done: Vec::new(),
+            after_round: None,
+        }
+    }
+}
+
+/// Runs rounds until the stop rule says so: `round` runs one on `states` (leaving the new
+/// states there) and returns its change, or `None` when it could not run (the executor
+/// keeps the fault; no report is made and nothing is kept of that round); every round's
+/// report goes to `observer`. Returns the reports (those of `rounds.done` first) and
+/// whether the tolerance was reached.
+pub(crate) fn iterate<S>(
+    rounds: Rounds<'_, S>,
     observer: &mut dyn FnMut(&IterationReport),
-    mut round: impl FnMut() -> f64,
+    states: &mut Vec<S>,
+    mut round: impl FnMut(&mut Vec<S>) -> Option<f64>,
 ) -> (Vec<IterationReport>, bool) {
-    let mut iterations = Vec::new();
-    for iteration in 1..=stop.max_iterations {
+    let Rounds {
+        stop,
+        done: mut iterations,
+        mut after_round,
+    } = rounds;
+    if iterations.last().is_some_and(|r| r.change < stop.tolerance) {
+        return (iterations, true);
+    }
+    for iteration in iterations.len() + 1..=stop.max_iterations {
         let started = std::time::Instant::now();
-        let change = round();
+        let Some(change) = round(states) else {
+            return (iterations, false);
+        };
         let report = IterationReport {
             iteration,
             change,
@@ -83,6 +119,9 @@ pub(crate) fn iterate(
         };
         observer(&report);
         iterations.push(report);
+        if let Some(after) = after_round.as_mut() {
+            after(&iterations, states);
+        }
         if change < stop.tolerance {
             return (iterations, true);
         }

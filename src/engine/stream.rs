@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use super::local::{Blocked, GROUP_BYTES, Group, Strategy, fused_blocks_per_task, fuses, map, reduce_blocks};
 use super::reduce::{Carrier, MessagesOf, total_change};
-use super::{IterationReport, Outcome, StopRule, VertexProgram};
+use super::{IterationReport, Outcome, Rounds, VertexProgram};
 use crate::error::Result;
 use crate::graph::{CellSlices, CellSource, Shard, ShardedGraph};
 use crate::partition::{block_count, block_of};
@@ -112,7 +112,7 @@ pub(crate) fn run<P: VertexProgram, C: Carrier<P::Message>>(
     source: &dyn CellSource,
     program: &P,
     initial: Vec<P::State>,
-    stop: StopRule,
+    rounds: Rounds<'_, P::State>,
     observer: &mut dyn FnMut(&IterationReport),
 ) -> Outcome<P::State> {
     let layout = Layout::new(strategy, graph, source, (size_of::<P::Message>(), size_of::<C>()));
@@ -127,21 +127,21 @@ pub(crate) fn run<P: VertexProgram, C: Carrier<P::Message>>(
         .map(|s| Shard::from_stored(s.source_range.clone(), Vec::new(), Vec::new(), None, None))
         .collect();
     let mut fault = None;
-    let (iterations, converged) = super::iterate(stop, observer, || {
+    let (iterations, converged) = super::iterate(rounds, observer, &mut states, |states| {
         let round = Round {
             graph,
             source,
             program,
             layout: &layout,
         };
-        match round.run(&mut shards, &mut buffer, &states, &mut messages, &mut next) {
+        match round.run(&mut shards, &mut buffer, states, &mut messages, &mut next) {
             Ok(change) => {
-                std::mem::swap(&mut states, &mut next);
-                change
+                std::mem::swap(states, &mut next);
+                Some(change)
             }
             Err(e) => {
                 fault = Some(e);
-                0.0 // stops the rounds; the fault makes the outcome no result
+                None // stops the rounds; the fault makes the outcome no result
             }
         }
     });

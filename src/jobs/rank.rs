@@ -13,13 +13,15 @@ use std::time::Instant;
 
 use crate::algo::pagerank::{PageRankProgram, PageRankResult};
 use crate::algo::{PageRankConfig, Precision, read_personalization};
-use crate::engine::{Carrier, IterationReport, LocalExecutor, Outcome, StopRule, VertexProgram};
+use crate::engine::{Carrier, IterationReport, LocalExecutor, Outcome, Rounds, VertexProgram};
 use crate::error::{Error, Result};
 use crate::graph::{Graph, IdKind, LoadOptions, Loaded, ShardedGraph};
 use crate::input::{FileReport, InputFile};
 use crate::output::SUCCESS;
 use crate::output::commit::{self, FolderLock, RealFs, Seal};
-use crate::output::summary::{DistributedRecord, InitRecord, LoadRecord, Outputs, Parameters, Phases, StoreRecord};
+use crate::output::summary::{
+    CheckpointRecord, DistributedRecord, InitRecord, LoadRecord, Outputs, Parameters, Phases, StoreRecord,
+};
 use crate::output::{
     Exporter, GexfExport, GexfReport, OutputCompression, PartFiles, PlotFormat, Ranked, Staging, Summary, TopRow,
     TopTable, top_nodes,
@@ -61,6 +63,12 @@ pub struct RankJob {
     /// Start from the ranks of this finished result instead of uniform ranks (`--init`):
     /// nodes it ranked start at their rank there, new nodes at 1/n, the whole normalised.
     pub init: Option<PathBuf>,
+    /// Write the states every this many iterations into `OUTPUT.checkpoint`
+    /// (`--checkpoint-every`), atomically; removed once the result is committed.
+    pub checkpoint_every: Option<usize>,
+    /// Go on from `OUTPUT.checkpoint` (`--resume`): the result is bit-identical to a run that
+    /// was never interrupted.
+    pub resume: bool,
 }
 
 impl RankJob {
@@ -81,6 +89,8 @@ impl RankJob {
             wait: false,
             cc_ranks: false,
             init: None,
+            checkpoint_every: None,
+            resume: false,
         }
     }
 
@@ -90,6 +100,14 @@ impl RankJob {
         self.load.build.validate()?;
         if self.top == 0 {
             return Err(Error::parameter("top", "must be at least 1"));
+        }
+        if self.checkpoint_every == Some(0) {
+            return Err(Error::parameter("checkpoint-every", "must be at least 1 (iterations)"));
+        }
+        if self.resume && self.init.is_some() {
+            return Err(Error::Config(
+                "--resume goes on from the checkpoint's ranks; --init cannot go with it".to_string(),
+            ));
         }
         if let Some(gexf) = &self.gexf {
             gexf.validate()?;
@@ -181,7 +199,7 @@ pub(crate) trait Executor {
         graph: &ShardedGraph,
         program: &P,
         initial: Vec<f64>,
-        stop: StopRule,
+        rounds: Rounds<'_, f64>,
         observer: &mut dyn FnMut(&IterationReport),
     ) -> Outcome<f64>
     where
@@ -231,14 +249,14 @@ impl Executor for LocalExecutor {
         graph: &ShardedGraph,
         program: &P,
         initial: Vec<f64>,
-        stop: StopRule,
+        rounds: Rounds<'_, f64>,
         observer: &mut dyn FnMut(&IterationReport),
     ) -> Outcome<f64>
     where
         P: VertexProgram<State = f64, Message = f64>,
         C: Carrier<f64>,
     {
-        self.run_carrying::<P, C>(graph, program, initial, stop, observer)
+        self.run_rounds::<P, C>(graph, program, initial, rounds, observer)
     }
 
     fn ownership(&self) -> Ownership {
@@ -292,13 +310,21 @@ pub(crate) fn pipeline<E: Executor>(
     progress.event(Event::Started(Phase::Iterate));
     let program = PageRankProgram::new(graph.sharded(), &job.pagerank, personalization.as_deref())?;
     let n = graph.node_count();
-    let (initial, init) = match &job.init {
-        Some(dir) => {
-            let (ranks, record) = warm_start(dir, graph.nodes())?;
-            (ranks, Some(record))
+    let checkpoint_path = crate::output::checkpoint::path_for(&job.output);
+    let fingerprint = run_fingerprint(job, graph.sharded(), personalization.as_deref());
+    let (initial, init, done) = if job.resume {
+        let checkpoint = crate::output::checkpoint::read(&checkpoint_path, fingerprint, n)?;
+        (checkpoint.states, None, checkpoint.reports)
+    } else {
+        match &job.init {
+            Some(dir) => {
+                let (ranks, record) = warm_start(dir, graph.nodes())?;
+                (ranks, Some(record), Vec::new())
+            }
+            None => (vec![1.0 / n as f64; n], None, Vec::new()),
         }
-        None => (vec![1.0 / n as f64; n], None),
     };
+    let resumed_after = job.resume.then(|| done.last().map_or(0, |r| r.iteration));
     let (stop, max_iterations) = (job.pagerank.stop_rule(), job.pagerank.max_iterations);
     let mut observer = |report: &IterationReport| {
         progress.event(Event::Iteration {
@@ -308,10 +334,43 @@ pub(crate) fn pipeline<E: Executor>(
             tolerance: job.pagerank.tolerance,
         })
     };
-    let outcome = match job.pagerank.precision {
-        Precision::F64 => executor.iterate::<_, f64>(graph.sharded(), &program, initial, stop, &mut observer),
-        Precision::F32 => executor.iterate::<_, f32>(graph.sharded(), &program, initial, stop, &mut observer),
+    // Checkpoints are written by the coordinator (every executor holds the same states).
+    let (mut written, mut checkpoint_error) = (0usize, None::<String>);
+    let every = job.checkpoint_every.filter(|_| executor.is_coordinator());
+    let mut keep = |reports: &[IterationReport], states: &[f64]| {
+        let last = reports.last().expect("called after a round");
+        let ends = last.change < stop.tolerance || last.iteration >= stop.max_iterations;
+        if let Some(every) = every
+            && last.iteration % every == 0
+            && !ends
+        {
+            match crate::output::checkpoint::write(&checkpoint_path, fingerprint, reports, states) {
+                Ok(()) => written += 1,
+                Err(e) => checkpoint_error = Some(e.to_string()),
+            }
+        }
     };
+    let rounds = Rounds {
+        stop,
+        done,
+        after_round: every
+            .is_some()
+            .then_some(&mut keep as &mut dyn FnMut(&[IterationReport], &[f64])),
+    };
+    let outcome = match job.pagerank.precision {
+        Precision::F64 => executor.iterate::<_, f64>(graph.sharded(), &program, initial, rounds, &mut observer),
+        Precision::F32 => executor.iterate::<_, f32>(graph.sharded(), &program, initial, rounds, &mut observer),
+    };
+    let checkpoint = (job.checkpoint_every.is_some() || job.resume).then(|| CheckpointRecord {
+        path: std::path::absolute(&checkpoint_path)
+            .unwrap_or_else(|_| checkpoint_path.clone())
+            .display()
+            .to_string(),
+        every: job.checkpoint_every,
+        written,
+        resumed_after,
+        error: checkpoint_error.clone(),
+    });
     // Checked before anything is written: ranks that are not a distribution fail the run
     // on every process alike (each holds all ranks), so no part file is published.
     let result = PageRankResult::new(&job.pagerank, outcome)?;
@@ -364,6 +423,7 @@ pub(crate) fn pipeline<E: Executor>(
             distributed: spread,
             names: loaded.names.clone(),
             init,
+            checkpoint,
             store: loaded
                 .store
                 .as_deref()
@@ -384,6 +444,10 @@ pub(crate) fn pipeline<E: Executor>(
         });
     }
     commit_result(executor, job, staging, shards)?;
+    if executor.is_coordinator() && (job.checkpoint_every.is_some() || job.resume) {
+        // The result is complete: the checkpoint is not needed any more.
+        let _ = std::fs::remove_file(&checkpoint_path);
+    }
     if executor.is_coordinator() {
         progress.event(Event::Finished(Phase::Write, started.elapsed().as_secs_f64()));
     }
@@ -524,6 +588,35 @@ struct RunFacts<'a> {
     init: Option<InitRecord>,
     /// The store ranked, with how it was built.
     store: Option<(StoreRecord, LoadRecord)>,
+    /// What was done with checkpoints.
+    checkpoint: Option<CheckpointRecord>,
+}
+
+/// What the rounds' arithmetic depends on, for checkpoints: a checkpoint resumes only the
+/// run it was written by (see `output::checkpoint`).
+fn run_fingerprint(job: &RankJob, graph: &ShardedGraph, personalization: Option<&[(u32, f64)]>) -> u64 {
+    let p = &job.pagerank;
+    let partition = graph.partition();
+    let bounds: Vec<u32> = (0..partition.shards()).map(|s| partition.range(s).start).collect();
+    let mut f = crate::output::checkpoint::Fingerprint::new();
+    f.add(env!("CARGO_PKG_VERSION"))
+        .add(&graph.stats().nodes)
+        .add(&graph.stats().edges)
+        .add(&bounds)
+        .add(graph.out_degree())
+        .add(graph.in_degree())
+        .add_floats(&[p.damping, p.tolerance])
+        .add(p.dangling.name())
+        .add(p.precision.name());
+    if let Some(weights) = graph.out_weight() {
+        f.add_floats(weights);
+    }
+    if let Some(pairs) = personalization {
+        for &(node, weight) in pairs {
+            f.add(&node).add_floats(&[weight]);
+        }
+    }
+    f.finish()
 }
 
 /// The summary's record of the store at `dir`, and the load record it was built with.
@@ -628,6 +721,7 @@ fn summarize(job: &RankJob, graph: &ShardedGraph, result: &PageRankResult, facts
         },
         names: facts.names.clone(),
         init: facts.init.clone(),
+        checkpoint: facts.checkpoint.clone(),
         store: facts.store.as_ref().map(|(record, _)| record.clone()),
         iterations_run: result.iterations.len(),
         iterations: result.iterations.clone(),

@@ -18,6 +18,7 @@
 #[cfg(feature = "bvgraph")]
 pub(crate) mod bvgraph;
 pub mod cc_ranks;
+pub(crate) mod checkpoint;
 pub(crate) mod commit;
 pub(crate) mod gexf;
 pub(crate) mod parts;

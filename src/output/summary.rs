@@ -157,6 +157,25 @@ pub struct Summary {
     /// read). `inputs` and `load` are then what the store was built from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<StoreRecord>,
+    /// Checkpoints (`--checkpoint-every`, `--resume`; absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<CheckpointRecord>,
+}
+
+/// What a run did with checkpoints.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CheckpointRecord {
+    /// The checkpoint file (removed once the result is committed).
+    pub path: String,
+    /// `--checkpoint-every`: rounds between checkpoints (`null`: none written).
+    pub every: Option<usize>,
+    /// Checkpoints written by this run.
+    pub written: usize,
+    /// The round this run resumed after (`--resume`), if it did.
+    pub resumed_after: Option<usize>,
+    /// Why a checkpoint could not be written, if one could not (the run went on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// The store a run ranked.
