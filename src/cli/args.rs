@@ -513,9 +513,12 @@ const BUILD_EXAMPLES: &str = "\
 crawlrank build crawl/ -o crawl.store                   parse once (a folder of edge lists)
 crawlrank build cc/edges/ --names cc/vertices/ -o cc.store --names-reversed
 crawlrank build big/ -o big.store --shards 256          the shard count is fixed at build
+crawlrank generate rmat --scale 28 | crawlrank build - -o r28.store --memory 8GiB
 
 The store keeps how the graph was read and built (ids, weights, duplicates, shards); rank
-refuses options that would change it. Its layout is documented in docs/store.md.";
+refuses options that would change it. Its layout is documented in docs/store.md.
+Integer edge lists too large for --memory (or read from standard input) are built beyond
+memory: sorted runs spilled to --tmp and merged into the shards.";
 
 /// A size in bytes: a number with an optional unit, B, K/KB/KiB, M/MB/MiB, G/GB/GiB or
 /// T/TB/TiB (KB and KiB alike are 1024 bytes, as memory is counted).
@@ -551,6 +554,10 @@ pub struct BuildArgs {
     /// complete.
     #[arg(short, long, value_name = "STORE", required = true)]
     pub output: PathBuf,
+    /// Where a build beyond --memory spills its sorted runs of edges (about 3 bytes an edge,
+    /// removed at the end) [default: the store's parent folder].
+    #[arg(long, value_name = "DIR")]
+    pub tmp: Option<PathBuf>,
     #[command(flatten)]
     pub input: InputArgs,
 }

@@ -708,6 +708,7 @@ fn build_command(a: BuildArgs, command: Vec<String>, stderr: &mut dyn Write) -> 
         load: load_options(&a.input),
         output: a.output.clone(),
         command,
+        tmp: a.tmp.clone(),
     };
     let bars = Bars::new(!a.input.quiet && io::stderr().is_terminal());
     let outcome = thread_pool(a.input.threads)?.install(|| crawlrank::jobs::build::run(&job, &bars))?;
@@ -719,11 +720,16 @@ fn build_command(a: BuildArgs, command: Vec<String>, stderr: &mut dyn Write) -> 
     let (read, partition, write) = outcome.seconds;
     writeln!(
         stderr,
-        "crawlrank: {} nodes, {} edges in {} shards; store {} ({:.2} bytes an edge for the cells); read {:.2} s, \
+        "crawlrank: {} nodes, {} edges in {} shards{}; store {} ({:.2} bytes an edge for the cells); read {:.2} s, \
          partition {:.2} s, write {:.2} s, peak memory {}; rank it with: crawlrank rank {}",
         m.graph.nodes,
         m.graph.edges,
         m.shards(),
+        if outcome.external {
+            " (built beyond memory: sorted runs on disk)"
+        } else {
+            ""
+        },
         human_bytes(m.bytes()),
         outcome.report.cell_bytes as f64 / m.graph.edges.max(1) as f64,
         read,

@@ -21,6 +21,9 @@ pub struct BuildJob {
     pub output: PathBuf,
     /// The command line, for the manifest.
     pub command: Vec<String>,
+    /// Where a build beyond memory spills its sorted runs (`--tmp`; default: beside the
+    /// store).
+    pub tmp: Option<PathBuf>,
 }
 
 /// What a finished build reports.
@@ -28,8 +31,11 @@ pub struct BuildJob {
 pub struct BuildOutcome {
     /// What was written.
     pub report: BuildReport,
-    /// Seconds reading, partitioning and writing.
+    /// Seconds reading, partitioning and writing (a build beyond memory partitions and
+    /// writes in one phase).
     pub seconds: (f64, f64, f64),
+    /// Whether the edges were spilled to disk in sorted runs (a build beyond memory).
+    pub external: bool,
 }
 
 /// Reads the inputs, builds the graph and writes it as a store at the job's output. A store
@@ -41,6 +47,9 @@ pub fn run(job: &BuildJob, progress: &dyn Progress) -> Result<BuildOutcome> {
             "the input is already a store; build reads edge lists, BVGraphs and Common Crawl graphs".to_string(),
         ));
     }
+    if beyond_memory(job) {
+        return run_external(job, progress);
+    }
     let loaded = load(&job.inputs, &job.load, progress)?;
     let started = Instant::now();
     progress.event(Event::Started(Phase::Write));
@@ -51,5 +60,76 @@ pub fn run(job: &BuildJob, progress: &dyn Progress) -> Result<BuildOutcome> {
     Ok(BuildOutcome {
         report,
         seconds: (loaded.read_seconds, loaded.partition_seconds, write_seconds),
+        external: false,
+    })
+}
+
+/// Bytes an in-memory build takes per byte of plain edge-list text (about 12 bytes an edge
+/// while building, for a line of about as many bytes).
+const MEMORY_PER_TEXT_BYTE: u64 = 1;
+
+/// Whether the build spills sorted runs to disk instead of holding the edges: when the
+/// graph can take that path (integer ids, no weights, no names) and its edges would not fit
+/// in `--memory` (estimated from the inputs' sizes: compressed files count five times their
+/// size, a BVGraph forty times), or come from standard input, whose size is unknown.
+fn beyond_memory(job: &BuildJob) -> bool {
+    let load = &job.load;
+    if load.parse.weighted || load.names.is_some() || load.ids == crate::graph::IdMode::String {
+        return false;
+    }
+    let mut estimate = 0u64;
+    for input in &job.inputs {
+        let Some(size) = input.size() else {
+            return true; // standard input
+        };
+        let name = input.name();
+        let factor = if matches!(input, InputFile::BvGraph { .. }) {
+            40
+        } else if [".gz", ".bz2", ".zst", ".zstd", ".xz"]
+            .iter()
+            .any(|e| name.ends_with(e))
+        {
+            5
+        } else {
+            1
+        };
+        estimate += size * factor * MEMORY_PER_TEXT_BYTE;
+    }
+    estimate > load.memory.unwrap_or_else(crate::memory::default_budget)
+}
+
+/// The build beyond memory (`store::external`).
+fn run_external(job: &BuildJob, progress: &dyn Progress) -> Result<BuildOutcome> {
+    use crate::store::external::{ExternalBuild, Spiller, write};
+    let memory = job.load.memory.unwrap_or_else(crate::memory::default_budget);
+    let tmp = match &job.tmp {
+        Some(t) => t.clone(),
+        None => job
+            .output
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), PathBuf::from),
+    };
+    let started = Instant::now();
+    progress.event(Event::Started(Phase::Read));
+    let mut spiller = Spiller::new(&tmp, memory, job.load.build.multi)?;
+    let inputs = crate::input::read_inputs(&job.inputs, &job.load.parse, &mut spiller, progress)?;
+    let read_seconds = started.elapsed().as_secs_f64();
+    progress.event(Event::Finished(Phase::Read, read_seconds));
+    let started = Instant::now();
+    progress.event(Event::Started(Phase::Partition));
+    let build = ExternalBuild {
+        load: super::rank::load_record(&job.load, 0),
+        shards: job.load.build.shards,
+        inputs,
+        command: job.command.clone(),
+    };
+    let report = write(spiller, build, &job.output)?;
+    let seconds = started.elapsed().as_secs_f64();
+    progress.event(Event::Finished(Phase::Partition, seconds));
+    Ok(BuildOutcome {
+        report,
+        seconds: (read_seconds, seconds, 0.0),
+        external: true,
     })
 }

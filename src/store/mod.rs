@@ -23,6 +23,7 @@
 //! decodes the cells of a shard into a destination-block range, for the engine.
 
 pub(crate) mod codec;
+pub(crate) mod external;
 pub(crate) mod read;
 pub(crate) mod write;
 

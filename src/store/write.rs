@@ -33,6 +33,14 @@ pub fn write_store(
     command: Vec<String>,
     dir: &Path,
 ) -> Result<BuildReport> {
+    let staging = prepare(dir)?;
+    let result = write_into(graph, load, names, command, &staging);
+    finish(result, &staging, dir)
+}
+
+/// Checks that a store may be written at `dir` and makes its staging folder (`nodes/` and
+/// `shards/` inside), empty.
+pub(crate) fn prepare(dir: &Path) -> Result<PathBuf> {
     if dir.exists() && !super::is_store(dir) {
         let empty = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.next().is_none();
         if !empty {
@@ -47,16 +55,26 @@ pub fn write_store(
     if staging.exists() {
         std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
     }
-    let result = write_into(graph, load, names, command, &staging);
-    let report = match result {
-        Ok(report) => report,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&staging);
-            return Err(e);
+    for sub in ["nodes", "shards"] {
+        let path = staging.join(sub);
+        std::fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+    }
+    Ok(staging)
+}
+
+/// Puts the store written into `staging` at `dir`, or removes the staging folder when the
+/// writing failed.
+pub(crate) fn finish(written: Result<BuildReport>, staging: &Path, dir: &Path) -> Result<BuildReport> {
+    match written {
+        Ok(report) => {
+            replace(staging, dir)?;
+            Ok(report)
         }
-    };
-    replace(&staging, dir)?;
-    Ok(report)
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(staging);
+            Err(e)
+        }
+    }
 }
 
 /// `.NAME.building` beside `dir`.
@@ -95,37 +113,11 @@ fn write_into(
     command: Vec<String>,
     dir: &Path,
 ) -> Result<BuildReport> {
-    for sub in ["nodes", "shards"] {
-        let path = dir.join(sub);
-        std::fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))?;
-    }
     let sharded = graph.sharded();
-    let mut files = Vec::new();
-    files.push(write_u32s(dir, "nodes/out-degree.u32", sharded.out_degree())?);
-    files.push(write_u32s(dir, "nodes/in-degree.u32", sharded.in_degree())?);
-    if let Some(out_weight) = sharded.out_weight() {
-        files.push(write_f64s(dir, "nodes/out-weight.f64", out_weight)?);
-        let sums = sharded.scaled_weight_sums().expect("a weighted graph");
-        files.push(write_f64s(dir, "nodes/scaled-weight-sum.f64", &sums)?);
-    }
-    let mut columns = Vec::new();
-    let node_table = match graph.nodes() {
-        NodeTable::Named(named) => {
-            write_ids(dir, &named.ids, &mut files)?;
-            write_strings(dir, "nodes/names", &named.names, &mut files)?;
-            if let Some(extra) = &named.extra {
-                write_strings(dir, "nodes/extra", extra, &mut files)?;
-            }
-            columns = named
-                .columns
-                .iter()
-                .cloned()
-                .zip(named.integer_columns.iter().copied())
-                .collect();
-            "named"
-        }
-        table => write_ids(dir, table, &mut files)?,
-    };
+    let sums = sharded.scaled_weight_sums();
+    let weights = sharded.out_weight().zip(sums.as_deref());
+    let (mut files, node_table, columns) =
+        write_nodes(dir, graph.nodes(), sharded.out_degree(), sharded.in_degree(), weights)?;
     let blocks = block_count(sharded.nodes());
     let shard_files: Vec<Vec<FileEntry>> = sharded
         .shards()
@@ -133,7 +125,6 @@ fn write_into(
         .enumerate()
         .map(|(s, shard)| write_shard(dir, s, shard, blocks))
         .collect::<Result<_>>()?;
-    let cell_bytes = shard_files.iter().map(|f| f[0].bytes).sum();
     files.extend(shard_files.into_iter().flatten());
     let partition = sharded.partition();
     let manifest = Manifest {
@@ -156,6 +147,55 @@ fn write_into(
         columns,
         files,
     };
+    write_manifest(dir, manifest)
+}
+
+/// Writes the node files: ids (or names), degrees, and with weights each node's sums as
+/// given and as stored. Returns their entries, the node table's kind and the extra columns.
+#[allow(clippy::type_complexity)]
+pub(crate) fn write_nodes(
+    dir: &Path,
+    nodes: &NodeTable,
+    out_degree: &[u32],
+    in_degree: &[u32],
+    weights: Option<(&[f64], &[f64])>,
+) -> Result<(Vec<FileEntry>, &'static str, Vec<(String, bool)>)> {
+    let mut files = Vec::new();
+    files.push(write_u32s(dir, "nodes/out-degree.u32", out_degree)?);
+    files.push(write_u32s(dir, "nodes/in-degree.u32", in_degree)?);
+    if let Some((given, scaled)) = weights {
+        files.push(write_f64s(dir, "nodes/out-weight.f64", given)?);
+        files.push(write_f64s(dir, "nodes/scaled-weight-sum.f64", scaled)?);
+    }
+    let mut columns = Vec::new();
+    let node_table = match nodes {
+        NodeTable::Named(named) => {
+            write_ids(dir, &named.ids, &mut files)?;
+            write_strings(dir, "nodes/names", &named.names, &mut files)?;
+            if let Some(extra) = &named.extra {
+                write_strings(dir, "nodes/extra", extra, &mut files)?;
+            }
+            columns = named
+                .columns
+                .iter()
+                .cloned()
+                .zip(named.integer_columns.iter().copied())
+                .collect();
+            "named"
+        }
+        table => write_ids(dir, table, &mut files)?,
+    };
+    Ok((files, node_table, columns))
+}
+
+/// Writes `manifest.json` last and syncs the folder: the store is complete.
+pub(crate) fn write_manifest(dir: &Path, manifest: Manifest) -> Result<BuildReport> {
+    let cell_bytes = manifest
+        .files
+        .iter()
+        .filter(|f| f.path.ends_with(".cells"))
+        .map(|f| f.bytes)
+        .sum();
     let path = dir.join(MANIFEST);
     let text = serde_json::to_string_pretty(&manifest).expect("a manifest serialises");
     write_synced(&path, text.as_bytes())?;
@@ -257,7 +297,7 @@ fn sync_dir(dir: &Path) -> Result<()> {
 pub(crate) const HEADER_BYTES: usize = 56;
 
 /// Writes shard `s`'s cells file (and its weights files when weighted).
-fn write_shard(dir: &Path, s: usize, shard: &Shard, blocks: u32) -> Result<Vec<FileEntry>> {
+pub(crate) fn write_shard(dir: &Path, s: usize, shard: &Shard, blocks: u32) -> Result<Vec<FileEntry>> {
     let (mut payload, mut byte_index, mut edge_index, mut cell_index) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let cells = shard.cells();
