@@ -363,3 +363,89 @@ fn a_damaged_store_is_an_error_naming_the_file_and_nothing_is_written() {
     }
     assert!(refused > 20, "most forged bytes are caught: {refused} of 80");
 }
+
+/// The manifest without the command line (and the inputs, for standard input).
+fn manifest_of(store: &Path, drop_inputs: bool) -> serde_json::Value {
+    let mut m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(store.join("manifest.json")).unwrap()).unwrap();
+    let object = m.as_object_mut().unwrap();
+    object.remove("command");
+    if drop_inputs {
+        object.remove("inputs");
+    }
+    m
+}
+
+#[test]
+fn a_build_beyond_memory_writes_the_same_store_from_files_and_from_a_pipe() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rmat = tmp.path().join("rmat16.tsv");
+    common::generate_rmat(&rmat, 16);
+    let spill = tmp.path().join("spill");
+    let memory = tmp.path().join("memory.store");
+    ok(&["build", "-q", "--shards", "3", "-o", s(&memory), s(&rmat)]);
+    // 1 MiB: runs of 65,536 edges, about twenty of them; every file's CRC-32 is the same.
+    let beyond = tmp.path().join("beyond.store");
+    let stderr = ok(&[
+        "build",
+        "--shards",
+        "3",
+        "--memory",
+        "1MiB",
+        "--tmp",
+        s(&spill),
+        "-o",
+        s(&beyond),
+        s(&rmat),
+    ]);
+    assert!(stderr.contains("built beyond memory"), "{stderr}");
+    assert_eq!(manifest_of(&memory, false), manifest_of(&beyond, false));
+    assert_eq!(std::fs::read_dir(&spill).unwrap().count(), 0, "the runs are removed");
+    // Parallel edges kept, and duplicates across runs collapsed otherwise.
+    let multi_memory = tmp.path().join("multi-memory.store");
+    let multi_beyond = tmp.path().join("multi-beyond.store");
+    ok(&["build", "-q", "--multi", "-o", s(&multi_memory), s(&rmat)]);
+    ok(&[
+        "build",
+        "-q",
+        "--multi",
+        "--memory",
+        "1MiB",
+        "--tmp",
+        s(&spill),
+        "-o",
+        s(&multi_beyond),
+        s(&rmat),
+    ]);
+    assert_eq!(manifest_of(&multi_memory, false), manifest_of(&multi_beyond, false));
+    // From standard input (always beyond memory: its size is unknown).
+    let piped = tmp.path().join("piped.store");
+    let generate = std::process::Command::new(env!("CARGO_BIN_EXE_crawlrank"))
+        .args(["generate", "rmat", "--scale", "16", "-q"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_crawlrank"))
+        .args(["build", "-q", "--shards", "3", "--tmp", s(&spill), "-o", s(&piped), "-"])
+        .stdin(generate.stdout.unwrap())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(manifest_of(&memory, true), manifest_of(&piped, true));
+    // Text ids cannot take that path: a clear error, exit 2, no store.
+    let urls = tmp.path().join("urls.store");
+    let (code, _, err) = crawlrank(&[
+        "build",
+        "-q",
+        "--memory",
+        "1B",
+        "--tmp",
+        s(&spill),
+        "-o",
+        s(&urls),
+        &data("urls.tsv"),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("urls.tsv") && err.contains("integer ids"), "{err}");
+    assert!(!urls.exists());
+}

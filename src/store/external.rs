@@ -23,6 +23,10 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
+use std::sync::atomic::AtomicU32;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::Relaxed;
+
 use rayon::prelude::*;
 
 use super::codec::{get, put};
@@ -45,8 +49,8 @@ pub(crate) struct Spiller {
     buffer: Vec<u64>,
     capacity: usize,
     runs: Vec<PathBuf>,
-    /// Bit `id` set: `id` is a node.
-    ids: Vec<u64>,
+    /// Bit `id` set: `id` is a node (atomics, marked from the rayon pool).
+    ids: Vec<AtomicU64>,
     /// Ids `0..declared` are nodes whatever the edges say (a BVGraph's).
     declared: u64,
     edges_read: u64,
@@ -81,22 +85,35 @@ impl Spiller {
     fn mark(&mut self, id: u64) {
         let word = (id >> 6) as usize;
         if word >= self.ids.len() {
-            self.ids.resize((word + 1).next_power_of_two(), 0);
+            self.ids
+                .resize_with((word + 1).next_power_of_two(), || AtomicU64::new(0));
         }
-        self.ids[word] |= 1 << (id & 63);
+        self.ids[word].fetch_or(1 << (id & 63), Relaxed);
     }
 
     fn push(&mut self, key: u64) {
         if self.buffer.capacity() == 0 {
             self.buffer.reserve_exact(self.capacity);
         }
-        self.mark(key >> 32);
-        self.mark(key & 0xFFFF_FFFF);
         self.buffer.push(key);
         self.edges_read += 1;
         if self.buffer.len() >= self.capacity {
             self.spill();
         }
+    }
+
+    /// Marks the ids of the buffer's edges, in parallel.
+    fn mark_buffer(&mut self) {
+        let largest = self.buffer.par_iter().map(|&k| (k >> 32).max(k & 0xFFFF_FFFF)).max();
+        if let Some(largest) = largest {
+            self.mark(largest);
+        }
+        let words = &self.ids;
+        self.buffer.par_iter().for_each(|&k| {
+            for id in [k >> 32, k & 0xFFFF_FFFF] {
+                words[(id >> 6) as usize].fetch_or(1 << (id & 63), Relaxed);
+            }
+        });
     }
 
     /// Sorts the buffer, collapses duplicates unless `multi`, and writes it as a run.
@@ -105,6 +122,7 @@ impl Spiller {
             self.buffer.clear();
             return;
         }
+        self.mark_buffer();
         self.buffer.par_sort_unstable();
         if !self.multi {
             self.buffer.dedup();
@@ -135,12 +153,28 @@ impl Spiller {
 
 impl EdgeSink for Spiller {
     fn integer_batches(&self) -> Option<bool> {
-        Some(true)
+        // A non-integer id comes to `edge`, which explains why it cannot be taken.
+        Some(false)
     }
 
     fn integer_edges(&mut self, batch: IntegerBatch<'_>, _: &[f64]) {
         match batch {
-            IntegerBatch::Packed(keys) => keys.iter().for_each(|&k| self.push(k)),
+            IntegerBatch::Packed(keys) => {
+                let mut rest = keys;
+                while !rest.is_empty() {
+                    if self.buffer.capacity() == 0 {
+                        self.buffer.reserve_exact(self.capacity);
+                    }
+                    let room = self.capacity - self.buffer.len();
+                    let (now, later) = rest.split_at(room.min(rest.len()));
+                    self.buffer.extend_from_slice(now);
+                    self.edges_read += now.len() as u64;
+                    if self.buffer.len() >= self.capacity {
+                        self.spill();
+                    }
+                    rest = later;
+                }
+            }
             IntegerBatch::Pairs(pairs) => {
                 for &(s, t) in pairs {
                     if s > u32::MAX as u64 || t > u32::MAX as u64 {
@@ -345,27 +379,33 @@ pub(crate) struct ExternalBuild {
 /// Writes the store of the edges `spiller` took, at `dir`.
 pub(crate) fn write(mut spiller: Spiller, build: ExternalBuild, dir: &Path) -> Result<BuildReport> {
     spiller.spill();
+    spiller.buffer = Vec::new(); // the merge needs no buffer of edges
     if let Some(e) = spiller.error.take() {
         return Err(e);
     }
-    let numbering = Numbering::new(std::mem::take(&mut spiller.ids), spiller.declared)?;
+    let words = std::mem::take(&mut spiller.ids)
+        .into_iter()
+        .map(AtomicU64::into_inner)
+        .collect();
+    let numbering = Numbering::new(words, spiller.declared)?;
     let n = numbering.nodes;
     if n == 0 {
         return Err(Error::Input("no edges in the inputs".to_string()));
     }
     let multi = spiller.multi;
-    // Pass 1: degrees.
-    let (mut out_degree, mut in_degree) = (vec![0u32; n as usize], vec![0u32; n as usize]);
+    // Pass 1: out-degrees (sources arrive in order: the writes stream). In-degrees are
+    // counted in pass 2, shard by shard, in destination-block order.
+    let mut out_degree = vec![0u32; n as usize];
     let (mut kept, mut self_loops) = (0u64, 0u64);
     let mut merge = Merge::new(&spiller.runs, multi)?;
     while let Some(key) = merge.next()? {
         let (s, t) = (numbering.dense(key >> 32), numbering.dense(key & 0xFFFF_FFFF));
         out_degree[s as usize] += 1;
-        in_degree[t as usize] += 1;
         kept += 1;
         self_loops += (s == t) as u64;
     }
     drop(merge);
+    let in_degree: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
     let shards = build.shards.unwrap_or_else(|| default_shard_count(kept));
     if shards > MAX_SHARDS || shards > n as usize {
         return Err(Error::parameter(
@@ -376,9 +416,6 @@ pub(crate) fn write(mut spiller: Spiller, build: ExternalBuild, dir: &Path) -> R
     let partition = Partition::balanced(&out_degree, shards);
     let staging = prepare(dir)?;
     let written = (|| -> Result<BuildReport> {
-        let ids = NodeTable::Int(numbering.ids());
-        let (mut files, node_table, columns) = write_nodes(&staging, &ids, &out_degree, &in_degree, None)?;
-        drop(ids);
         // Pass 2: shards, one filling while the one before is written.
         let blocks = block_count(n);
         let mut merge = Merge::new(&spiller.runs, multi)?;
@@ -411,9 +448,12 @@ pub(crate) fn write(mut spiller: Spiller, build: ExternalBuild, dir: &Path) -> R
                 if let Some(previous) = writing.take() {
                     done.push(previous.join().expect("a shard writer does not panic")?);
                 }
-                let staging = &staging;
+                let (staging, in_degree) = (&staging, &in_degree);
                 writing = Some(scope.spawn(move || -> Result<FileEntryList> {
                     keys.par_sort_unstable();
+                    keys.par_iter().for_each(|&k| {
+                        in_degree[crate::graph::shard::from_storage_key(k).1 as usize].fetch_add(1, Relaxed);
+                    });
                     let (mut cells, mut edges) = (Vec::new(), Vec::with_capacity(keys.len()));
                     for &k in &keys {
                         let (source, target) = crate::graph::shard::from_storage_key(k);
@@ -429,6 +469,10 @@ pub(crate) fn write(mut spiller: Spiller, build: ExternalBuild, dir: &Path) -> R
             }
             Ok(done)
         })?;
+        let in_degree: Vec<u32> = in_degree.into_iter().map(AtomicU32::into_inner).collect();
+        let ids = NodeTable::Int(numbering.ids());
+        let (mut files, node_table, columns) = write_nodes(&staging, &ids, &out_degree, &in_degree, None)?;
+        drop(ids);
         files.extend(shard_files.into_iter().flatten());
         let dangling = out_degree.iter().filter(|&&d| d == 0).count() as u64;
         let manifest = Manifest {
