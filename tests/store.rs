@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
-use common::{crawlrank, result_files, summary};
+use common::{crawlrank, summary};
 
 fn data(name: &str) -> String {
     format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -420,17 +420,18 @@ fn a_build_beyond_memory_writes_the_same_store_from_files_and_from_a_pipe() {
     assert_eq!(manifest_of(&multi_memory, false), manifest_of(&multi_beyond, false));
     // From standard input (always beyond memory: its size is unknown).
     let piped = tmp.path().join("piped.store");
-    let generate = std::process::Command::new(env!("CARGO_BIN_EXE_crawlrank"))
+    let mut generate = std::process::Command::new(env!("CARGO_BIN_EXE_crawlrank"))
         .args(["generate", "rmat", "--scale", "16", "-q"])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_crawlrank"))
         .args(["build", "-q", "--shards", "3", "--tmp", s(&spill), "-o", s(&piped), "-"])
-        .stdin(generate.stdout.unwrap())
+        .stdin(generate.stdout.take().unwrap())
         .status()
         .unwrap();
     assert!(status.success());
+    assert!(generate.wait().unwrap().success());
     assert_eq!(manifest_of(&memory, true), manifest_of(&piped, true));
     // Text ids cannot take that path: a clear error, exit 2, no store.
     let urls = tmp.path().join("urls.store");

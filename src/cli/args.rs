@@ -32,6 +32,8 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Rank the nodes of one or more edge lists with PageRank.
     #[command(after_help = examples(RANK_EXAMPLES))]

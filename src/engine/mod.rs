@@ -74,8 +74,11 @@ pub(crate) struct Rounds<'a, S> {
     /// stop rule go on from them.
     pub done: Vec<IterationReport>,
     /// Called after every round with the reports so far and the new states.
-    pub after_round: Option<&'a mut dyn FnMut(&[IterationReport], &[S])>,
+    pub after_round: Option<AfterRound<'a, S>>,
 }
+
+/// What [`Rounds::after_round`] calls: the reports so far and the new states.
+pub(crate) type AfterRound<'a, S> = &'a mut dyn FnMut(&[IterationReport], &[S]);
 
 impl<S> Rounds<'_, S> {
     /// From the first round, nothing kept.

@@ -341,7 +341,7 @@ pub(crate) fn pipeline<E: Executor>(
         let last = reports.last().expect("called after a round");
         let ends = last.change < stop.tolerance || last.iteration >= stop.max_iterations;
         if let Some(every) = every
-            && last.iteration % every == 0
+            && last.iteration.is_multiple_of(every)
             && !ends
         {
             match crate::output::checkpoint::write(&checkpoint_path, fingerprint, reports, states) {

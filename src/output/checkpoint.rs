@@ -69,6 +69,7 @@ impl Fingerprint {
 }
 
 /// A checkpoint read back.
+#[derive(Debug)]
 pub(crate) struct Checkpoint {
     /// The rounds made.
     pub reports: Vec<IterationReport>,
