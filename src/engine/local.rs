@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use std::ops::Range;
 
 use super::reduce::{Carrier, MessagesOf, add_partial, apply_block, combine_shard, total_change, weighed};
-use super::{IterationReport, Outcome, Rounds, StopRule, VertexProgram};
+use super::{IterationReport, Outcome, Rounds, VertexProgram};
 use crate::graph::{Cell, Shard, ShardedGraph};
 use crate::partition::{DESTINATION_BLOCK, block_count, block_of};
 
@@ -87,66 +87,38 @@ pub(crate) struct LocalExecutor {
     pub strategy: Strategy,
 }
 
+/// Iterates `program` on a graph held in memory (see [`LocalExecutor::run_rounds`], which
+/// sends a store's graph to the streaming executor instead).
+pub(super) fn run_in_memory<P: VertexProgram, C: Carrier<P::Message>>(
+    executor: &LocalExecutor,
+    graph: &ShardedGraph,
+    program: &P,
+    initial: Vec<P::State>,
+    rounds: Rounds<'_, P::State>,
+    observer: &mut dyn FnMut(&IterationReport),
+) -> Outcome<P::State> {
+    let mut states = initial;
+    let mut next = states.clone();
+    let mut messages: Vec<C> = vec![C::pack(program.identity()); states.len()];
+    let plan = executor.plan::<P::Message, C>(graph);
+    let mut buffer: Vec<C> = vec![C::pack(program.identity()); plan.as_ref().map_or(0, |p| p.buffer_len)];
+    let (iterations, converged) = super::iterate(rounds, observer, &mut states, |states| {
+        let change = match &plan {
+            None => round_fused(graph, program, states, &mut messages, &mut next),
+            Some(plan) => round_blocked(graph, program, plan, &mut buffer, states, &mut messages, &mut next),
+        };
+        std::mem::swap(states, &mut next);
+        Some(change)
+    });
+    Outcome {
+        states,
+        iterations,
+        converged,
+        fault: None,
+    }
+}
+
 impl LocalExecutor {
-    /// Iterates `program` from `initial` states until `stop` says so, calling `observer`
-    /// after every round. Messages are carried exactly.
-    pub(crate) fn run<P: VertexProgram>(
-        &self,
-        graph: &ShardedGraph,
-        program: &P,
-        initial: Vec<P::State>,
-        stop: StopRule,
-        observer: &mut dyn FnMut(&IterationReport),
-    ) -> Outcome<P::State> {
-        self.run_carrying::<P, P::Message>(graph, program, initial, stop, observer)
-    }
-
-    /// [`run`](Self::run), with blocked rounds storing messages as `C` between their passes.
-    pub(crate) fn run_carrying<P: VertexProgram, C: Carrier<P::Message>>(
-        &self,
-        graph: &ShardedGraph,
-        program: &P,
-        initial: Vec<P::State>,
-        stop: StopRule,
-        observer: &mut dyn FnMut(&IterationReport),
-    ) -> Outcome<P::State> {
-        self.run_rounds::<P, C>(graph, program, initial, Rounds::new(stop), observer)
-    }
-
-    /// [`run_carrying`](Self::run_carrying) for the given rounds (resumed, checkpointed).
-    pub(crate) fn run_rounds<P: VertexProgram, C: Carrier<P::Message>>(
-        &self,
-        graph: &ShardedGraph,
-        program: &P,
-        initial: Vec<P::State>,
-        rounds: Rounds<'_, P::State>,
-        observer: &mut dyn FnMut(&IterationReport),
-    ) -> Outcome<P::State> {
-        assert_eq!(initial.len(), graph.nodes() as usize, "one initial state per node");
-        if let Some(source) = graph.cell_source() {
-            return super::stream::run::<P, C>(self.strategy, graph, source, program, initial, rounds, observer);
-        }
-        let mut states = initial;
-        let mut next = states.clone();
-        let mut messages: Vec<C> = vec![C::pack(program.identity()); states.len()];
-        let plan = self.plan::<P::Message, C>(graph);
-        let mut buffer: Vec<C> = vec![C::pack(program.identity()); plan.as_ref().map_or(0, |p| p.buffer_len)];
-        let (iterations, converged) = super::iterate(rounds, observer, &mut states, |states| {
-            let change = match &plan {
-                None => round_fused(graph, program, states, &mut messages, &mut next),
-                Some(plan) => round_blocked(graph, program, plan, &mut buffer, states, &mut messages, &mut next),
-            };
-            std::mem::swap(states, &mut next);
-            Some(change)
-        });
-        Outcome {
-            states,
-            iterations,
-            converged,
-            fault: None,
-        }
-    }
-
     /// The blocked plan for `graph`, or `None` when rounds are fused.
     fn plan<M, C>(&self, graph: &ShardedGraph) -> Option<BlockedPlan> {
         let group_edges = match self.strategy {

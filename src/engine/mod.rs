@@ -21,6 +21,7 @@
 
 pub(crate) mod local;
 pub(crate) mod reduce;
+mod run;
 pub(crate) mod stream;
 
 use crate::graph::ShardedGraph;
