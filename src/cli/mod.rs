@@ -328,7 +328,10 @@ fn rank_command(
     let job = rank_job(&a, command)?;
     #[cfg(feature = "distributed")]
     if a.cluster.hosts.is_some()
-        && let Some(store) = job.inputs.iter().find_map(|i| i.path().filter(|p| crawlrank::store::is_store(p)))
+        && let Some(store) = job
+            .inputs
+            .iter()
+            .find_map(|i| i.path().filter(|p| crawlrank::store::is_store(p)))
     {
         return Err(Failure::Error(crawlrank::Error::Config(format!(
             "{}: a store is ranked by one process for now; a distributed run reads the edge lists themselves",
