@@ -416,6 +416,18 @@ fn a_build_beyond_memory_writes_the_same_store_from_files_and_from_a_pipe() {
     assert!(stderr.contains("built beyond memory"), "{stderr}");
     assert_eq!(manifest_of(&memory, false), manifest_of(&beyond, false));
     assert_eq!(std::fs::read_dir(&spill).unwrap().count(), 0, "the runs are removed");
+    // `rank INPUT` that would not fit says so before it starts, and suggests the store.
+    let (code, _, err) = crawlrank(&["rank", "-o", s(&tmp.path().join("r")), s(&rmat), "--memory", "1MiB"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("more than --memory") && err.contains("crawlrank build"),
+        "{err}"
+    );
+    let (_, _, err) = crawlrank(&["rank", "-o", s(&tmp.path().join("r")), s(&beyond), "--memory", "1MiB"]);
+    assert!(
+        !err.contains("more than --memory"),
+        "a store is not warned about: {err}"
+    );
     // Parallel edges kept, and duplicates across runs collapsed otherwise.
     let multi_memory = tmp.path().join("multi-memory.store");
     let multi_beyond = tmp.path().join("multi-beyond.store");

@@ -433,6 +433,27 @@ fn input_notes(stderr: &mut dyn Write, inputs: &[FileReport]) -> io::Result<()> 
 }
 
 fn local_rank(job: &RankJob, input: &InputArgs) -> Result<crawlrank::jobs::rank::RankOutcome> {
+    let is_store = job
+        .inputs
+        .iter()
+        .any(|i| i.path().is_some_and(crawlrank::store::is_store));
+    if !input.quiet
+        && !is_store
+        && let Some(estimate) = crawlrank::jobs::build::memory_estimate(&job.inputs)
+        && estimate > job.load.memory.unwrap_or_else(crawlrank::memory::default_budget)
+    {
+        eprintln!(
+            "crawlrank: warning: these inputs will take about {} to rank in memory, more than {}; if this run \
+             runs out of memory, build a store beyond memory (crawlrank build INPUT… -o STORE --memory SIZE) and \
+             rank it (crawlrank rank STORE), whose edges are streamed from disk",
+            human_bytes(estimate),
+            if job.load.memory.is_some() {
+                "--memory"
+            } else {
+                "three quarters of this machine's memory"
+            }
+        );
+    }
     let bars = Bars::with_notes(!input.quiet && io::stderr().is_terminal(), !input.quiet);
     thread_pool(input.threads)?.install(|| crawlrank::jobs::rank::run(job, &bars))
 }

@@ -77,11 +77,19 @@ fn beyond_memory(job: &BuildJob) -> bool {
     if load.parse.weighted || load.names.is_some() || load.ids == crate::graph::IdMode::String {
         return false;
     }
+    match memory_estimate(&job.inputs) {
+        None => true, // standard input
+        Some(estimate) => estimate > load.memory.unwrap_or_else(crate::memory::default_budget),
+    }
+}
+
+/// About how many bytes building the graph of `inputs` in memory takes (as `rank INPUT` and
+/// an in-memory `build` do), from their sizes: compressed files count five times their size,
+/// a BVGraph forty times. `None` for standard input, whose size is unknown.
+pub fn memory_estimate(inputs: &[InputFile]) -> Option<u64> {
     let mut estimate = 0u64;
-    for input in &job.inputs {
-        let Some(size) = input.size() else {
-            return true; // standard input
-        };
+    for input in inputs {
+        let size = input.size()?;
         let name = input.name();
         let factor = if matches!(input, InputFile::BvGraph { .. }) {
             40
@@ -95,7 +103,7 @@ fn beyond_memory(job: &BuildJob) -> bool {
         };
         estimate += size * factor * MEMORY_PER_TEXT_BYTE;
     }
-    estimate > load.memory.unwrap_or_else(crate::memory::default_budget)
+    Some(estimate)
 }
 
 /// The build beyond memory (`store::external`).
