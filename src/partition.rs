@@ -118,8 +118,7 @@ impl Partition {
         self.bounds.partition_point(|&b| b <= source) - 1
     }
 
-    #[cfg(test)]
-    /// The bounds, first 0 and last the node count.
+    /// The bounds, first 0 and last the node count (shard `s` owns `bounds[s]..bounds[s + 1]`).
     pub(crate) fn bounds(&self) -> &[u32] {
         &self.bounds
     }

@@ -596,13 +596,11 @@ struct RunFacts<'a> {
 /// run it was written by (see `output::checkpoint`).
 fn run_fingerprint(job: &RankJob, graph: &ShardedGraph, personalization: Option<&[(u32, f64)]>) -> u64 {
     let p = &job.pagerank;
-    let partition = graph.partition();
-    let bounds: Vec<u32> = (0..partition.shards()).map(|s| partition.range(s).start).collect();
     let mut f = crate::output::checkpoint::Fingerprint::new();
     f.add(env!("CARGO_PKG_VERSION"))
         .add(&graph.stats().nodes)
         .add(&graph.stats().edges)
-        .add(&bounds)
+        .add(graph.partition().bounds())
         .add(graph.out_degree())
         .add(graph.in_degree())
         .add_floats(&[p.damping, p.tolerance])

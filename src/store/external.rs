@@ -494,10 +494,7 @@ pub(crate) fn write(mut spiller: Spiller, build: ExternalBuild, dir: &Path) -> R
             node_table: node_table.to_string(),
             block_bits: BLOCK_BITS,
             cell_coding: CELL_CODING.to_string(),
-            bounds: (0..partition.shards())
-                .map(|s| partition.range(s).start)
-                .chain([partition.nodes()])
-                .collect(),
+            bounds: partition.bounds().to_vec(),
             load: LoadRecord { shards, ..build.load },
             inputs: build.inputs,
             names: None,

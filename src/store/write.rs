@@ -137,10 +137,7 @@ fn write_into(
         node_table: node_table.to_string(),
         block_bits: BLOCK_BITS,
         cell_coding: CELL_CODING.to_string(),
-        bounds: (0..partition.shards())
-            .map(|s| partition.range(s).start)
-            .chain([partition.nodes()])
-            .collect(),
+        bounds: partition.bounds().to_vec(),
         load,
         inputs: graph.files().to_vec(),
         names,
