@@ -19,6 +19,7 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::collections::binary_heap::PeekMut;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -349,11 +350,15 @@ impl Merge {
 
     fn next(&mut self) -> Result<Option<u64>> {
         loop {
-            let Some(Reverse((key, i))) = self.heap.pop() else {
+            // The run that gave the smallest key gives its next one in place: one sift down,
+            // not a pop and a push.
+            let Some(mut top) = self.heap.peek_mut() else {
                 return Ok(None);
             };
-            if let Some(more) = self.runs[i].next()? {
-                self.heap.push(Reverse((more, i)));
+            let Reverse((key, i)) = *top;
+            match self.runs[i].next()? {
+                Some(more) => *top = Reverse((more, i)),
+                None => drop(PeekMut::pop(top)),
             }
             if !self.multi && self.last == Some(key) {
                 continue;
@@ -398,11 +403,17 @@ pub(crate) fn write(mut spiller: Spiller, build: ExternalBuild, dir: &Path) -> R
     let mut out_degree = vec![0u32; n as usize];
     let (mut kept, mut self_loops) = (0u64, 0u64);
     let mut merge = Merge::new(&spiller.runs, multi)?;
+    // Only the source is numbered here: sources come in order (one rank an id, not an edge),
+    // and numbering is monotone, so a self-loop is one in raw ids too.
+    let mut source = (u64::MAX, 0u32);
     while let Some(key) = merge.next()? {
-        let (s, t) = (numbering.dense(key >> 32), numbering.dense(key & 0xFFFF_FFFF));
-        out_degree[s as usize] += 1;
+        let raw = key >> 32;
+        if raw != source.0 {
+            source = (raw, numbering.dense(raw));
+        }
+        out_degree[source.1 as usize] += 1;
         kept += 1;
-        self_loops += (s == t) as u64;
+        self_loops += (raw == key & 0xFFFF_FFFF) as u64;
     }
     drop(merge);
     let in_degree: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
@@ -420,6 +431,7 @@ pub(crate) fn write(mut spiller: Spiller, build: ExternalBuild, dir: &Path) -> R
         let blocks = block_count(n);
         let mut merge = Merge::new(&spiller.runs, multi)?;
         let mut pending: Option<(u64, u32)> = None;
+        let mut last_source = (u64::MAX, 0u32);
         let shard_files = std::thread::scope(|scope| -> Result<Vec<FileEntryList>> {
             let mut writing: Option<std::thread::ScopedJoinHandle<'_, Result<FileEntryList>>> = None;
             let mut done = Vec::with_capacity(shards);
@@ -435,7 +447,13 @@ pub(crate) fn write(mut spiller: Spiller, build: ExternalBuild, dir: &Path) -> R
                     let (key, source) = match pending.take() {
                         Some(p) => p,
                         None => match merge.next()? {
-                            Some(key) => (key, numbering.dense(key >> 32)),
+                            Some(key) => {
+                                let raw = key >> 32;
+                                if raw != last_source.0 {
+                                    last_source = (raw, numbering.dense(raw));
+                                }
+                                (key, last_source.1)
+                            }
                             None => break,
                         },
                     };
@@ -443,17 +461,21 @@ pub(crate) fn write(mut spiller: Spiller, build: ExternalBuild, dir: &Path) -> R
                         pending = Some((key, source));
                         break;
                     }
-                    keys.push(storage_key(source, numbering.dense(key & 0xFFFF_FFFF)));
+                    // The target is numbered by the shard's writer, in parallel: it is a
+                    // random look-up in the bitmap, one an edge.
+                    keys.push((source as u64) << 32 | (key & 0xFFFF_FFFF));
                 }
                 if let Some(previous) = writing.take() {
                     done.push(previous.join().expect("a shard writer does not panic")?);
                 }
-                let (staging, in_degree) = (&staging, &in_degree);
+                let (staging, in_degree, numbering) = (&staging, &in_degree, &numbering);
                 writing = Some(scope.spawn(move || -> Result<FileEntryList> {
-                    keys.par_sort_unstable();
-                    keys.par_iter().for_each(|&k| {
-                        in_degree[crate::graph::shard::from_storage_key(k).1 as usize].fetch_add(1, Relaxed);
+                    keys.par_iter_mut().for_each(|k| {
+                        let target = numbering.dense(*k & 0xFFFF_FFFF);
+                        in_degree[target as usize].fetch_add(1, Relaxed);
+                        *k = storage_key((*k >> 32) as u32, target);
                     });
+                    let keys = by_destination_block(&{ keys }, blocks as usize);
                     let (mut cells, mut edges) = (Vec::new(), Vec::with_capacity(keys.len()));
                     for &k in &keys {
                         let (source, target) = crate::graph::shard::from_storage_key(k);
@@ -507,3 +529,25 @@ pub(crate) fn write(mut spiller: Spiller, build: ExternalBuild, dir: &Path) -> R
 }
 
 type FileEntryList = Vec<super::FileEntry>;
+
+/// Storage keys in (source, target) order put in storage order, (destination block, source,
+/// target): a stable counting sort by destination block is all it takes, because within one
+/// destination block the keys are already in source, then target order.
+fn by_destination_block(keys: &[u64], blocks: usize) -> Vec<u64> {
+    let block = |k: u64| (k >> (32 + BLOCK_BITS)) as usize;
+    let mut starts = vec![0usize; blocks + 1];
+    for &k in keys {
+        starts[block(k) + 1] += 1;
+    }
+    for b in 0..blocks {
+        starts[b + 1] += starts[b];
+    }
+    let mut sorted = vec![0u64; keys.len()];
+    for &k in keys {
+        let at = &mut starts[block(k)];
+        sorted[*at] = k;
+        *at += 1;
+    }
+    debug_assert!(sorted.is_sorted());
+    sorted
+}
