@@ -116,6 +116,62 @@ fn local_and_two_processes_agree_in_every_iteration_on_many_blocks() {
 }
 
 #[test]
+fn a_store_ranks_over_processes_bit_for_bit_held_or_streamed() {
+    // Every process opens the store itself (no edge crosses the network while loading); each
+    // worker holds its own shards when they fit its share of --memory and streams them from
+    // the store every round when they do not. Both give the local run's bits.
+    let dir = tempfile::tempdir().unwrap();
+    let graph = dir.path().join("rmat15.tsv");
+    generate_rmat(&graph, 15);
+    let graph = graph.to_str().unwrap();
+    let store = dir.path().join("g.store");
+    let (code, _, stderr) = crawlrank(&["build", "-q", graph, "-o", store.to_str().unwrap(), "--shards", "5"]);
+    assert_eq!(code, 0, "{stderr}");
+    let local = dir.path().join("local");
+    run_local(&[graph], &local, &["--shards", "5", "--tol", "1e-9"]);
+    for (processes, workers, memory, cells) in [
+        (2, 1, None, "memory"),
+        (2, 2, Some("1MiB"), "streamed"),
+        (1, 2, Some("1MiB"), "streamed"),
+    ] {
+        let what = format!("{processes}×{workers} from the store, --memory {memory:?}");
+        let out = dir.path().join(format!("d{processes}x{workers}-{cells}"));
+        let mut extra = vec!["--tol", "1e-9"];
+        if let Some(m) = memory {
+            extra.extend(["--memory", m]);
+        }
+        run_cluster(&[store.to_str().unwrap()], &out, processes, workers, &extra);
+        assert_same_result(&local, &out, &what);
+        assert_same_iterations(&local, &out, &what);
+        assert_eq!(summary(&out)["store"]["cells"], cells, "{what}");
+    }
+    // A damaged store fails every process, naming the file; nothing is committed.
+    let cells = store.join("shards").join("shard-00003.cells");
+    let mut bytes = std::fs::read(&cells).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x55;
+    std::fs::write(&cells, bytes).unwrap();
+    let out = dir.path().join("damaged");
+    let hosts = hosts_file(dir.path(), 2);
+    let args = ["-q", "-o", out.to_str().unwrap(), store.to_str().unwrap()];
+    let children: Vec<Child> = (0..2).map(|p| spawn_member(&args, &hosts, p, 1, 30)).collect();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut named = Vec::new();
+    for (p, child) in children.into_iter().enumerate() {
+        let (code, stderr) = finish(child, deadline, &format!("process {p}"));
+        assert_ne!(code, 0, "process {p} ranked a damaged store");
+        // A process that finds the damage first ends, and its peer may then stop for the
+        // lost peer before it opens the store itself.
+        named.push(stderr.contains("shard-00003.cells") || stderr.contains("lost"));
+        if stderr.contains("shard-00003.cells") {
+            assert!(stderr.contains("damaged") || stderr.contains("CRC"), "{stderr}");
+        }
+    }
+    assert!(named.iter().all(|&n| n), "every process says why it stopped");
+    assert!(!out.join("ranks").join("_SUCCESS").exists());
+}
+
+#[test]
 fn url_ids_and_weighted_duplicates_match_the_local_run() {
     let dir = tempfile::tempdir().unwrap();
     let urls = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/urls.tsv");

@@ -214,21 +214,6 @@ fn options_that_need_another_build_are_refused_naming_the_store() {
         assert!(err.contains("s.store") && err.contains("build"), "{option:?}: {err}");
         assert!(!out.join("ranks").exists());
     }
-    // A distributed run does not read stores yet: said before any connection is tried.
-    let hosts = tmp.path().join("hosts.txt");
-    std::fs::write(&hosts, "127.0.0.1:1\n127.0.0.1:2\n").unwrap();
-    let err = fails(&[
-        "rank",
-        "-q",
-        "-o",
-        s(&out),
-        s(&store),
-        "--hosts",
-        s(&hosts),
-        "--process",
-        "0",
-    ]);
-    assert!(err.contains("s.store") && err.contains("one process"), "{err}");
     // The store's own settings may be repeated.
     ok(&[
         "rank",

@@ -327,18 +327,6 @@ fn rank_command(
 ) -> Result<(), Failure> {
     let job = rank_job(&a, command)?;
     #[cfg(feature = "distributed")]
-    if a.cluster.hosts.is_some()
-        && let Some(store) = job
-            .inputs
-            .iter()
-            .find_map(|i| i.path().filter(|p| crawlrank::store::is_store(p)))
-    {
-        return Err(Failure::Error(crawlrank::Error::Config(format!(
-            "{}: a store is ranked by one process for now; a distributed run reads the edge lists themselves",
-            store.display()
-        ))));
-    }
-    #[cfg(feature = "distributed")]
     if a.cluster.hosts.is_some() && (job.checkpoint_every.is_some() || job.resume) {
         return Err(Failure::Error(crawlrank::Error::Config(
             "--checkpoint-every and --resume work on local runs; a distributed run cannot checkpoint yet".to_string(),

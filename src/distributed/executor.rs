@@ -104,11 +104,14 @@ where
     let state_size = std::mem::size_of::<P::State>() as u64;
     let message_size = std::mem::size_of::<P::Message>() as u64;
     let remote = |target: usize| target / place.per_process != place.index / place.per_process;
-    let work: Vec<(usize, u32)> = owned
-        .iter()
-        .flat_map(|&s| (0..blocks).map(move |b| (s, b)))
-        .filter(|&(s, b)| !graph.shards()[s].cell_indices_into(b..b + 1).is_empty())
-        .collect();
+    // Shards in memory are combined all at once, (shard, block) pieces in parallel; shards
+    // streamed from a store are decoded one at a time, so that one is in memory at once.
+    let group = if owned.iter().all(|&s| graph.shard_in_memory(s)) {
+        owned.len().max(1)
+    } else {
+        1
+    };
+    let mut fault = None;
     let (iterations, converged) = crate::engine::iterate(Rounds::new(stop), observer, &mut states, |states| {
         let states: &mut Vec<P::State> = states;
         let round = program.begin_round(graph, states);
@@ -125,10 +128,26 @@ where
         // combine: one partial-sum vector per (owned shard, destination block), to the
         // block's owner
         let messages_ref: &[C] = &messages;
-        let partials: Vec<Addressed<P>> = work
-            .par_iter()
-            .map_init(Vec::new, |order, &(s, b)| {
-                let shard = &graph.shards()[s];
+        let mut partials: Vec<Addressed<P>> = Vec::new();
+        for group in owned.chunks(group) {
+            let shards = match group.iter().map(|&s| graph.shard(s)).collect::<crate::Result<Vec<_>>>() {
+                Ok(shards) => shards,
+                Err(e) => {
+                    fault = Some(e);
+                    return None; // stops the rounds; the fault makes the outcome no result
+                }
+            };
+            let work: Vec<(usize, u32)> = shards
+                .iter()
+                .enumerate()
+                .flat_map(|(i, shard)| {
+                    (0..blocks)
+                        .filter(move |&b| !shard.cell_indices_into(b..b + 1).is_empty())
+                        .map(move |b| (i, b))
+                })
+                .collect();
+            partials.par_extend(work.par_iter().map_init(Vec::new, |order, &(i, b)| {
+                let (s, shard) = (group[i], &*shards[i]);
                 let mut partial = vec![program.identity(); block_range(b, nodes).len()];
                 combine_shard(program, shard, b..b + 1, &mut partial, order, |_, start, cell| {
                     let (edges, weights) = shard.cell_edges(start, cell);
@@ -145,8 +164,8 @@ where
                         values: partial,
                     },
                 )
-            })
-            .collect();
+            }));
+        }
         for (target, record) in &partials {
             if let RoundRecord::Partial { values, .. } = record {
                 let bytes = values.len() as u64 * message_size;
@@ -234,7 +253,7 @@ where
             states,
             iterations,
             converged,
-            fault: None,
+            fault,
         },
         traffic,
     )

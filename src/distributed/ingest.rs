@@ -94,6 +94,9 @@ pub(super) struct Degrees {
 pub(super) struct ProcessShared {
     table: OnceLock<Arc<NodeTable>>,
     degrees: OnceLock<Arc<Degrees>>,
+    /// A store opened and checked once for the process (its cells left on disk), with the
+    /// seconds that took; or why it could not be.
+    pub store: OnceLock<std::result::Result<(Graph, f64), String>>,
 }
 
 /// Where a worker is in the computation.

@@ -205,6 +205,11 @@ fn describe_difference(key: &str, ours: &Value, theirs: &Value) -> String {
 /// An input's entry value.
 fn input_value(input: &InputFile) -> Result<Value> {
     match input {
+        // A store's manifest names every file of it with its size and CRC-32.
+        InputFile::Path(path) if crate::store::is_store(path) => {
+            let manifest = path.join("manifest.json");
+            file_value(&manifest).map_err(|e| Error::io(&manifest, e))
+        }
         InputFile::Path(path) | InputFile::Listed(path) => file_value(path).map_err(|e| Error::io(path, e)),
         InputFile::BvGraph { basename, .. } => {
             let graph = crate::input::bvgraph::part(basename, "graph");

@@ -230,6 +230,36 @@ impl<'w> WorkerExecutor<'w> {
         }
     }
 
+    /// The store at `dir`: opened and checked once per process (the workers share its node
+    /// table), with no exchange, since every process opens the same store (the processes
+    /// compared its manifest when they connected). This worker then decodes its own shards
+    /// into memory once when they fit its share of `--memory` beside its nodes' state, and
+    /// streams them every round otherwise.
+    fn open_store(&mut self, dir: &std::path::Path, options: &LoadOptions) -> Result<Loaded> {
+        let opened = self.shared.store.get_or_init(|| {
+            let started = std::time::Instant::now();
+            crate::jobs::source::open_store_streamed(dir, options)
+                .map(|loaded| (loaded.graph, started.elapsed().as_secs_f64()))
+                .map_err(|e| e.to_string())
+        });
+        let (mut graph, read_seconds) = opened.clone().map_err(Error::Input)?;
+        let owned = self
+            .ownership()
+            .shards_of(self.place.index, graph.sharded().partition().shards());
+        let budget = options.memory.unwrap_or_else(crate::memory::default_budget) / self.place.per_process as u64;
+        let state = graph.node_count() as u64 * crate::jobs::source::STATE_BYTES_PER_NODE;
+        if state.saturating_add(graph.sharded().decoded_shard_bytes(&owned)) <= budget {
+            graph.sharded_mut().hold(&owned)?;
+        }
+        Ok(Loaded {
+            graph,
+            read_seconds,
+            partition_seconds: 0.0,
+            names: None,
+            store: Some(dir.to_path_buf()),
+        })
+    }
+
     /// Part files this worker wrote.
     fn owned_parts(&self) -> usize {
         self.ownership().shards_of(self.place.index, self.shards).len()
@@ -238,7 +268,10 @@ impl<'w> WorkerExecutor<'w> {
 
 impl Executor for WorkerExecutor<'_> {
     fn load(&mut self, inputs: &[InputFile], options: &LoadOptions, _: &dyn Progress) -> Result<Loaded> {
-        let loaded = ingest(self.worker, self.place, self.shared, inputs, options)?;
+        let loaded = match crate::jobs::source::store_input(inputs)? {
+            Some(dir) => self.open_store(dir, options)?,
+            None => ingest(self.worker, self.place, self.shared, inputs, options)?,
+        };
         self.shards = loaded.graph.sharded().partition().shards();
         self.edges = loaded.graph.edge_count();
         Ok(loaded)

@@ -75,6 +75,11 @@ impl Graph {
         &self.sharded
     }
 
+    /// The edges in shards, to change how they are held ([`ShardedGraph::hold`]).
+    pub(crate) fn sharded_mut(&mut self) -> &mut ShardedGraph {
+        &mut self.sharded
+    }
+
     /// What each input file held, in input order (empty for a graph made from an iterator).
     pub fn files(&self) -> &[FileReport] {
         &self.files
@@ -210,6 +215,9 @@ struct Streamed {
     source: Arc<dyn CellSource>,
     /// Each node's stored (scaled) weights summed in storage order, when weighted.
     scaled_weight_sums: Option<Vec<f64>>,
+    /// Shards decoded into `shards` once ([`ShardedGraph::hold`]): a distributed worker's
+    /// own, when they fit its memory.
+    held: Vec<bool>,
 }
 
 impl PartialEq for Streamed {
@@ -278,6 +286,7 @@ impl ShardedGraph {
         let shards = (0..partition.shards())
             .map(|s| Shard::from_stored(partition.range(s), Vec::new(), Vec::new(), None, None))
             .collect();
+        let held = vec![false; partition.shards()];
         ShardedGraph {
             partition,
             shards,
@@ -288,8 +297,20 @@ impl ShardedGraph {
             streamed: Some(Streamed {
                 source,
                 scaled_weight_sums,
+                held,
             }),
         }
+    }
+
+    /// Whether the engine decodes cells from a store as it runs: a streamed graph none of
+    /// whose shards is held ([`hold`](Self::hold)).
+    pub(crate) fn streams(&self) -> bool {
+        self.streamed.as_ref().is_some_and(|s| !s.held.iter().any(|&h| h))
+    }
+
+    /// Whether shard `s`'s cells are in memory (lent by [`shard`](Self::shard) at no cost).
+    pub(crate) fn shard_in_memory(&self, s: usize) -> bool {
+        self.streamed.as_ref().is_none_or(|st| st.held[s])
     }
 
     /// Where the cells are decoded from, when they are not in memory.
@@ -297,10 +318,12 @@ impl ShardedGraph {
         self.streamed.as_ref().map(|s| &*s.source)
     }
 
-    /// Shard `s` with its cells: borrowed when in memory, decoded whole from a store.
+    /// Shard `s` with its cells: borrowed when in memory (or held), decoded whole from a
+    /// store.
     pub(crate) fn shard(&self, s: usize) -> crate::Result<Cow<'_, Shard>> {
         match &self.streamed {
             None => Ok(Cow::Borrowed(&self.shards[s])),
+            Some(streamed) if streamed.held[s] => Ok(Cow::Borrowed(&self.shards[s])),
             Some(streamed) => {
                 let source = &*streamed.source;
                 let blocks = 0..crate::partition::block_count(self.nodes());
@@ -315,6 +338,45 @@ impl ShardedGraph {
                 Ok(Cow::Owned(shard))
             }
         }
+    }
+
+    /// Decodes shards `which` of a streamed graph into memory once, for [`shard`](Self::shard)
+    /// to lend from then on (a distributed worker's own shards). The local engine streams a
+    /// streamed graph whole whatever is held.
+    pub(crate) fn hold(&mut self, which: &[usize]) -> crate::Result<()> {
+        use rayon::prelude::*;
+        if self.streamed.is_none() {
+            return Ok(());
+        }
+        let decoded: Vec<(usize, Shard)> = which
+            .par_iter()
+            .map(|&s| self.shard(s).map(|shard| (s, shard.into_owned())))
+            .collect::<crate::Result<_>>()?;
+        let streamed = self.streamed.as_mut().expect("checked above");
+        for (s, shard) in decoded {
+            self.shards[s] = shard;
+            streamed.held[s] = true;
+        }
+        Ok(())
+    }
+
+    /// Bytes shards `which` take decoded in memory (edges, weights, cell list).
+    pub(crate) fn decoded_shard_bytes(&self, which: &[usize]) -> u64 {
+        let per_edge = if self.out_weight.is_some() { 12 } else { 4 };
+        let blocks = crate::partition::block_count(self.nodes());
+        which
+            .iter()
+            .map(|&s| match &self.streamed {
+                Some(st) => {
+                    st.source.edges_into(s, 0..blocks) * per_edge
+                        + st.source.cells_into(s, 0..blocks) * size_of::<Cell>() as u64
+                }
+                None => {
+                    self.shards[s].packed_edges().len() as u64 * per_edge
+                        + self.shards[s].cell_count() as u64 * size_of::<Cell>() as u64
+                }
+            })
+            .sum()
     }
 
     /// Bytes the cells take decoded in memory (edges, weights, cell list).

@@ -427,7 +427,7 @@ pub(crate) fn pipeline<E: Executor>(
             store: loaded
                 .store
                 .as_deref()
-                .map(|dir| store_record(dir, graph.sharded().cell_source().is_some()))
+                .map(|dir| store_record(dir, graph.sharded().streams()))
                 .transpose()?,
         };
         let summary = summarize(job, graph.sharded(), &result, &facts);

@@ -40,15 +40,26 @@ pub(crate) fn load_any(inputs: &[InputFile], options: &LoadOptions, progress: &d
     }
 }
 
-/// Opens the store at `dir` as a loaded graph, its cells left on disk.
+/// Opens the store at `dir` as a loaded graph: its cells decoded into memory once when they
+/// fit in `--memory` beside the nodes' state, else left on disk to stream.
 pub(crate) fn open_store(dir: &Path, options: &LoadOptions, progress: &dyn Progress) -> Result<Loaded> {
+    open_store_as(dir, options, progress, true)
+}
+
+/// Opens the store at `dir` with its cells left on disk, whatever their size (a distributed
+/// worker then holds its own shards when they fit: [`crate::graph::ShardedGraph::hold`]).
+pub(crate) fn open_store_streamed(dir: &Path, options: &LoadOptions) -> Result<Loaded> {
+    open_store_as(dir, options, &crate::progress::Silent, false)
+}
+
+fn open_store_as(dir: &Path, options: &LoadOptions, progress: &dyn Progress, may_hold: bool) -> Result<Loaded> {
     let started = Instant::now();
     progress.event(Event::Started(Phase::Read));
     let store = Store::open(dir)?;
     check_options(dir, store.manifest(), options)?;
     let names = store.manifest().names.clone();
     let mut graph = store.into_graph();
-    if fits_in_memory(&graph, options.memory) {
+    if may_hold && fits_in_memory(&graph, options.memory) {
         graph = graph.into_memory()?;
     }
     let read_seconds = started.elapsed().as_secs_f64();
