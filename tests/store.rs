@@ -110,6 +110,27 @@ fn the_bundled_sample_ranks_the_same_from_its_store() {
     assert!(stdout.contains("17549"), "{stdout}");
 }
 
+#[test]
+fn ids_zero_to_n_are_stored_as_a_dense_table_and_rank_the_same() {
+    // Ids 0..n (a crawl numbered by its crawler) need no id file; a gap in them does.
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, text, table) in [
+        ("dense", "0\t1\n1\t2\n2\t0\n2\t3\n3\t1\n", "dense"),
+        ("gap", "0\t1\n1\t2\n2\t0\n2\t7\n7\t1\n", "int"),
+    ] {
+        let graph = tmp.path().join(format!("{name}.tsv"));
+        std::fs::write(&graph, text).unwrap();
+        // Personalized: seeds are looked up by id in the table.
+        let seeds = tmp.path().join(format!("{name}.seeds"));
+        std::fs::write(&seeds, "2\n1\n").unwrap();
+        let (store, _) = same_from_store(tmp.path(), name, &[s(&graph)], &[], &["--personalize", s(&seeds)]);
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(store.join("manifest.json")).unwrap()).unwrap();
+        assert_eq!(manifest["node_table"], table, "{name}");
+        assert_eq!(store.join("nodes").join("ids.u64").exists(), table == "int", "{name}");
+    }
+}
+
 /// A weighted graph over more than two blocks of ids, in several shards, with weights that
 /// need rescaling (huge and tiny), ranked personalized, in f64 and in f32.
 #[test]

@@ -203,6 +203,9 @@ pub(crate) fn write_manifest(dir: &Path, manifest: Manifest) -> Result<BuildRepo
 /// Writes the ids of an integer or string table; returns the table's kind.
 fn write_ids(dir: &Path, table: &NodeTable, files: &mut Vec<FileEntry>) -> Result<&'static str> {
     Ok(match table {
+        // Ids 0..n are their own dense ids (a crawl numbered by its crawler, a BVGraph):
+        // nothing to write.
+        NodeTable::Int(ids) if ids.iter().enumerate().all(|(i, &id)| id == i as u64) => "dense",
         NodeTable::Int(ids) => {
             files.push(write_array(dir, "nodes/ids.u64", ids, |v: &u64| v.to_le_bytes())?);
             "int"
