@@ -121,11 +121,9 @@ pub(crate) fn run<P: VertexProgram, C: Carrier<P::Message>>(
     let mut messages: Vec<C> = vec![C::pack(program.identity()); states.len()];
     let buffer_len = if layout.fused { 0 } else { layout.largest };
     let mut buffer: Vec<C> = vec![C::pack(program.identity()); buffer_len];
-    let mut shards: Vec<Shard> = graph
-        .shards()
-        .iter()
-        .map(|s| Shard::from_stored(s.source_range.clone(), Vec::new(), Vec::new(), None, None))
-        .collect();
+    let mut shards = blank_shards(graph);
+    // With `decode_once`, each group's cells as the first round decoded them.
+    let mut kept: Option<Vec<Vec<Shard>>> = graph.decodes_once().then(Vec::new);
     let mut fault = None;
     let (iterations, converged) = super::iterate(rounds, observer, &mut states, |states| {
         let round = Round {
@@ -134,7 +132,14 @@ pub(crate) fn run<P: VertexProgram, C: Carrier<P::Message>>(
             program,
             layout: &layout,
         };
-        match round.run(&mut shards, &mut buffer, states, &mut messages, &mut next) {
+        match round.run(
+            &mut shards,
+            kept.as_mut(),
+            &mut buffer,
+            states,
+            &mut messages,
+            &mut next,
+        ) {
             Ok(change) => {
                 std::mem::swap(states, &mut next);
                 Some(change)
@@ -164,7 +169,8 @@ struct Round<'a, P> {
 impl<P: VertexProgram> Round<'_, P> {
     fn run<C: Carrier<P::Message>>(
         &self,
-        shards: &mut [Shard],
+        scratch: &mut [Shard],
+        mut kept: Option<&mut Vec<Vec<Shard>>>,
         buffer: &mut [C],
         states: &[P::State],
         messages: &mut [C],
@@ -175,9 +181,22 @@ impl<P: VertexProgram> Round<'_, P> {
         map(program, &round, states, messages);
         let messages: &[C] = messages;
         let mut changes = vec![0.0; block_count(self.graph.nodes()) as usize];
-        for group in &self.layout.groups {
-            decode_group(self.source, group, shards, self.graph.out_weight().is_some())?;
-            let shards: &[Shard] = shards;
+        let weighted = self.graph.out_weight().is_some();
+        for (g, group) in self.layout.groups.iter().enumerate() {
+            let shards: &[Shard] = match kept.as_deref_mut() {
+                Some(kept) => {
+                    if kept.len() == g {
+                        let mut decoded = blank_shards(self.graph);
+                        decode_group(self.source, group, &mut decoded, weighted)?;
+                        kept.push(decoded);
+                    }
+                    &kept[g]
+                }
+                None => {
+                    decode_group(self.source, group, scratch, weighted)?;
+                    scratch
+                }
+            };
             let blocks = group.blocks.start as usize..group.blocks.end as usize;
             if self.layout.fused {
                 reduce_blocks(
@@ -209,6 +228,15 @@ impl<P: VertexProgram> Round<'_, P> {
         }
         Ok(total_change(&changes))
     }
+}
+
+/// One shard a partition range, without cells: what a group's cells are decoded into.
+fn blank_shards(graph: &ShardedGraph) -> Vec<Shard> {
+    graph
+        .shards()
+        .iter()
+        .map(|s| Shard::from_stored(s.source_range.clone(), Vec::new(), Vec::new(), None, None))
+        .collect()
 }
 
 /// Decodes the cells of `group` from every shard into `shards` (their arrays reused and
@@ -350,6 +378,10 @@ mod tests {
             assert!(outcome.fault.is_none());
             outcome.states.iter().map(|r| r.to_bits()).collect::<Vec<u64>>()
         };
+        // Kept once decoded: the rounds after the first reuse the first round's cells.
+        let mut kept = streamed.clone();
+        kept.decode_once();
+        assert!(kept.decodes_once() && !kept.streams() && streamed.streams());
         for f32s in [false, true] {
             let expected = run(&memory, Strategy::Fused, f32s);
             for strategy in [
@@ -360,6 +392,7 @@ mod tests {
                 Strategy::Blocked { group_edges: 1 << 30 },
             ] {
                 assert!(run(&streamed, strategy, f32s) == expected, "{strategy:?}, f32 {f32s}");
+                assert!(run(&kept, strategy, f32s) == expected, "kept, {strategy:?}, f32 {f32s}");
             }
         }
         // A whole shard read back is the shard built, weights as given included.

@@ -51,15 +51,6 @@ impl Graph {
         Graph { nodes, sharded, files }
     }
 
-    /// The graph with its cells in memory (a store's decoded once; see
-    /// [`ShardedGraph::into_memory`]).
-    pub(crate) fn into_memory(self) -> crate::Result<Graph> {
-        Ok(Graph {
-            sharded: self.sharded.into_memory()?,
-            ..self
-        })
-    }
-
     /// The user's ids of the nodes, by dense id.
     pub(crate) fn nodes(&self) -> &NodeTable {
         &self.nodes
@@ -218,6 +209,8 @@ struct Streamed {
     /// Shards decoded into `shards` once ([`ShardedGraph::hold`]): a distributed worker's
     /// own, when they fit its memory.
     held: Vec<bool>,
+    /// Cells decoded by the engine are kept for the rounds after ([`ShardedGraph::decode_once`]).
+    keep: bool,
 }
 
 impl PartialEq for Streamed {
@@ -298,14 +291,18 @@ impl ShardedGraph {
                 source,
                 scaled_weight_sums,
                 held,
+                keep: false,
             }),
         }
     }
 
-    /// Whether the engine decodes cells from a store as it runs: a streamed graph none of
-    /// whose shards is held ([`hold`](Self::hold)).
+    /// Whether the engine decodes cells from a store every round: a streamed graph that
+    /// neither keeps what it decodes ([`decode_once`](Self::decode_once)) nor holds shards
+    /// ([`hold`](Self::hold)).
     pub(crate) fn streams(&self) -> bool {
-        self.streamed.as_ref().is_some_and(|s| !s.held.iter().any(|&h| h))
+        self.streamed
+            .as_ref()
+            .is_some_and(|s| !s.keep && !s.held.iter().any(|&h| h))
     }
 
     /// Whether shard `s`'s cells are in memory (lent by [`shard`](Self::shard) at no cost).
@@ -392,22 +389,18 @@ impl ShardedGraph {
         self.stats.edges * per_edge + cells * size_of::<Cell>() as u64
     }
 
-    /// The graph with every shard's cells decoded into memory (a store's, read once); a graph
-    /// already in memory is returned as it is.
-    pub(crate) fn into_memory(self) -> crate::Result<ShardedGraph> {
-        use rayon::prelude::*;
-        if self.streamed.is_none() {
-            return Ok(self);
+    /// Marks a streamed graph's cells to be kept in memory once decoded: the engine's first
+    /// round decodes them (the ranking starts as soon as the store is open) and the rounds
+    /// after it reuse them, as a graph built in memory would.
+    pub(crate) fn decode_once(&mut self) {
+        if let Some(streamed) = &mut self.streamed {
+            streamed.keep = true;
         }
-        let shards: Vec<Shard> = (0..self.shards.len())
-            .into_par_iter()
-            .map(|s| self.shard(s).map(Cow::into_owned))
-            .collect::<crate::Result<_>>()?;
-        Ok(ShardedGraph {
-            shards,
-            streamed: None,
-            ..self
-        })
+    }
+
+    /// Whether the engine keeps the cells it decodes ([`decode_once`](Self::decode_once)).
+    pub(crate) fn decodes_once(&self) -> bool {
+        self.streamed.as_ref().is_some_and(|s| s.keep)
     }
 
     /// Each node's stored (scaled) out-weights summed in storage order, when weighted: what

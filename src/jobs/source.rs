@@ -40,8 +40,9 @@ pub(crate) fn load_any(inputs: &[InputFile], options: &LoadOptions, progress: &d
     }
 }
 
-/// Opens the store at `dir` as a loaded graph: its cells decoded into memory once when they
-/// fit in `--memory` beside the nodes' state, else left on disk to stream.
+/// Opens the store at `dir` as a loaded graph: its cells kept in memory once the first round
+/// has decoded them when they fit in `--memory` beside the nodes' state, else streamed from
+/// disk every round.
 pub(crate) fn open_store(dir: &Path, options: &LoadOptions, progress: &dyn Progress) -> Result<Loaded> {
     open_store_as(dir, options, progress, true)
 }
@@ -60,7 +61,7 @@ fn open_store_as(dir: &Path, options: &LoadOptions, progress: &dyn Progress, may
     let names = store.manifest().names.clone();
     let mut graph = store.into_graph();
     if may_hold && fits_in_memory(&graph, options.memory) {
-        graph = graph.into_memory()?;
+        graph.sharded_mut().decode_once();
     }
     let read_seconds = started.elapsed().as_secs_f64();
     progress.event(Event::Finished(Phase::Read, read_seconds));
