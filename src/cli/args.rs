@@ -372,8 +372,9 @@ pub struct InputArgs {
     #[arg(long, value_name = "N")]
     pub shards: Option<usize>,
     /// Memory the edges may take beyond the nodes' state, such as 8GiB or 512MB [default:
-    /// three quarters of the machine's]. A store whose edges fit is read into memory once,
-    /// else its cells are streamed from disk every iteration (same ranks, bit for bit).
+    /// three quarters of the machine's]. Ranking a store, the first iteration keeps as many
+    /// of the decoded edges as fit; the rest are streamed from disk every iteration (same
+    /// ranks, bit for bit).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory: Option<u64>,
     /// Worker threads [default: all cores; at most 8 per core, at least 64 allowed].

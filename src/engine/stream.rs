@@ -42,6 +42,8 @@ struct StreamGroup {
     blocks: Range<u32>,
     /// (shard, destination blocks) pieces that hold the group's cells, shard by shard.
     pieces: Vec<(usize, Range<u32>)>,
+    /// Bytes its cells take decoded (edges, weights, cell list).
+    bytes: u64,
 }
 
 impl Layout {
@@ -93,9 +95,12 @@ impl Layout {
                 }
             }
             largest = largest.max(edges as usize);
+            let cells: u64 = (0..shards).map(|s| source.cells_into(s, first..last)).sum();
+            let per_edge = if graph.out_weight().is_some() { 12 } else { 4 };
             groups.push(StreamGroup {
                 blocks: first..last,
                 pieces,
+                bytes: edges * per_edge + cells * size_of::<crate::graph::Cell>() as u64,
             });
             first = last;
         }
@@ -122,8 +127,12 @@ pub(crate) fn run<P: VertexProgram, C: Carrier<P::Message>>(
     let buffer_len = if layout.fused { 0 } else { layout.largest };
     let mut buffer: Vec<C> = vec![C::pack(program.identity()); buffer_len];
     let mut shards = blank_shards(graph);
-    // With `decode_once`, each group's cells as the first round decoded them.
-    let mut kept: Option<Vec<Vec<Shard>>> = graph.decodes_once().then(Vec::new);
+    // The groups' cells kept as the first round decoded them, while they fit in the room
+    // the graph allows (`keep_decoded`); the others are decoded again every round.
+    let mut kept = Kept {
+        groups: (0..layout.groups.len()).map(|_| None).collect(),
+        room: graph.kept_bytes(),
+    };
     let mut fault = None;
     let (iterations, converged) = super::iterate(rounds, observer, &mut states, |states| {
         let round = Round {
@@ -132,14 +141,7 @@ pub(crate) fn run<P: VertexProgram, C: Carrier<P::Message>>(
             program,
             layout: &layout,
         };
-        match round.run(
-            &mut shards,
-            kept.as_mut(),
-            &mut buffer,
-            states,
-            &mut messages,
-            &mut next,
-        ) {
+        match round.run(&mut shards, &mut kept, &mut buffer, states, &mut messages, &mut next) {
             Ok(change) => {
                 std::mem::swap(states, &mut next);
                 Some(change)
@@ -158,6 +160,12 @@ pub(crate) fn run<P: VertexProgram, C: Carrier<P::Message>>(
     }
 }
 
+/// Groups' cells kept in memory once decoded, and the room left for more.
+struct Kept {
+    groups: Vec<Option<Vec<Shard>>>,
+    room: u64,
+}
+
 /// One streamed round's fixed parts.
 struct Round<'a, P> {
     graph: &'a ShardedGraph,
@@ -170,7 +178,7 @@ impl<P: VertexProgram> Round<'_, P> {
     fn run<C: Carrier<P::Message>>(
         &self,
         scratch: &mut [Shard],
-        mut kept: Option<&mut Vec<Vec<Shard>>>,
+        kept: &mut Kept,
         buffer: &mut [C],
         states: &[P::State],
         messages: &mut [C],
@@ -183,15 +191,16 @@ impl<P: VertexProgram> Round<'_, P> {
         let mut changes = vec![0.0; block_count(self.graph.nodes()) as usize];
         let weighted = self.graph.out_weight().is_some();
         for (g, group) in self.layout.groups.iter().enumerate() {
-            let shards: &[Shard] = match kept.as_deref_mut() {
-                Some(kept) => {
-                    if kept.len() == g {
-                        let mut decoded = blank_shards(self.graph);
-                        decode_group(self.source, group, &mut decoded, weighted)?;
-                        kept.push(decoded);
-                    }
-                    &kept[g]
-                }
+            // A group that did not fit in the first round never fits later: the room only
+            // shrinks.
+            if kept.groups[g].is_none() && group.bytes <= kept.room {
+                let mut decoded = blank_shards(self.graph);
+                decode_group(self.source, group, &mut decoded, weighted)?;
+                kept.room -= group.bytes;
+                kept.groups[g] = Some(decoded);
+            }
+            let shards: &[Shard] = match &kept.groups[g] {
+                Some(decoded) => decoded,
                 None => {
                     decode_group(self.source, group, scratch, weighted)?;
                     scratch
@@ -378,10 +387,15 @@ mod tests {
             assert!(outcome.fault.is_none());
             outcome.states.iter().map(|r| r.to_bits()).collect::<Vec<u64>>()
         };
-        // Kept once decoded: the rounds after the first reuse the first round's cells.
+        // Kept once decoded: the rounds after the first reuse the first round's cells, all of
+        // them or as many groups as fit (the others decoded every round).
         let mut kept = streamed.clone();
-        kept.decode_once();
-        assert!(kept.decodes_once() && !kept.streams() && streamed.streams());
+        kept.keep_decoded(u64::MAX);
+        let mut part = streamed.clone();
+        part.keep_decoded(streamed.decoded_cell_bytes() / 2);
+        assert_eq!(kept.cells_where(), "memory");
+        assert_eq!(part.cells_where(), "memory and streamed");
+        assert_eq!(streamed.cells_where(), "streamed");
         for f32s in [false, true] {
             let expected = run(&memory, Strategy::Fused, f32s);
             for strategy in [
@@ -393,6 +407,10 @@ mod tests {
             ] {
                 assert!(run(&streamed, strategy, f32s) == expected, "{strategy:?}, f32 {f32s}");
                 assert!(run(&kept, strategy, f32s) == expected, "kept, {strategy:?}, f32 {f32s}");
+                assert!(
+                    run(&part, strategy, f32s) == expected,
+                    "half kept, {strategy:?}, f32 {f32s}"
+                );
             }
         }
         // A whole shard read back is the shard built, weights as given included.

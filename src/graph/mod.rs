@@ -209,8 +209,9 @@ struct Streamed {
     /// Shards decoded into `shards` once ([`ShardedGraph::hold`]): a distributed worker's
     /// own, when they fit its memory.
     held: Vec<bool>,
-    /// Cells decoded by the engine are kept for the rounds after ([`ShardedGraph::decode_once`]).
-    keep: bool,
+    /// Bytes of decoded cells the engine keeps for the rounds after
+    /// ([`ShardedGraph::keep_decoded`]).
+    keep: u64,
 }
 
 impl PartialEq for Streamed {
@@ -291,18 +292,9 @@ impl ShardedGraph {
                 source,
                 scaled_weight_sums,
                 held,
-                keep: false,
+                keep: 0,
             }),
         }
-    }
-
-    /// Whether the engine decodes cells from a store every round: a streamed graph that
-    /// neither keeps what it decodes ([`decode_once`](Self::decode_once)) nor holds shards
-    /// ([`hold`](Self::hold)).
-    pub(crate) fn streams(&self) -> bool {
-        self.streamed
-            .as_ref()
-            .is_some_and(|s| !s.keep && !s.held.iter().any(|&h| h))
     }
 
     /// Whether shard `s`'s cells are in memory (lent by [`shard`](Self::shard) at no cost).
@@ -389,18 +381,33 @@ impl ShardedGraph {
         self.stats.edges * per_edge + cells * size_of::<Cell>() as u64
     }
 
-    /// Marks a streamed graph's cells to be kept in memory once decoded: the engine's first
-    /// round decodes them (the ranking starts as soon as the store is open) and the rounds
-    /// after it reuse them, as a graph built in memory would.
-    pub(crate) fn decode_once(&mut self) {
+    /// Lets the engine keep up to `bytes` of a streamed graph's cells in memory once decoded:
+    /// the first round decodes them (the ranking starts as soon as the store is open) and
+    /// the rounds after reuse the groups of destination blocks it kept, decoding only the
+    /// others again. With room for all of them, every round after the first runs as on a graph
+    /// built in memory.
+    pub(crate) fn keep_decoded(&mut self, bytes: u64) {
         if let Some(streamed) = &mut self.streamed {
-            streamed.keep = true;
+            streamed.keep = bytes;
         }
     }
 
-    /// Whether the engine keeps the cells it decodes ([`decode_once`](Self::decode_once)).
-    pub(crate) fn decodes_once(&self) -> bool {
-        self.streamed.as_ref().is_some_and(|s| s.keep)
+    /// Bytes of decoded cells the engine may keep ([`keep_decoded`](Self::keep_decoded)).
+    pub(crate) fn kept_bytes(&self) -> u64 {
+        self.streamed.as_ref().map_or(0, |s| s.keep)
+    }
+
+    /// Where the engine's cells are, for the summary: `"memory"` (built in memory, or a
+    /// store's cells all kept or held), `"streamed"` (decoded every round), or `"memory and
+    /// streamed"` (some kept, the rest decoded every round).
+    pub(crate) fn cells_where(&self) -> &'static str {
+        match &self.streamed {
+            None => "memory",
+            Some(s) if s.held.iter().any(|&h| h) => "memory",
+            Some(s) if s.keep == 0 => "streamed",
+            Some(s) if s.keep >= self.decoded_cell_bytes() => "memory",
+            Some(_) => "memory and streamed",
+        }
     }
 
     /// Each node's stored (scaled) out-weights summed in storage order, when weighted: what

@@ -427,7 +427,7 @@ pub(crate) fn pipeline<E: Executor>(
             store: loaded
                 .store
                 .as_deref()
-                .map(|dir| store_record(dir, graph.sharded().streams()))
+                .map(|dir| store_record(dir, graph.sharded().cells_where()))
                 .transpose()?,
         };
         let summary = summarize(job, graph.sharded(), &result, &facts);
@@ -618,7 +618,7 @@ fn run_fingerprint(job: &RankJob, graph: &ShardedGraph, personalization: Option<
 }
 
 /// The summary's record of the store at `dir`, and the load record it was built with.
-fn store_record(dir: &Path, streamed: bool) -> Result<(StoreRecord, LoadRecord)> {
+fn store_record(dir: &Path, cells: &str) -> Result<(StoreRecord, LoadRecord)> {
     let manifest = crate::store::read_manifest(dir)?;
     let path = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
     Ok((
@@ -626,7 +626,7 @@ fn store_record(dir: &Path, streamed: bool) -> Result<(StoreRecord, LoadRecord)>
             path: path.display().to_string(),
             bytes: manifest.bytes(),
             built_by: manifest.command.clone(),
-            cells: if streamed { "streamed" } else { "memory" }.to_string(),
+            cells: cells.to_string(),
         },
         manifest.load,
     ))

@@ -40,9 +40,9 @@ pub(crate) fn load_any(inputs: &[InputFile], options: &LoadOptions, progress: &d
     }
 }
 
-/// Opens the store at `dir` as a loaded graph: its cells kept in memory once the first round
-/// has decoded them when they fit in `--memory` beside the nodes' state, else streamed from
-/// disk every round.
+/// Opens the store at `dir` as a loaded graph: as many of its cells as fit in `--memory`
+/// beside the nodes' state are kept in memory once the first round has decoded them; the
+/// rest are streamed from disk every round.
 pub(crate) fn open_store(dir: &Path, options: &LoadOptions, progress: &dyn Progress) -> Result<Loaded> {
     open_store_as(dir, options, progress, true)
 }
@@ -60,8 +60,9 @@ fn open_store_as(dir: &Path, options: &LoadOptions, progress: &dyn Progress, may
     check_options(dir, store.manifest(), options)?;
     let names = store.manifest().names.clone();
     let mut graph = store.into_graph();
-    if may_hold && fits_in_memory(&graph, options.memory) {
-        graph.sharded_mut().decode_once();
+    if may_hold {
+        let room = room_for_cells(&graph, options.memory);
+        graph.sharded_mut().keep_decoded(room);
     }
     let read_seconds = started.elapsed().as_secs_f64();
     progress.event(Event::Finished(Phase::Read, read_seconds));
@@ -78,12 +79,10 @@ fn open_store_as(dir: &Path, options: &LoadOptions, progress: &dyn Progress, may
 /// messages, inverse out-degrees (8 each), in- and out-degrees (4 each).
 pub(crate) const STATE_BYTES_PER_NODE: u64 = 40;
 
-/// Whether `graph`'s cells, decoded, fit in `memory` (or the default budget) beside the
-/// nodes' state.
-fn fits_in_memory(graph: &crate::graph::Graph, memory: Option<u64>) -> bool {
+/// Bytes left for decoded cells in `memory` (or the default budget) beside the nodes' state.
+fn room_for_cells(graph: &crate::graph::Graph, memory: Option<u64>) -> u64 {
     let budget = memory.unwrap_or_else(crate::memory::default_budget);
-    let state = graph.node_count() as u64 * STATE_BYTES_PER_NODE;
-    state.saturating_add(graph.sharded().decoded_cell_bytes()) <= budget
+    budget.saturating_sub(graph.node_count() as u64 * STATE_BYTES_PER_NODE)
 }
 
 /// Refuses the options that would need another build of the store: each names what the
