@@ -483,3 +483,66 @@ fn a_build_beyond_memory_writes_the_same_store_from_files_and_from_a_pipe() {
     assert!(err.contains("urls.tsv") && err.contains("integer ids"), "{err}");
     assert!(!urls.exists());
 }
+
+#[test]
+fn a_named_graph_builds_beyond_memory_into_the_same_store() {
+    // Common Crawl's layout: integer edges, and vertices files naming every id (with a
+    // column, reversed host names). Built in memory and beyond it: the same files.
+    let tmp = tempfile::tempdir().unwrap();
+    let spill = tmp.path().join("spill");
+    let (edges, names) = (data("cc/domain/edges"), data("cc/domain/vertices"));
+    let memory = tmp.path().join("memory.store");
+    ok(&[
+        "build",
+        "-q",
+        "--names",
+        &names,
+        "--names-reversed",
+        "-o",
+        s(&memory),
+        &edges,
+    ]);
+    let beyond = tmp.path().join("beyond.store");
+    let stderr = ok(&[
+        "build",
+        "--names",
+        &names,
+        "--names-reversed",
+        "--memory",
+        "1B",
+        "--tmp",
+        s(&spill),
+        "-o",
+        s(&beyond),
+        &edges,
+    ]);
+    assert!(stderr.contains("built beyond memory"), "{stderr}");
+    assert_eq!(manifest_of(&memory, false), manifest_of(&beyond, false));
+    assert!(beyond.join("nodes").join("names.text").exists());
+    // Ranked, the names come back.
+    let out = tmp.path().join("out");
+    ok(&["rank", "-q", "-o", s(&out), s(&beyond)]);
+    let top = std::fs::read_to_string(out.join("top.tsv")).unwrap();
+    assert!(top.contains("example.com"), "{top}");
+    // An edge naming an id no names file lists: the in-memory build's error, exit 2.
+    let extra = tmp.path().join("extra.tsv");
+    std::fs::write(&extra, "0\t99\n").unwrap();
+    let bad = tmp.path().join("bad.store");
+    let (code, _, err) = crawlrank(&[
+        "build",
+        "-q",
+        "--names",
+        &names,
+        "--memory",
+        "1B",
+        "--tmp",
+        s(&spill),
+        "-o",
+        s(&bad),
+        &edges,
+        s(&extra),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("99") && err.contains("no names file lists"), "{err}");
+    assert!(!bad.exists());
+}

@@ -33,6 +33,14 @@ pub struct NamesReport {
     pub files: Vec<NamesFileReport>,
 }
 
+/// The ids names make nodes: `0..count`, or the listed ids, ascending.
+pub(crate) enum Declared {
+    /// Ids `0..count`.
+    Count(u64),
+    /// These ids, ascending.
+    Ids(Vec<u64>),
+}
+
 /// Names read and sorted by id, waiting for the edges.
 pub(crate) struct PendingNames {
     list: NameList,
@@ -92,7 +100,17 @@ impl PendingNames {
     /// Makes every listed id a node. `bvgraph_nodes` is the node count a BVGraph among the
     /// inputs declared (0 without one): names in node order must name exactly its nodes.
     pub(crate) fn declare(&mut self, collector: &mut EdgeCollector, bvgraph_nodes: u64) -> Result<()> {
-        match self.list.layout {
+        match self.declared(bvgraph_nodes)? {
+            Declared::Count(n) => collector.declare_count(n),
+            Declared::Ids(ids) => collector.declare_ids(ids),
+        }
+        Ok(())
+    }
+
+    /// The ids the names make nodes, checked against a BVGraph's node count as for
+    /// [`declare`](Self::declare).
+    pub(crate) fn declared(&mut self, bvgraph_nodes: u64) -> Result<Declared> {
+        Ok(match self.list.layout {
             NamesLayout::NodeOrder => {
                 let n = self.list.len() as u64;
                 if bvgraph_nodes > 0 && n != bvgraph_nodes {
@@ -102,7 +120,7 @@ impl PendingNames {
                         self.files()
                     )));
                 }
-                collector.declare_count(n);
+                Declared::Count(n)
             }
             NamesLayout::IdName if bvgraph_nodes > 0 && self.max_id().is_some_and(|m| m >= bvgraph_nodes) => {
                 return Err(Error::Input(format!(
@@ -114,12 +132,37 @@ impl PendingNames {
             }
             NamesLayout::IdName => match (&self.order, self.list.ids.last()) {
                 // Listed ascending from 0 without a gap (Common Crawl's): a count says it all.
-                (None, Some(&last)) if last + 1 == self.list.ids.len() as u64 => collector.declare_count(last + 1),
-                (None, _) => collector.declare_ids(self.list.ids.clone()),
-                (Some(_), _) => collector.declare_ids(std::mem::take(&mut self.sorted)),
+                (None, Some(&last)) if last + 1 == self.list.ids.len() as u64 => Declared::Count(last + 1),
+                (None, _) => Declared::Ids(self.list.ids.clone()),
+                (Some(_), _) => Declared::Ids(std::mem::take(&mut self.sorted)),
             },
+        })
+    }
+
+    /// How many ids the names files list.
+    pub(crate) fn listed(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Whether the names files list `id` (after [`declared`](Self::declared)).
+    pub(crate) fn is_listed(&self, id: u64) -> bool {
+        match self.list.layout {
+            NamesLayout::NodeOrder => id < self.list.len() as u64,
+            NamesLayout::IdName => self.sorted_id_exists(id),
         }
-        Ok(())
+    }
+
+    /// The error for edges that name ids no names file lists: `count` of them, the first
+    /// `examples`, and `edge` (an example edge, or empty).
+    pub(crate) fn unnamed(&self, count: usize, examples: &[String], edge: &str) -> Error {
+        Error::Input(format!(
+            "the edges name {count} node id{} that no names file lists: {}{}{edge}; every node needs a name \
+             in --names {} (or --skip-bad-lines drops those edges, counted in summary.json)",
+            if count == 1 { "" } else { "s" },
+            examples.join(", "),
+            if count > examples.len() { ", …" } else { "" },
+            self.files()
+        ))
     }
 
     /// The largest listed id (id-and-name layout).
@@ -152,11 +195,7 @@ impl PendingNames {
         let mut skipped = 0u64;
         if table.len() != listed_count {
             // Every listed id is in `table`; the others are ids that only edges name.
-            let listed = |id: u64| match self.list.layout {
-                NamesLayout::NodeOrder => id < listed_count as u64,
-                NamesLayout::IdName => self.sorted_id_exists(id),
-            };
-            let unnamed: Vec<bool> = table.par_iter().map(|&id| !listed(id)).collect();
+            let unnamed: Vec<bool> = table.par_iter().map(|&id| !self.is_listed(id)).collect();
             let count = unnamed.iter().filter(|&&u| u).count();
             if !skip {
                 let examples: Vec<String> = table
@@ -173,14 +212,7 @@ impl PendingNames {
                     .find(|&(s, t)| s == first || t == first)
                     .map(|(s, t)| format!(" (for example the edge {} -> {})", table[s as usize], table[t as usize]))
                     .unwrap_or_default();
-                return Err(Error::Input(format!(
-                    "the edges name {count} node id{} that no names file lists: {}{}{edge}; every node needs a name \
-                     in --names {} (or --skip-bad-lines drops those edges, counted in summary.json)",
-                    if count == 1 { "" } else { "s" },
-                    examples.join(", "),
-                    if count > examples.len() { ", …" } else { "" },
-                    self.files()
-                )));
+                return Err(self.unnamed(count, &examples, &edge));
             }
             // Drop the edges with an unnamed end, and number the named nodes again.
             let mut new_of_old = vec![u32::MAX; table.len()];
@@ -222,6 +254,14 @@ impl PendingNames {
             });
         }
         debug_assert_eq!(table.len(), listed_count);
+        let (nodes, report) = self.name_table(table, skipped);
+        Ok((DenseEdges { nodes, keys, weights }, report))
+    }
+
+    /// The node table naming `table`'s ids (every listed id, ascending), and the report;
+    /// `skipped` edges were dropped for an unnamed end.
+    pub(crate) fn name_table(self, table: Vec<u64>, skipped: u64) -> (NodeTable, NamesReport) {
+        let listed_count = self.list.len();
         let PendingNames {
             list, order, reversed, ..
         } = self;
@@ -251,14 +291,7 @@ impl PendingNames {
             unnamed_edges_skipped: skipped,
             files: list.files,
         };
-        Ok((
-            DenseEdges {
-                nodes: NodeTable::Named(Box::new(named)),
-                keys,
-                weights,
-            },
-            report,
-        ))
+        (NodeTable::Named(Box::new(named)), report)
     }
 
     fn sorted_id_exists(&self, id: u64) -> bool {

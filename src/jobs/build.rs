@@ -69,12 +69,15 @@ pub fn run(job: &BuildJob, progress: &dyn Progress) -> Result<BuildOutcome> {
 const MEMORY_PER_TEXT_BYTE: u64 = 1;
 
 /// Whether the build spills sorted runs to disk instead of holding the edges: when the
-/// graph can take that path (integer ids, no weights, no names) and its edges would not fit
+/// graph can take that path (integer ids, no weights; names unless with --skip-bad-lines) and its edges would not fit
 /// in `--memory` (estimated from the inputs' sizes: compressed files count five times their
 /// size, a BVGraph forty times), or come from standard input, whose size is unknown.
 fn beyond_memory(job: &BuildJob) -> bool {
     let load = &job.load;
-    if load.parse.weighted || load.names.is_some() || load.ids == crate::graph::IdMode::String {
+    // Names with --skip-bad-lines may drop edges whose ends are not named: that is done in
+    // memory.
+    let names_dropping_edges = load.names.is_some() && load.parse.skip_bad_lines;
+    if load.parse.weighted || names_dropping_edges || load.ids == crate::graph::IdMode::String {
         return false;
     }
     match memory_estimate(&job.inputs) {
@@ -120,8 +123,20 @@ fn run_external(job: &BuildJob, progress: &dyn Progress) -> Result<BuildOutcome>
     };
     let started = Instant::now();
     progress.event(Event::Started(Phase::Read));
+    // Names are read first, as in memory: their errors come before the edges are read.
+    let mut names = match &job.load.names {
+        Some(options) => {
+            let list = crate::input::names::read_names(options, job.load.parse.skip_bad_lines)?;
+            Some(crate::graph::names::PendingNames::new(list, options.reversed)?)
+        }
+        None => None,
+    };
     let mut spiller = Spiller::new(&tmp, memory, job.load.build.multi)?;
     let inputs = crate::input::read_inputs(&job.inputs, &job.load.parse, &mut spiller, progress)?;
+    if let Some(names) = &mut names {
+        let declared = names.declared(spiller.declared_count())?;
+        spiller.declare(declared)?;
+    }
     let read_seconds = started.elapsed().as_secs_f64();
     progress.event(Event::Finished(Phase::Read, read_seconds));
     let started = Instant::now();
@@ -131,6 +146,7 @@ fn run_external(job: &BuildJob, progress: &dyn Progress) -> Result<BuildOutcome>
         shards: job.load.build.shards,
         inputs,
         command: job.command.clone(),
+        names,
     };
     let report = write(spiller, build, &job.output)?;
     let seconds = started.elapsed().as_secs_f64();

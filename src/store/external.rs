@@ -15,7 +15,8 @@
 //! Memory holds the buffer (about half of `--memory`), the bitmap (one bit an id up to the
 //! largest), the degrees and ids (16 bytes a node) and one or two shards' edges. The store is
 //! byte for byte the one the in-memory build writes. Integer ids below 2^32 without weights
-//! take this path; other graphs are built in memory.
+//! take this path, named (`--names`, every edge's ends listed) or not; other graphs are built
+//! in memory.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -34,8 +35,9 @@ use super::codec::{get, put};
 use super::write::{BuildReport, finish, prepare, write_manifest, write_nodes, write_shard};
 use super::{CELL_CODING, FORMAT, Manifest, VERSION};
 use crate::error::{Error, Result};
+use crate::graph::names::{Declared, PendingNames};
 use crate::graph::shard::{append_edge, storage_key};
-use crate::graph::{GraphStats, IdKind, NodeTable, Shard};
+use crate::graph::{GraphStats, NodeTable, Shard};
 use crate::input::text::{IntegerBatch, parse_id};
 use crate::input::{EdgeSink, FileReport};
 use crate::output::summary::LoadRecord;
@@ -81,6 +83,27 @@ impl Spiller {
             multi,
             error: None,
         })
+    }
+
+    /// Makes the ids names files list nodes, with or without edges.
+    pub(crate) fn declare(&mut self, declared: Declared) -> Result<()> {
+        match declared {
+            Declared::Count(n) => self.declared = self.declared.max(n),
+            Declared::Ids(ids) => {
+                for id in ids {
+                    if id > u32::MAX as u64 {
+                        return Err(wide_ids(id));
+                    }
+                    self.mark(id);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The node count a BVGraph among the inputs declared (0 without one).
+    pub(crate) fn declared_count(&self) -> u64 {
+        self.declared
     }
 
     fn mark(&mut self, id: u64) {
@@ -379,6 +402,8 @@ pub(crate) struct ExternalBuild {
     pub inputs: Vec<FileReport>,
     /// The `build` command line.
     pub command: Vec<String>,
+    /// Names for the nodes (`--names`), their ids already declared to the spiller.
+    pub names: Option<PendingNames>,
 }
 
 /// Writes the store of the edges `spiller` took, at `dir`.
@@ -396,6 +421,14 @@ pub(crate) fn write(mut spiller: Spiller, build: ExternalBuild, dir: &Path) -> R
     let n = numbering.nodes;
     if n == 0 {
         return Err(Error::Input("no edges in the inputs".to_string()));
+    }
+    // Every listed id is a node; a node more is an id only edges name.
+    if let Some(names) = &build.names
+        && n as usize != names.listed()
+    {
+        let unnamed: Vec<u64> = numbering.ids().into_iter().filter(|&id| !names.is_listed(id)).collect();
+        let examples: Vec<String> = unnamed.iter().take(5).map(u64::to_string).collect();
+        return Err(names.unnamed(unnamed.len(), &examples, ""));
     }
     let multi = spiller.multi;
     // Pass 1: out-degrees (sources arrive in order: the writes stream). In-degrees are
@@ -492,8 +525,15 @@ pub(crate) fn write(mut spiller: Spiller, build: ExternalBuild, dir: &Path) -> R
             Ok(done)
         })?;
         let in_degree: Vec<u32> = in_degree.into_iter().map(AtomicU32::into_inner).collect();
-        let ids = NodeTable::Int(numbering.ids());
+        let (ids, names) = match build.names {
+            Some(names) => {
+                let (table, report) = names.name_table(numbering.ids(), 0);
+                (table, Some(report))
+            }
+            None => (NodeTable::Int(numbering.ids()), None),
+        };
         let (mut files, node_table, columns) = write_nodes(&staging, &ids, &out_degree, &in_degree, None)?;
+        let id_kind = ids.kind();
         drop(ids);
         files.extend(shard_files.into_iter().flatten());
         let dangling = out_degree.iter().filter(|&&d| d == 0).count() as u64;
@@ -512,14 +552,14 @@ pub(crate) fn write(mut spiller: Spiller, build: ExternalBuild, dir: &Path) -> R
                 multi,
                 weighted: false,
             },
-            ids: IdKind::Int,
+            ids: id_kind,
             node_table: node_table.to_string(),
             block_bits: BLOCK_BITS,
             cell_coding: CELL_CODING.to_string(),
             bounds: partition.bounds().to_vec(),
             load: LoadRecord { shards, ..build.load },
             inputs: build.inputs,
-            names: None,
+            names,
             columns,
             files,
         };
