@@ -371,9 +371,10 @@ pub struct InputArgs {
     /// the node count and at most 65536].
     #[arg(long, value_name = "N")]
     pub shards: Option<usize>,
-    /// Memory the edges may take beyond the nodes' state, such as 8GiB or 512MB [default:
-    /// three quarters of the machine's]. Ranking a store, the first iteration keeps as many
-    /// of the decoded edges as fit; the rest are streamed from disk every iteration (same
+    /// Memory to use, such as 8GiB or 512MB [default: three quarters of the machine's].
+    /// Ranking a store, the nodes' state (about 40 bytes a node), their ids or names and one
+    /// group of decoded edges come first; the first iteration keeps as many of the decoded
+    /// edges as fit in the rest, and the others are streamed from disk every iteration (same
     /// ranks, bit for bit).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory: Option<u64>,

@@ -233,7 +233,8 @@ impl<'w> WorkerExecutor<'w> {
     /// The store at `dir`: opened and checked once per process (the workers share its node
     /// table), with no exchange, since every process opens the same store (the processes
     /// compared its manifest when they connected). This worker then decodes its own shards
-    /// into memory once when they fit its share of `--memory` beside its nodes' state, and
+    /// into memory once when they fit its share of `--memory` beside its nodes' state and
+    /// node table, and
     /// streams them every round otherwise.
     fn open_store(&mut self, dir: &std::path::Path, options: &LoadOptions) -> Result<Loaded> {
         let opened = self.shared.store.get_or_init(|| {
@@ -247,7 +248,7 @@ impl<'w> WorkerExecutor<'w> {
             .ownership()
             .shards_of(self.place.index, graph.sharded().partition().shards());
         let budget = options.memory.unwrap_or_else(crate::memory::default_budget) / self.place.per_process as u64;
-        let state = graph.node_count() as u64 * crate::jobs::source::STATE_BYTES_PER_NODE;
+        let state = crate::jobs::source::node_bytes(&graph);
         if state.saturating_add(graph.sharded().decoded_shard_bytes(&owned)) <= budget {
             graph.sharded_mut().hold(&owned)?;
         }

@@ -26,7 +26,7 @@ pub(crate) mod stream;
 
 use crate::graph::ShardedGraph;
 
-pub(crate) use local::LocalExecutor;
+pub(crate) use local::{GROUP_BYTES, LocalExecutor};
 pub(crate) use reduce::Carrier;
 
 /// A computation that the engine iterates: the vertex-centric map/combine/apply triple.

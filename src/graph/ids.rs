@@ -209,6 +209,18 @@ impl NodeTable {
         }
     }
 
+    /// Bytes the table holds in memory (names and their extra columns included).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        match self {
+            NodeTable::Int(ids) => ids.capacity() * 8,
+            NodeTable::String(t) => t.heap_bytes(),
+            NodeTable::Dense(_) => 0,
+            NodeTable::Named(named) => {
+                named.ids.heap_bytes() + named.names.heap_bytes() + named.extra.as_ref().map_or(0, |e| e.heap_bytes())
+            }
+        }
+    }
+
     /// The kind of ids.
     pub(crate) fn kind(&self) -> IdKind {
         match self {

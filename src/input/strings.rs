@@ -8,6 +8,11 @@ pub(crate) struct StringTable {
 }
 
 impl StringTable {
+    /// Bytes the table holds.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.bytes.capacity() + self.ends.capacity() * size_of::<usize>()
+    }
+
     /// Number of strings.
     pub(crate) fn len(&self) -> usize {
         self.ends.len()

@@ -77,12 +77,19 @@ fn open_store_as(dir: &Path, options: &LoadOptions, progress: &dyn Progress, may
 
 /// Bytes of state per node a ranking holds besides the node table: ranks, next ranks,
 /// messages, inverse out-degrees (8 each), in- and out-degrees (4 each).
-pub(crate) const STATE_BYTES_PER_NODE: u64 = 40;
+const STATE_BYTES_PER_NODE: u64 = 40;
 
-/// Bytes left for decoded cells in `memory` (or the default budget) beside the nodes' state.
+/// Bytes left for decoded cells in `memory` (or the default budget) beside the nodes' state,
+/// the node table (ids, names) and the group a streamed round decodes into.
 fn room_for_cells(graph: &crate::graph::Graph, memory: Option<u64>) -> u64 {
     let budget = memory.unwrap_or_else(crate::memory::default_budget);
-    budget.saturating_sub(graph.node_count() as u64 * STATE_BYTES_PER_NODE)
+    budget.saturating_sub(node_bytes(graph) + crate::engine::GROUP_BYTES as u64)
+}
+
+/// Bytes a ranking of `graph` holds per node, whatever its edges: the nodes' state and the
+/// node table (ids, names).
+pub(crate) fn node_bytes(graph: &crate::graph::Graph) -> u64 {
+    graph.node_count() as u64 * STATE_BYTES_PER_NODE + graph.nodes().heap_bytes() as u64
 }
 
 /// Refuses the options that would need another build of the store: each names what the
@@ -134,4 +141,32 @@ fn check_options(dir: &Path, manifest: &Manifest, options: &LoadOptions) -> Resu
         dir.display(),
         clashes.join(", ")
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::Graph;
+
+    #[test]
+    fn the_room_for_cells_leaves_out_the_state_the_node_table_and_one_group() {
+        let ring = |i: u64| (i, (i + 1) % 1000);
+        let dense = Graph::from_edges((0..1000).map(|i| (i as u32, ((i + 1) % 1000) as u32))).unwrap();
+        let sparse = Graph::from_sparse_edges((0..1000).map(ring).map(|(s, t)| (s << 40, t << 40))).unwrap();
+        let labelled = Graph::from_labelled_edges(
+            (0..1000)
+                .map(ring)
+                .map(|(s, t)| (format!("host-{s}"), format!("host-{t}"))),
+        )
+        .unwrap();
+        let fixed = 1000 * STATE_BYTES_PER_NODE + crate::engine::GROUP_BYTES as u64;
+        let spare = 1 << 20;
+        // Ids 0..n take no table; 64-bit ids 8 bytes a node; names (at least 6 bytes here) their
+        // text and an 8-byte end each.
+        assert_eq!(room_for_cells(&dense, Some(fixed + spare)), spare);
+        assert!(room_for_cells(&sparse, Some(fixed + spare)) <= spare - 8 * 1000);
+        assert!(room_for_cells(&labelled, Some(fixed + spare)) <= spare - (8 + 6) * 1000);
+        // No room at all: every group is streamed.
+        assert_eq!(room_for_cells(&dense, Some(fixed - 1)), 0);
+    }
 }
