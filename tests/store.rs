@@ -545,4 +545,45 @@ fn a_named_graph_builds_beyond_memory_into_the_same_store() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("99") && err.contains("no names file lists"), "{err}");
     assert!(!bad.exists());
+    // Names but not one edge: no graph, as in memory.
+    let empty = tmp.path().join("empty.tsv");
+    std::fs::write(&empty, "# no edges\n").unwrap();
+    let (code, _, err) = crawlrank(&[
+        "build",
+        "-q",
+        "--names",
+        &names,
+        "--memory",
+        "1B",
+        "--tmp",
+        s(&spill),
+        "-o",
+        s(&bad),
+        s(&empty),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no edges"), "{err}");
+    assert!(!bad.exists());
+    // Names listing an id of 2^32 or more: built in memory, which numbers any id.
+    let (wide_names, wide_edges) = (tmp.path().join("wide-names.tsv"), tmp.path().join("wide.tsv"));
+    std::fs::write(&wide_names, "0\tcom.example\n5000000000\torg.example\n").unwrap();
+    std::fs::write(&wide_edges, "0\t5000000000\n5000000000\t0\n").unwrap();
+    let wide = tmp.path().join("wide.store");
+    let stderr = ok(&[
+        "build",
+        "--names",
+        s(&wide_names),
+        "--memory",
+        "1B",
+        "--tmp",
+        s(&spill),
+        "-o",
+        s(&wide),
+        s(&wide_edges),
+    ]);
+    assert!(!stderr.contains("built beyond memory"), "{stderr}");
+    let out = tmp.path().join("wide-out");
+    ok(&["rank", "-q", "-o", s(&out), s(&wide)]);
+    let top = std::fs::read_to_string(out.join("top.tsv")).unwrap();
+    assert!(top.contains("org.example") && top.contains("com.example"), "{top}");
 }

@@ -248,7 +248,7 @@ impl<'w> WorkerExecutor<'w> {
             .ownership()
             .shards_of(self.place.index, graph.sharded().partition().shards());
         let budget = options.memory.unwrap_or_else(crate::memory::default_budget) / self.place.per_process as u64;
-        let state = crate::jobs::source::node_bytes(&graph);
+        let state = crate::jobs::source::node_bytes(&graph, self.place.per_process);
         if state.saturating_add(graph.sharded().decoded_shard_bytes(&owned)) <= budget {
             graph.sharded_mut().hold(&owned)?;
         }

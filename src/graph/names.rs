@@ -144,6 +144,16 @@ impl PendingNames {
         self.list.len()
     }
 
+    /// Bytes the names hold while they wait for the edges.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let list = &self.list;
+        list.ids.capacity() * 8
+            + list.names.heap_bytes()
+            + list.extra.as_ref().map_or(0, |e| e.heap_bytes())
+            + self.sorted.capacity() * 8
+            + self.order.as_ref().map_or(0, |o| o.capacity() * 4)
+    }
+
     /// Whether the names files list `id` (after [`declared`](Self::declared)).
     pub(crate) fn is_listed(&self, id: u64) -> bool {
         match self.list.layout {
@@ -166,7 +176,7 @@ impl PendingNames {
     }
 
     /// The largest listed id (id-and-name layout).
-    fn max_id(&self) -> Option<u64> {
+    pub(crate) fn max_id(&self) -> Option<u64> {
         match &self.order {
             Some(_) => self.sorted.last().copied(),
             None => self.list.ids.last().copied(),

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::error::Result;
+use crate::graph::names::PendingNames;
 use crate::graph::{LoadOptions, load};
 use crate::input::InputFile;
 use crate::progress::{Event, Phase, Progress};
@@ -48,7 +49,18 @@ pub fn run(job: &BuildJob, progress: &dyn Progress) -> Result<BuildOutcome> {
         ));
     }
     if beyond_memory(job) {
-        return run_external(job, progress);
+        let started = Instant::now();
+        progress.event(Event::Started(Phase::Read));
+        let names = pending_names(job)?;
+        // A build beyond memory numbers ids below 2^32 only: names listing wider ids (and so
+        // edges naming them) are built in memory.
+        let wide = names
+            .as_ref()
+            .and_then(PendingNames::max_id)
+            .is_some_and(|m| m > u32::MAX as u64);
+        if !wide {
+            return run_external(job, names, started, progress);
+        }
     }
     let loaded = load(&job.inputs, &job.load, progress)?;
     let started = Instant::now();
@@ -109,10 +121,33 @@ pub fn memory_estimate(inputs: &[InputFile]) -> Option<u64> {
     Some(estimate)
 }
 
-/// The build beyond memory (`store::external`).
-fn run_external(job: &BuildJob, progress: &dyn Progress) -> Result<BuildOutcome> {
+/// The names of `--names`, read and sorted by id (their errors come before the edges are
+/// read, as in memory).
+fn pending_names(job: &BuildJob) -> Result<Option<PendingNames>> {
+    match &job.load.names {
+        Some(options) => {
+            let list = crate::input::names::read_names(options, job.load.parse.skip_bad_lines)?;
+            Ok(Some(PendingNames::new(list, options.reversed)?))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The build beyond memory (`store::external`), with the names already read (since
+/// `started`), which `--memory` holds beside the buffer of edges.
+fn run_external(
+    job: &BuildJob,
+    mut names: Option<PendingNames>,
+    started: Instant,
+    progress: &dyn Progress,
+) -> Result<BuildOutcome> {
     use crate::store::external::{ExternalBuild, Spiller, write};
-    let memory = job.load.memory.unwrap_or_else(crate::memory::default_budget);
+    let names_bytes = names.as_ref().map_or(0, |n| n.heap_bytes() as u64);
+    let memory = job
+        .load
+        .memory
+        .unwrap_or_else(crate::memory::default_budget)
+        .saturating_sub(names_bytes);
     let tmp = match &job.tmp {
         Some(t) => t.clone(),
         None => job
@@ -120,16 +155,6 @@ fn run_external(job: &BuildJob, progress: &dyn Progress) -> Result<BuildOutcome>
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), PathBuf::from),
-    };
-    let started = Instant::now();
-    progress.event(Event::Started(Phase::Read));
-    // Names are read first, as in memory: their errors come before the edges are read.
-    let mut names = match &job.load.names {
-        Some(options) => {
-            let list = crate::input::names::read_names(options, job.load.parse.skip_bad_lines)?;
-            Some(crate::graph::names::PendingNames::new(list, options.reversed)?)
-        }
-        None => None,
     };
     let mut spiller = Spiller::new(&tmp, memory, job.load.build.multi)?;
     let inputs = crate::input::read_inputs(&job.inputs, &job.load.parse, &mut spiller, progress)?;

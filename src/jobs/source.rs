@@ -80,16 +80,23 @@ fn open_store_as(dir: &Path, options: &LoadOptions, progress: &dyn Progress, may
 const STATE_BYTES_PER_NODE: u64 = 40;
 
 /// Bytes left for decoded cells in `memory` (or the default budget) beside the nodes' state,
-/// the node table (ids, names) and the group a streamed round decodes into.
+/// the node table (ids, names) and, unless every cell fits, the group a streamed round
+/// decodes into.
 fn room_for_cells(graph: &crate::graph::Graph, memory: Option<u64>) -> u64 {
     let budget = memory.unwrap_or_else(crate::memory::default_budget);
-    budget.saturating_sub(node_bytes(graph) + crate::engine::GROUP_BYTES as u64)
+    let (nodes, cells) = (node_bytes(graph, 1), graph.sharded().decoded_cell_bytes());
+    if nodes.saturating_add(cells) <= budget {
+        return budget - nodes;
+    }
+    budget.saturating_sub(nodes + cells.min(crate::engine::GROUP_BYTES as u64))
 }
 
-/// Bytes a ranking of `graph` holds per node, whatever its edges: the nodes' state and the
-/// node table (ids, names).
-pub(crate) fn node_bytes(graph: &crate::graph::Graph) -> u64 {
-    graph.node_count() as u64 * STATE_BYTES_PER_NODE + graph.nodes().heap_bytes() as u64
+/// Bytes a ranking of `graph` holds for its nodes, whatever its edges: the nodes' state
+/// (weighted: their weight sums too) and the node table (ids, names), which `sharing`
+/// workers of one process share.
+pub(crate) fn node_bytes(graph: &crate::graph::Graph, sharing: usize) -> u64 {
+    let per_node = STATE_BYTES_PER_NODE + if graph.stats().weighted { 16 } else { 0 };
+    graph.node_count() as u64 * per_node + graph.nodes().heap_bytes() as u64 / sharing.max(1) as u64
 }
 
 /// Refuses the options that would need another build of the store: each names what the
@@ -159,14 +166,29 @@ mod tests {
                 .map(|(s, t)| (format!("host-{s}"), format!("host-{t}"))),
         )
         .unwrap();
-        let fixed = 1000 * STATE_BYTES_PER_NODE + crate::engine::GROUP_BYTES as u64;
-        let spare = 1 << 20;
-        // Ids 0..n take no table; 64-bit ids 8 bytes a node; names (at least 6 bytes here) their
-        // text and an 8-byte end each.
-        assert_eq!(room_for_cells(&dense, Some(fixed + spare)), spare);
-        assert!(room_for_cells(&sparse, Some(fixed + spare)) <= spare - 8 * 1000);
-        assert!(room_for_cells(&labelled, Some(fixed + spare)) <= spare - (8 + 6) * 1000);
-        // No room at all: every group is streamed.
-        assert_eq!(room_for_cells(&dense, Some(fixed - 1)), 0);
+        let state = 1000 * STATE_BYTES_PER_NODE;
+        // Ids 0..n take no table: the state and every cell fit exactly.
+        let cells = dense.sharded().decoded_cell_bytes();
+        assert_eq!(room_for_cells(&dense, Some(state + cells)), cells);
+        // A byte less, and a group to decode into is set aside (here: all the cells).
+        assert_eq!(room_for_cells(&dense, Some(state + cells - 1)), 0);
+        let group = crate::engine::GROUP_BYTES as u64;
+        assert_eq!(room_for_cells(&dense, Some(state + group + cells)), group + cells);
+        // 64-bit ids take 8 bytes a node, names (6 bytes or more here) their text and an
+        // 8-byte end each: without room for them the cells do not fit.
+        for (graph, table) in [(&sparse, 8 * 1000), (&labelled, (8 + 6) * 1000)] {
+            let cells = graph.sharded().decoded_cell_bytes();
+            assert!(graph.nodes().heap_bytes() as u64 >= table);
+            assert_eq!(room_for_cells(graph, Some(state + cells)), 0);
+            let held = state + graph.nodes().heap_bytes() as u64 + cells;
+            assert_eq!(room_for_cells(graph, Some(held)), cells);
+        }
+        // Weights add their sums, 16 bytes a node.
+        let weighted = Graph::builder()
+            .weighted_edges((0..1000).map(|i| (i as u32, ((i + 1) % 1000) as u32, 2.0)))
+            .unwrap();
+        assert_eq!(node_bytes(&weighted, 1), 1000 * (STATE_BYTES_PER_NODE + 16));
+        // Workers of one process share the table.
+        assert_eq!(node_bytes(&sparse, 2), state + sparse.nodes().heap_bytes() as u64 / 2);
     }
 }

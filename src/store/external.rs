@@ -419,7 +419,8 @@ pub(crate) fn write(mut spiller: Spiller, build: ExternalBuild, dir: &Path) -> R
         .collect();
     let numbering = Numbering::new(words, spiller.declared)?;
     let n = numbering.nodes;
-    if n == 0 {
+    // Names make nodes without edges: no edges read is still no graph.
+    if n == 0 || spiller.edges_read == 0 {
         return Err(Error::Input("no edges in the inputs".to_string()));
     }
     // Every listed id is a node; a node more is an id only edges name.
