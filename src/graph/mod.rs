@@ -298,6 +298,7 @@ impl ShardedGraph {
     }
 
     /// Whether shard `s`'s cells are in memory (lent by [`shard`](Self::shard) at no cost).
+    #[cfg(feature = "distributed")]
     pub(crate) fn shard_in_memory(&self, s: usize) -> bool {
         self.streamed.as_ref().is_none_or(|st| st.held[s])
     }
@@ -332,6 +333,7 @@ impl ShardedGraph {
     /// Decodes shards `which` of a streamed graph into memory once, for [`shard`](Self::shard)
     /// to lend from then on (a distributed worker's own shards). The local engine streams a
     /// streamed graph whole whatever is held.
+    #[cfg(feature = "distributed")]
     pub(crate) fn hold(&mut self, which: &[usize]) -> crate::Result<()> {
         use rayon::prelude::*;
         if self.streamed.is_none() {
@@ -350,6 +352,7 @@ impl ShardedGraph {
     }
 
     /// Bytes shards `which` take decoded in memory (edges, weights, cell list).
+    #[cfg(feature = "distributed")]
     pub(crate) fn decoded_shard_bytes(&self, which: &[usize]) -> u64 {
         let per_edge = if self.out_weight.is_some() { 12 } else { 4 };
         let blocks = crate::partition::block_count(self.nodes());

@@ -49,6 +49,7 @@ pub(crate) fn open_store(dir: &Path, options: &LoadOptions, progress: &dyn Progr
 
 /// Opens the store at `dir` with its cells left on disk, whatever their size (a distributed
 /// worker then holds its own shards when they fit: [`crate::graph::ShardedGraph::hold`]).
+#[cfg(feature = "distributed")]
 pub(crate) fn open_store_streamed(dir: &Path, options: &LoadOptions) -> Result<Loaded> {
     open_store_as(dir, options, &crate::progress::Silent, false)
 }
