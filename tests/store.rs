@@ -490,6 +490,15 @@ fn a_named_graph_builds_beyond_memory_into_the_same_store() {
     // column, reversed host names). Built in memory and beyond it: the same files.
     let tmp = tempfile::tempdir().unwrap();
     let spill = tmp.path().join("spill");
+    // `build --memory 1B --tmp spill --names NAMES [extra…] -o STORE INPUTS…`: exit code and stderr.
+    let beyond = |names: &str, extra: &[&str], store: &Path, inputs: &[&str]| {
+        let mut args = vec!["build", "--names", names, "--memory", "1B", "--tmp", s(&spill)];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["-o", s(store)]);
+        args.extend_from_slice(inputs);
+        let (code, _, err) = crawlrank(&args);
+        (code, err)
+    };
     let (edges, names) = (data("cc/domain/edges"), data("cc/domain/vertices"));
     let memory = tmp.path().join("memory.store");
     ok(&[
@@ -502,65 +511,29 @@ fn a_named_graph_builds_beyond_memory_into_the_same_store() {
         s(&memory),
         &edges,
     ]);
-    let beyond = tmp.path().join("beyond.store");
-    let stderr = ok(&[
-        "build",
-        "--names",
-        &names,
-        "--names-reversed",
-        "--memory",
-        "1B",
-        "--tmp",
-        s(&spill),
-        "-o",
-        s(&beyond),
-        &edges,
-    ]);
+    let store = tmp.path().join("beyond.store");
+    let (code, stderr) = beyond(&names, &["--names-reversed"], &store, &[&edges]);
+    assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("built beyond memory"), "{stderr}");
-    assert_eq!(manifest_of(&memory, false), manifest_of(&beyond, false));
-    assert!(beyond.join("nodes").join("names.text").exists());
+    assert_eq!(manifest_of(&memory, false), manifest_of(&store, false));
+    assert!(store.join("nodes").join("names.text").exists());
     // Ranked, the names come back.
     let out = tmp.path().join("out");
-    ok(&["rank", "-q", "-o", s(&out), s(&beyond)]);
+    ok(&["rank", "-q", "-o", s(&out), s(&store)]);
     let top = std::fs::read_to_string(out.join("top.tsv")).unwrap();
     assert!(top.contains("example.com"), "{top}");
     // An edge naming an id no names file lists: the in-memory build's error, exit 2.
     let extra = tmp.path().join("extra.tsv");
     std::fs::write(&extra, "0\t99\n").unwrap();
     let bad = tmp.path().join("bad.store");
-    let (code, _, err) = crawlrank(&[
-        "build",
-        "-q",
-        "--names",
-        &names,
-        "--memory",
-        "1B",
-        "--tmp",
-        s(&spill),
-        "-o",
-        s(&bad),
-        &edges,
-        s(&extra),
-    ]);
+    let (code, err) = beyond(&names, &[], &bad, &[&edges, s(&extra)]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("99") && err.contains("no names file lists"), "{err}");
     assert!(!bad.exists());
     // Names but not one edge: no graph, as in memory.
     let empty = tmp.path().join("empty.tsv");
     std::fs::write(&empty, "# no edges\n").unwrap();
-    let (code, _, err) = crawlrank(&[
-        "build",
-        "-q",
-        "--names",
-        &names,
-        "--memory",
-        "1B",
-        "--tmp",
-        s(&spill),
-        "-o",
-        s(&bad),
-        s(&empty),
-    ]);
+    let (code, err) = beyond(&names, &[], &bad, &[s(&empty)]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("no edges"), "{err}");
     assert!(!bad.exists());
@@ -569,18 +542,8 @@ fn a_named_graph_builds_beyond_memory_into_the_same_store() {
     std::fs::write(&wide_names, "0\tcom.example\n5000000000\torg.example\n").unwrap();
     std::fs::write(&wide_edges, "0\t5000000000\n5000000000\t0\n").unwrap();
     let wide = tmp.path().join("wide.store");
-    let stderr = ok(&[
-        "build",
-        "--names",
-        s(&wide_names),
-        "--memory",
-        "1B",
-        "--tmp",
-        s(&spill),
-        "-o",
-        s(&wide),
-        s(&wide_edges),
-    ]);
+    let (code, stderr) = beyond(s(&wide_names), &[], &wide, &[s(&wide_edges)]);
+    assert_eq!(code, 0, "{stderr}");
     assert!(!stderr.contains("built beyond memory"), "{stderr}");
     let out = tmp.path().join("wide-out");
     ok(&["rank", "-q", "-o", s(&out), s(&wide)]);
