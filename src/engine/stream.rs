@@ -96,11 +96,10 @@ impl Layout {
             }
             largest = largest.max(edges as usize);
             let cells: u64 = (0..shards).map(|s| source.cells_into(s, first..last)).sum();
-            let per_edge = if graph.out_weight().is_some() { 12 } else { 4 };
             groups.push(StreamGroup {
                 blocks: first..last,
                 pieces,
-                bytes: edges * per_edge + cells * size_of::<crate::graph::Cell>() as u64,
+                bytes: graph.decoded_bytes(edges, cells),
             });
             first = last;
         }

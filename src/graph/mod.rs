@@ -354,26 +354,21 @@ impl ShardedGraph {
     /// Bytes shards `which` take decoded in memory (edges, weights, cell list).
     #[cfg(feature = "distributed")]
     pub(crate) fn decoded_shard_bytes(&self, which: &[usize]) -> u64 {
-        let per_edge = if self.out_weight.is_some() { 12 } else { 4 };
         let blocks = crate::partition::block_count(self.nodes());
         which
             .iter()
             .map(|&s| match &self.streamed {
-                Some(st) => {
-                    st.source.edges_into(s, 0..blocks) * per_edge
-                        + st.source.cells_into(s, 0..blocks) * size_of::<Cell>() as u64
-                }
-                None => {
-                    self.shards[s].packed_edges().len() as u64 * per_edge
-                        + self.shards[s].cell_count() as u64 * size_of::<Cell>() as u64
-                }
+                Some(st) => self.decoded_bytes(st.source.edges_into(s, 0..blocks), st.source.cells_into(s, 0..blocks)),
+                None => self.decoded_bytes(
+                    self.shards[s].packed_edges().len() as u64,
+                    self.shards[s].cell_count() as u64,
+                ),
             })
             .sum()
     }
 
     /// Bytes the cells take decoded in memory (edges, weights, cell list).
     pub(crate) fn decoded_cell_bytes(&self) -> u64 {
-        let per_edge = if self.out_weight.is_some() { 12 } else { 4 };
         let cells = match &self.streamed {
             Some(s) => {
                 let blocks = crate::partition::block_count(self.nodes());
@@ -381,7 +376,14 @@ impl ShardedGraph {
             }
             None => self.shards.iter().map(|s| s.cell_count() as u64).sum::<u64>(),
         };
-        self.stats.edges * per_edge + cells * size_of::<Cell>() as u64
+        self.decoded_bytes(self.stats.edges, cells)
+    }
+
+    /// Bytes `edges` edges in `cells` cells take decoded: a packed edge (and its weight, if
+    /// weighted) each, and the cell list.
+    pub(crate) fn decoded_bytes(&self, edges: u64, cells: u64) -> u64 {
+        let per_edge = if self.out_weight.is_some() { 12 } else { 4 };
+        edges * per_edge + cells * size_of::<Cell>() as u64
     }
 
     /// Lets the engine keep up to `bytes` of a streamed graph's cells in memory once decoded:
