@@ -139,6 +139,22 @@ pub(crate) fn apply_block<P: VertexProgram>(
     change
 }
 
+/// Folds messages already weighed into the partial sums of a destination block, in order:
+/// `partial[destinations[i]] ⊕= values[i]` (a streamed blocked round's second pass, whose
+/// buffer holds each edge's destination offset beside its message).
+#[inline]
+pub(crate) fn fold_carried<P: VertexProgram, C: Carrier<P::Message>>(
+    program: &P,
+    partial: &mut [P::Message],
+    destinations: &[u16],
+    values: &[C],
+) {
+    for (&d, &v) in destinations.iter().zip(values) {
+        let d = d as usize;
+        partial[d] = program.combine(partial[d], v.unpack());
+    }
+}
+
 /// A round's change from its blocks' changes, added in block order.
 #[inline]
 pub(crate) fn total_change(per_block: &[f64]) -> f64 {

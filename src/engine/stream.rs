@@ -14,11 +14,11 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::local::{Blocked, GROUP_BYTES, Group, Strategy, fused_blocks_per_task, fuses, map, reduce_blocks};
-use super::reduce::{Carrier, MessagesOf, total_change};
+use super::reduce::{Carrier, MessagesOf, add_partial, apply_block, fold_carried, total_change, weighed};
 use super::{IterationReport, Outcome, Rounds, VertexProgram};
 use crate::error::Result;
-use crate::graph::{CellSlices, CellSource, Shard, ShardedGraph};
-use crate::partition::{block_count, block_of};
+use crate::graph::{CellSlices, CellSource, Shard, ShardedGraph, VisitedCell};
+use crate::partition::{DESTINATION_BLOCK, block_count, block_of};
 
 /// Edges of the largest piece decoded by one task: pieces of a shard's cells into a group
 /// are what the decoding is spread over.
@@ -125,6 +125,9 @@ pub(crate) fn run<P: VertexProgram, C: Carrier<P::Message>>(
     let mut messages: Vec<C> = vec![C::pack(program.identity()); states.len()];
     let buffer_len = if layout.fused { 0 } else { layout.largest };
     let mut buffer: Vec<C> = vec![C::pack(program.identity()); buffer_len];
+    // A blocked group that is not kept is decoded straight into the buffer: each edge's
+    // message there, its destination offset here.
+    let mut destinations: Vec<u16> = vec![0; buffer_len];
     let mut shards = blank_shards(graph);
     // The groups' cells kept as the first round decoded them, while they fit in the room
     // the graph allows (`keep_decoded`); the others are decoded again every round.
@@ -140,7 +143,8 @@ pub(crate) fn run<P: VertexProgram, C: Carrier<P::Message>>(
             program,
             layout: &layout,
         };
-        match round.run(&mut shards, &mut kept, &mut buffer, states, &mut messages, &mut next) {
+        let buffers = (&mut buffer[..], &mut destinations[..]);
+        match round.run(&mut shards, &mut kept, buffers, states, &mut messages, &mut next) {
             Ok(change) => {
                 std::mem::swap(states, &mut next);
                 Some(change)
@@ -178,7 +182,7 @@ impl<P: VertexProgram> Round<'_, P> {
         &self,
         scratch: &mut [Shard],
         kept: &mut Kept,
-        buffer: &mut [C],
+        (buffer, destinations): (&mut [C], &mut [u16]),
         states: &[P::State],
         messages: &mut [C],
         next: &mut [P::State],
@@ -198,14 +202,19 @@ impl<P: VertexProgram> Round<'_, P> {
                 kept.room -= group.bytes;
                 kept.groups[g] = Some(decoded);
             }
+            let blocks = group.blocks.start as usize..group.blocks.end as usize;
             let shards: &[Shard] = match &kept.groups[g] {
                 Some(decoded) => decoded,
+                None if !self.layout.fused => {
+                    let buffers = (&mut *buffer, &mut *destinations);
+                    self.stream_blocked(group, buffers, &round, states, messages, next, &mut changes[blocks])?;
+                    continue;
+                }
                 None => {
                     decode_group(self.source, group, scratch, weighted)?;
                     scratch
                 }
             };
-            let blocks = group.blocks.start as usize..group.blocks.end as usize;
             if self.layout.fused {
                 reduce_blocks(
                     program,
@@ -235,6 +244,120 @@ impl<P: VertexProgram> Round<'_, P> {
             }
         }
         Ok(total_change(&changes))
+    }
+}
+
+impl<P: VertexProgram> Round<'_, P> {
+    /// A blocked round over one group whose cells are not kept: pass 1 decodes each
+    /// shard's cells, source block by source block, and writes each edge's message (weighed)
+    /// and destination offset into the buffers, in the store's edge order; pass 2 folds
+    /// them, destination block by destination block, shard after shard. The decoded cells
+    /// are never written out, and pass 2 reads two bytes an edge for the destination instead
+    /// of a four-byte key. The sums are those of [`Blocked::run`], in the same order.
+    #[allow(clippy::too_many_arguments)]
+    fn stream_blocked<C: Carrier<P::Message>>(
+        &self,
+        group: &StreamGroup,
+        (buffer, destinations): (&mut [C], &mut [u16]),
+        round: &P::Round,
+        states: &[P::State],
+        messages: &[C],
+        next: &mut [P::State],
+        changes: &mut [f64],
+    ) -> Result<()> {
+        let (program, source, blocks) = (self.program, self.source, group.blocks.clone());
+        let shards = self.graph.shards().len();
+        // Where each shard's edges into the group start in the buffers.
+        let mut starts = Vec::with_capacity(shards + 1);
+        starts.push(0usize);
+        for s in 0..shards {
+            starts.push(starts[s] + source.edges_into(s, blocks.clone()) as usize);
+        }
+        let len = starts[shards];
+        // pass 1: shard by shard in parallel, each into its own part of the buffers
+        let mut work = Vec::with_capacity(shards);
+        let (mut values, mut offsets) = (&mut buffer[..len], &mut destinations[..len]);
+        for s in 0..shards {
+            let n = starts[s + 1] - starts[s];
+            let (v, v_rest) = std::mem::take(&mut values).split_at_mut(n);
+            let (d, d_rest) = std::mem::take(&mut offsets).split_at_mut(n);
+            if n > 0 {
+                work.push((s, v, d));
+            }
+            (values, offsets) = (v_rest, d_rest);
+        }
+        work.into_par_iter()
+            .map_init(Vec::new, |bytes, (s, values, offsets)| {
+                let mut copy = |cell: VisitedCell<'_>| {
+                    let sources = block_of(messages, cell.source_block);
+                    let range = cell.at..cell.at + cell.keys.len();
+                    let (values, offsets) = (&mut values[range.clone()], &mut offsets[range]);
+                    for (o, &k) in offsets.iter_mut().zip(cell.keys) {
+                        *o = k as u16;
+                    }
+                    match cell.weights {
+                        None => {
+                            for (v, &k) in values.iter_mut().zip(cell.keys) {
+                                *v = sources[(k >> 16) as usize];
+                            }
+                        }
+                        Some(w) => {
+                            for ((v, &k), &w) in values.iter_mut().zip(cell.keys).zip(w) {
+                                *v = weighed(program, sources[(k >> 16) as usize], w);
+                            }
+                        }
+                    }
+                };
+                source.visit_cells(s, blocks.clone(), bytes, &mut copy)
+            })
+            .collect::<Result<()>>()?;
+        // pass 2: destination block by destination block in parallel
+        let (values, offsets): (&[C], &[u16]) = (&buffer[..len], &destinations[..len]);
+        let block = DESTINATION_BLOCK as usize;
+        let span = blocks.start as usize * block..(blocks.end as usize * block).min(next.len());
+        next[span]
+            .par_chunks_mut(block)
+            .zip(changes.par_iter_mut())
+            .enumerate()
+            .for_each_init(
+                || (Vec::new(), Vec::new()),
+                |(reduced, partial), (i, (out, change))| {
+                    let b = blocks.start + i as u32;
+                    reduced.clear();
+                    reduced.resize(out.len(), program.identity());
+                    partial.resize(out.len(), program.identity());
+                    let mut first = true;
+                    for s in 0..shards {
+                        let before = source.edges_into(s, blocks.start..b) as usize;
+                        let n = source.edges_into(s, b..b + 1) as usize;
+                        if n == 0 {
+                            continue; // this shard's partial is the identity: nothing to add
+                        }
+                        let range = starts[s] + before..starts[s] + before + n;
+                        // The first shard accumulates straight into the sums, which hold the
+                        // identity, as the in-memory reduce does.
+                        let target = if first { &mut *reduced } else { &mut *partial };
+                        if !first {
+                            target.fill(program.identity());
+                        }
+                        fold_carried(program, target, &offsets[range.clone()], &values[range]);
+                        if !first {
+                            add_partial(program, reduced, partial);
+                        }
+                        first = false;
+                    }
+                    let start = b as usize * block;
+                    *change = apply_block(
+                        program,
+                        round,
+                        start as u32,
+                        &states[start..start + out.len()],
+                        reduced,
+                        out,
+                    );
+                },
+            );
+        Ok(())
     }
 }
 

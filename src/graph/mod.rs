@@ -186,6 +186,30 @@ pub(crate) trait CellSource: Send + Sync + std::fmt::Debug {
         into: CellSlices<'_>,
         buffer: &mut Vec<u8>,
     ) -> crate::Result<()>;
+    /// Decodes shard `shard`'s cells into destination blocks `blocks` one by one and hands
+    /// each to `visit`: source block by source block, and within one the destination blocks
+    /// in order (so that one source block's messages are read for all its cells together).
+    /// `buffer` is scratch space. Damage is an error naming the file; cells handed over
+    /// before it was found are whole and valid.
+    fn visit_cells(
+        &self,
+        shard: usize,
+        blocks: Range<u32>,
+        buffer: &mut Vec<u8>,
+        visit: &mut dyn FnMut(VisitedCell<'_>),
+    ) -> crate::Result<()>;
+}
+
+/// A cell as [`CellSource::visit_cells`] hands it over.
+pub(crate) struct VisitedCell<'a> {
+    pub source_block: u32,
+    /// Where its edges lie among the shard's edges into the visited blocks, counted in the
+    /// store's order (destination block, source block, source, destination).
+    pub at: usize,
+    /// Its packed edges.
+    pub keys: &'a [u32],
+    /// Their stored weights, for a weighted graph.
+    pub weights: Option<&'a [f64]>,
 }
 
 /// Where [`CellSource::load_into`] puts a piece of a shard's cells.

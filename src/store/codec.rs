@@ -25,6 +25,8 @@
 //! Hand-written because it is the product's own fast path: a byte-aligned varint decodes
 //! with one branch a byte and no table, a few nanoseconds an edge on the rayon pool.
 
+use std::borrow::Cow;
+
 use crate::graph::Cell;
 use crate::partition::{BLOCK, BLOCK_BITS};
 
@@ -142,6 +144,15 @@ impl Unframer {
     }
 }
 
+/// The record inside a framed record, borrowed when it is stored as it is and decompressed
+/// into its own buffer otherwise (for readers that hold several records at once).
+pub(crate) fn unframe_owned<'a>(unframer: &mut Unframer, framed: &'a [u8]) -> Result<Cow<'a, [u8]>, Malformed> {
+    match framed.split_first() {
+        Some((&RAW, record)) => Ok(Cow::Borrowed(record)),
+        _ => Ok(Cow::Owned(unframer.unframe(framed)?.to_vec())),
+    }
+}
+
 /// What is wrong with a record that does not decode.
 pub(crate) type Malformed = &'static str;
 
@@ -167,51 +178,116 @@ pub(crate) fn decode_record(
     edges: &mut [u32],
     edge_base: u64,
 ) -> Result<(), Malformed> {
-    let block = bounds.block;
-    let sources = (bounds.sources.start >> BLOCK_BITS)..bounds.sources.end.div_ceil(BLOCK);
-    let mut at = 0;
-    let count = get(bytes, &mut at).ok_or("a cell count cut short")?;
-    if count != cells.len() as u64 {
-        return Err("a cell count that does not fit the index");
-    }
-    let mut source_block = 0u64;
+    let mut cursor = Cursor::new(bytes, bounds.clone(), cells.len() as u64, edges.len() as u64)?;
     let mut start = 0usize;
-    for (i, cell) in cells.iter_mut().enumerate() {
-        let step = get(bytes, &mut at).ok_or("a source block cut short")?;
-        if i > 0 && step == 0 {
-            return Err("two cells from one source block");
-        }
-        source_block += step;
-        if source_block < sources.start as u64 || source_block >= sources.end as u64 {
-            return Err("a source block outside the shard's range");
-        }
-        let len = get(bytes, &mut at).ok_or("an edge count cut short")? + 1;
-        if len > (edges.len() - start) as u64 {
-            return Err("more edges than the index says");
-        }
-        let end = start + len as usize;
-        let keys = &mut edges[start..end];
-        at = decode_keys(bytes, at, keys).ok_or("an edge cut short or outside its cell")?;
-        // Keys ascend: the first and last edges hold the cell's smallest and largest source.
-        let first_source = (source_block as u32) << BLOCK_BITS | keys[0] >> 16;
-        let last_source = (source_block as u32) << BLOCK_BITS | keys[keys.len() - 1] >> 16;
-        if !bounds.sources.contains(&first_source) || !bounds.sources.contains(&last_source) {
-            return Err("a source outside the shard's range");
-        }
-        if bounds.block_len < BLOCK && keys.iter().any(|&k| k & 0xFFFF >= bounds.block_len) {
-            return Err("a destination beyond the last node");
-        }
+    for cell in cells.iter_mut() {
+        let (source_block, len) = cursor.head().ok_or("a record that does not fit the index")?;
+        let end = start + len;
+        cursor.keys(&mut edges[start..end])?;
         *cell = Cell {
-            destination_block: block,
-            source_block: source_block as u32,
+            destination_block: bounds.block,
+            source_block,
             end: edge_base + end as u64,
         };
         start = end;
     }
-    if start != edges.len() || at != bytes.len() {
-        return Err("a record that does not fit the index");
-    }
     Ok(())
+}
+
+/// Reads a block record cell by cell: the next cell's source block and edge count
+/// ([`head`](Cursor::head)), then its keys ([`keys`](Cursor::keys)). A streamed round keeps
+/// one cursor for each destination block of a group and takes their cells source block by
+/// source block, so that the messages of one source block are read for all of them at once.
+/// Everything [`decode_record`] checks is checked here, as the cells come.
+pub(crate) struct Cursor<'a> {
+    bytes: &'a [u8],
+    bounds: Bounds,
+    /// The shard's source blocks.
+    sources: std::ops::Range<u32>,
+    at: usize,
+    cells_left: u64,
+    edges_left: u64,
+    source_block: u64,
+    /// The next cell's source block and edges; `None` once the record is read to its end.
+    head: Option<(u32, usize)>,
+}
+
+impl<'a> Cursor<'a> {
+    /// A cursor at the first cell of the record `bytes`, which the shard's index says holds
+    /// `cells` cells and `edges` edges.
+    pub(crate) fn new(bytes: &'a [u8], bounds: Bounds, cells: u64, edges: u64) -> Result<Self, Malformed> {
+        let mut at = 0;
+        let count = get(bytes, &mut at).ok_or("a cell count cut short")?;
+        if count != cells {
+            return Err("a cell count that does not fit the index");
+        }
+        let sources = (bounds.sources.start >> BLOCK_BITS)..bounds.sources.end.div_ceil(BLOCK);
+        let mut cursor = Cursor {
+            bytes,
+            bounds,
+            sources,
+            at,
+            cells_left: cells,
+            edges_left: edges,
+            source_block: 0,
+            head: None,
+        };
+        cursor.advance(true)?;
+        Ok(cursor)
+    }
+
+    /// The next cell's source block and number of edges, or `None` at the end.
+    #[inline]
+    pub(crate) fn head(&self) -> Option<(u32, usize)> {
+        self.head
+    }
+
+    /// Decodes the next cell's keys into `out` (exactly [`head`](Cursor::head)'s edges) and
+    /// moves to the cell after it.
+    pub(crate) fn keys(&mut self, out: &mut [u32]) -> Result<(), Malformed> {
+        let (source_block, len) = self.head.ok_or("a record that does not fit the index")?;
+        debug_assert_eq!(out.len(), len, "the cell's edges");
+        self.at = decode_keys(self.bytes, self.at, out).ok_or("an edge cut short or outside its cell")?;
+        // Keys ascend: the first and last edges hold the cell's smallest and largest source.
+        let first_source = source_block << BLOCK_BITS | out[0] >> 16;
+        let last_source = source_block << BLOCK_BITS | out[len - 1] >> 16;
+        let sources = &self.bounds.sources;
+        if !sources.contains(&first_source) || !sources.contains(&last_source) {
+            return Err("a source outside the shard's range");
+        }
+        if self.bounds.block_len < BLOCK && out.iter().any(|&k| k & 0xFFFF >= self.bounds.block_len) {
+            return Err("a destination beyond the last node");
+        }
+        self.cells_left -= 1;
+        self.edges_left -= len as u64;
+        self.advance(false)
+    }
+
+    /// Reads the next cell's header into `head`, or checks that the record ends here.
+    fn advance(&mut self, first: bool) -> Result<(), Malformed> {
+        if self.cells_left == 0 {
+            self.head = None;
+            return if self.edges_left == 0 && self.at == self.bytes.len() {
+                Ok(())
+            } else {
+                Err("a record that does not fit the index")
+            };
+        }
+        let step = get(self.bytes, &mut self.at).ok_or("a source block cut short")?;
+        if !first && step == 0 {
+            return Err("two cells from one source block");
+        }
+        self.source_block += step;
+        if self.source_block < self.sources.start as u64 || self.source_block >= self.sources.end as u64 {
+            return Err("a source block outside the shard's range");
+        }
+        let len = get(self.bytes, &mut self.at).ok_or("an edge count cut short")? + 1;
+        if len > self.edges_left {
+            return Err("more edges than the index says");
+        }
+        self.head = Some((self.source_block as u32, len as usize));
+        Ok(())
+    }
 }
 
 /// Decodes `out.len()` key gaps from `bytes` at `at` into keys; returns where they end, or

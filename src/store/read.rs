@@ -14,7 +14,7 @@ use super::write::HEADER_BYTES;
 use super::{CELL_CODING, CELLS_MAGIC, FORMAT, FileEntry, MANIFEST, Manifest, VERSION, codec};
 use crate::error::{Error, Result};
 use crate::graph::ids::Named;
-use crate::graph::{CellSlices, CellSource, Graph, NodeTable, ShardedGraph};
+use crate::graph::{CellSlices, CellSource, Graph, NodeTable, ShardedGraph, VisitedCell};
 use crate::input::strings::StringTable;
 use crate::partition::{BLOCK_BITS, Partition, block_count};
 
@@ -399,12 +399,7 @@ impl CellSource for StoreCells {
         let (first, last) = (blocks.start as usize, blocks.end as usize);
         debug_assert_eq!(cells.len() as u64, shard.cell_index[last] - shard.cell_index[first]);
         debug_assert_eq!(edges.len() as u64, shard.edge_index[last] - shard.edge_index[first]);
-        let (from, to) = (shard.byte_index[first], shard.byte_index[last]);
-        buffer.resize((to - from) as usize, 0);
-        shard
-            .file
-            .read_exact_at(buffer, from)
-            .map_err(|e| Error::io(&shard.path, e))?;
+        let from = shard.read_records(first..last, buffer)?;
         let (base_cells, base_edges) = (shard.cell_index[first], shard.edge_index[first]);
         let mut unframer = codec::Unframer::default();
         for block in blocks.clone() {
@@ -418,11 +413,7 @@ impl CellSource for StoreCells {
             let record = unframer
                 .unframe(&buffer[record])
                 .map_err(|what| corrupt(&shard.path, format!("destination block {block}: {what}")))?;
-            let bounds = codec::Bounds {
-                block,
-                block_len: (self.nodes - (block << BLOCK_BITS)).min(1 << BLOCK_BITS),
-                sources: shard.source_range.clone(),
-            };
+            let bounds = self.bounds(shard, block);
             codec::decode_record(
                 record,
                 &bounds,
@@ -432,13 +423,115 @@ impl CellSource for StoreCells {
             )
             .map_err(|what| corrupt(&shard.path, format!("destination block {block}: {what}")))?;
         }
-        if let (Some((path, file)), Some(weights)) = (&shard.weights, weights) {
-            let (a, b) = (shard.edge_index[first], shard.edge_index[last]);
-            buffer.resize(((b - a) * 8) as usize, 0);
-            file.read_exact_at(buffer, a * 8).map_err(|e| Error::io(path, e))?;
-            for (w, c) in weights.iter_mut().zip(buffer.chunks_exact(8)) {
-                *w = f64::from_bits(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        if let Some(weights) = weights {
+            shard.read_weights(first..last, weights, buffer)?;
+        }
+        Ok(())
+    }
+
+    fn visit_cells(
+        &self,
+        s: usize,
+        blocks: Range<u32>,
+        buffer: &mut Vec<u8>,
+        visit: &mut dyn FnMut(VisitedCell<'_>),
+    ) -> Result<()> {
+        let shard = &self.shards[s];
+        let (first, last) = (blocks.start as usize, blocks.end as usize);
+        let from = shard.read_records(first..last, buffer)?;
+        let weights = match shard.weights {
+            Some(_) => {
+                let mut weights = vec![0.0; (shard.edge_index[last] - shard.edge_index[first]) as usize];
+                shard.read_weights(first..last, &mut weights, &mut Vec::new())?;
+                Some(weights)
             }
+            None => None,
+        };
+        let damaged = |block: u32, what| corrupt(&shard.path, format!("destination block {block}: {what}"));
+        // Raw records are read where they lie; compressed ones are decompressed each into
+        // its own buffer, since the cursors move through all of them together.
+        let mut unframer = codec::Unframer::default();
+        let mut records = Vec::new();
+        for block in blocks.clone() {
+            let b = block as usize;
+            let bytes = &buffer[(shard.byte_index[b] - from) as usize..(shard.byte_index[b + 1] - from) as usize];
+            if !bytes.is_empty() {
+                let record = codec::unframe_owned(&mut unframer, bytes).map_err(|what| damaged(block, what))?;
+                records.push((block, record));
+            }
+        }
+        // (destination block, cursor, where its next cell's edges go)
+        let mut cursors = Vec::with_capacity(records.len());
+        for (block, record) in &records {
+            let b = *block as usize;
+            let cells = shard.cell_index[b + 1] - shard.cell_index[b];
+            let edges = shard.edge_index[b + 1] - shard.edge_index[b];
+            let cursor = codec::Cursor::new(record, self.bounds(shard, *block), cells, edges)
+                .map_err(|what| damaged(*block, what))?;
+            cursors.push((*block, cursor, (shard.edge_index[b] - shard.edge_index[first]) as usize));
+        }
+        let mut keys = Vec::new();
+        let source_blocks = shard.source_range.start >> BLOCK_BITS..shard.source_range.end.div_ceil(1 << BLOCK_BITS);
+        for source_block in source_blocks {
+            for (block, cursor, at) in cursors.iter_mut() {
+                let Some((next, len)) = cursor.head() else { continue };
+                if next != source_block {
+                    continue;
+                }
+                keys.resize(len, 0);
+                cursor.keys(&mut keys).map_err(|what| damaged(*block, what))?;
+                visit(VisitedCell {
+                    source_block,
+                    at: *at,
+                    keys: &keys,
+                    weights: weights.as_ref().map(|w| &w[*at..*at + len]),
+                });
+                *at += len;
+            }
+        }
+        // A cursor that still has cells would be one whose source blocks descend; the
+        // cursor's checks make that impossible, but say so rather than lose edges.
+        if let Some((block, _, _)) = cursors.iter().find(|(_, c, _)| c.head().is_some()) {
+            return Err(damaged(*block, "cells out of order"));
+        }
+        Ok(())
+    }
+}
+
+impl StoreCells {
+    /// Where the edges of `shard`'s record into `block` may lead.
+    fn bounds(&self, shard: &StoredShard, block: u32) -> codec::Bounds {
+        codec::Bounds {
+            block,
+            block_len: (self.nodes - (block << BLOCK_BITS)).min(1 << BLOCK_BITS),
+            sources: shard.source_range.clone(),
+        }
+    }
+}
+
+impl StoredShard {
+    /// Reads the records of destination blocks `blocks` into `buffer`; returns the file
+    /// offset they start at.
+    fn read_records(&self, blocks: Range<usize>, buffer: &mut Vec<u8>) -> Result<u64> {
+        let (from, to) = (self.byte_index[blocks.start], self.byte_index[blocks.end]);
+        buffer.resize((to - from) as usize, 0);
+        self.file
+            .read_exact_at(buffer, from)
+            .map_err(|e| Error::io(&self.path, e))?;
+        Ok(from)
+    }
+
+    /// Reads the stored weights of the edges into destination blocks `blocks` into
+    /// `weights` (exactly their number), through `buffer`.
+    fn read_weights(&self, blocks: Range<usize>, weights: &mut [f64], buffer: &mut Vec<u8>) -> Result<()> {
+        let Some((path, file)) = &self.weights else {
+            return Ok(());
+        };
+        let (a, b) = (self.edge_index[blocks.start], self.edge_index[blocks.end]);
+        buffer.resize(((b - a) * 8) as usize, 0);
+        file.read_exact_at(buffer, a * 8).map_err(|e| Error::io(path, e))?;
+        for (w, c) in weights.iter_mut().zip(buffer.chunks_exact(8)) {
+            *w = f64::from_bits(u64::from_le_bytes(c.try_into().expect("8 bytes")));
         }
         Ok(())
     }
