@@ -478,12 +478,15 @@ impl CellSource for StoreCells {
                 if next != source_block {
                     continue;
                 }
-                keys.resize(len, 0);
-                cursor.keys(&mut keys).map_err(|what| damaged(*block, what))?;
+                if keys.len() < len {
+                    keys.resize(len, 0); // grown, never filled again for a smaller cell
+                }
+                let keys = &mut keys[..len];
+                cursor.keys(keys).map_err(|what| damaged(*block, what))?;
                 visit(VisitedCell {
                     source_block,
                     at: *at,
-                    keys: &keys,
+                    keys,
                     weights: weights.as_ref().map(|w| &w[*at..*at + len]),
                 });
                 *at += len;
