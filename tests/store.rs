@@ -356,15 +356,15 @@ fn a_damaged_store_is_an_error_naming_the_file_and_nothing_is_written() {
         "newer",
         &|st| {
             let p = st.join("manifest.json");
-            let text = std::fs::read_to_string(&p)
-                .unwrap()
-                .replace("\"version\": 1", "\"version\": 99");
-            std::fs::write(&p, text).unwrap();
+            let mut manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+            manifest["version"] = 99.into();
+            std::fs::write(&p, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
         },
         &["manifest.json", "version 99"],
     );
     // Damage the checksum does not see (a store rewritten by hand): the decoder's own checks
-    // name the file; the run never panics, never writes a result it cannot vouch for.
+    // name the file; the run never panics. A changed destination within its block decodes
+    // and ranks (no code can tell it from the real one); the test counts the refusals.
     let size = std::fs::metadata(good.join("shards/shard-00000.cells")).unwrap().len() as usize;
     let mut refused = 0;
     for (i, at) in (0..size).step_by(size / 40).enumerate() {
@@ -376,7 +376,12 @@ fn a_damaged_store_is_an_error_naming_the_file_and_nothing_is_written() {
             assert!(code == 0 || code == 2, "byte {at}: exit {code}: {err}");
             assert!(!err.contains("panicked"), "byte {at}: {err}");
             if code == 2 {
-                assert!(err.contains("shard-00000.cells"), "byte {at}: {err}");
+                // The decoder names the file; an edge moved to another source within the
+                // shard (a step byte changed) decodes, and the ranks' mass check refuses it.
+                assert!(
+                    err.contains("shard-00000.cells") || err.contains("not a probability distribution"),
+                    "byte {at}: {err}"
+                );
                 refused += 1;
             }
             let _ = std::fs::remove_dir_all(&out);
