@@ -338,13 +338,13 @@ impl<P: VertexProgram> Round<'_, P> {
                     reduced.resize(out.len(), program.identity());
                     partial.resize(out.len(), program.identity());
                     let mut first = true;
-                    for s in 0..shards {
+                    for (s, &start) in starts[..shards].iter().enumerate() {
                         let before = source.edges_into(s, blocks.start..b) as usize;
                         let n = source.edges_into(s, b..b + 1) as usize;
                         if n == 0 {
                             continue; // this shard's partial is the identity: nothing to add
                         }
-                        let range = starts[s] + before..starts[s] + before + n;
+                        let range = start + before..start + before + n;
                         // The first shard accumulates straight into the sums, which hold the
                         // identity, as the in-memory reduce does.
                         let target = if first { &mut *reduced } else { &mut *partial };
