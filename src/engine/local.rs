@@ -21,7 +21,7 @@ use rayon::prelude::*;
 
 use std::ops::Range;
 
-use super::reduce::{Carrier, MessagesOf, add_partial, apply_block, combine_shard, total_change, weighed};
+use super::reduce::{Carrier, MessagesOf, ShardSums, apply_block, combine_shard, total_change, weighed};
 use super::{IterationReport, Outcome, Rounds, VertexProgram};
 use crate::graph::{Cell, Shard, ShardedGraph};
 use crate::partition::{DESTINATION_BLOCK, block_count, block_of};
@@ -39,7 +39,7 @@ pub(crate) enum Strategy {
     /// ([`FUSED_MESSAGE_BYTES`]) or while reading them once per fused task moves at most
     /// half the bytes a blocked round's buffer would (so R-MAT 22 and 23 are fused, scale
     /// 26 is not); else [`Blocked`](Strategy::Blocked) with a buffer of at most
-    /// [`GROUP_BYTES`].
+    /// [`group_edges`].
     #[default]
     Auto,
     /// One pass: each task of destination blocks reads its edges' messages where they lie
@@ -79,6 +79,24 @@ pub(crate) const FUSED_TASK_BYTES: usize = 1 << 20;
 /// iteration against 0.249 s with 16 Mi; on R-MAT 22 a single group of 64 Mi edges was
 /// faster still but raised the run's peak memory (868 against 831 MiB), this did not.
 pub(crate) const GROUP_BYTES: usize = 256 << 20;
+
+/// Edges (buffer entries) of a blocked round's group on a graph of `nodes` nodes whose
+/// messages are carried in `carrier` bytes: [`GROUP_BYTES`] of buffer, or twice as many
+/// entries as nodes when that is more. Each group reads the whole message array in its
+/// first pass, so on a graph whose message array is large the groups grow with it, and the
+/// array is read at most half as many bytes as the buffer moves. On R-MAT 28 (121 M nodes,
+/// 970 MB of `f64` messages, 4.26 G edges) 256 MiB groups made 133 of them, about 129 GB
+/// of reads an iteration; at twice the nodes there are 18.
+pub(crate) fn group_edges(nodes: u64, carrier: usize) -> usize {
+    (GROUP_BYTES / carrier.max(1)).max(usize::try_from(nodes.saturating_mul(2)).unwrap_or(usize::MAX))
+}
+
+/// Bytes a streamed blocked round's group buffer takes for a graph of `nodes` nodes, whatever
+/// its carrier (sized for `f64` messages): a message and a 2-byte destination offset an
+/// edge.
+pub(crate) fn group_buffer_bytes(nodes: u64) -> u64 {
+    group_edges(nodes, 8) as u64 * (8 + 2)
+}
 
 /// Runs vertex programs on the current rayon pool.
 #[derive(Clone, Copy, Debug, Default)]
@@ -129,7 +147,7 @@ impl LocalExecutor {
                 if fuses(graph.nodes() as u64, graph.stats().edges, sizes) {
                     return None;
                 }
-                GROUP_BYTES / size_of::<C>().max(1)
+                group_edges(graph.nodes() as u64, size_of::<C>())
             }
         };
         Some(BlockedPlan::new(graph, group_edges.max(1)))
@@ -277,33 +295,30 @@ fn reduce_task<'a, P: VertexProgram, C: Carrier<P::Message> + 'a>(
 {
     let block = DESTINATION_BLOCK as usize;
     let task_start = task.start as usize * block;
-    let Scratch {
-        reduced,
-        partial,
-        order,
-    } = scratch;
-    reduced.clear();
-    reduced.resize(out.len(), program.identity());
-    partial.resize(out.len(), program.identity());
-    let mut first = true;
+    let Scratch { sums, order } = scratch;
+    sums.begin(program, out.len());
     for (s, shard) in shards.iter().enumerate() {
-        if shard.cell_indices_into(task.clone()).is_empty() {
+        let cells = shard.cell_indices_into(task.clone());
+        if cells.is_empty() {
             continue; // this shard's partial is the identity: nothing to add
         }
-        let target = if first { &mut *reduced } else { &mut *partial };
-        if !first {
-            target.fill(program.identity());
-        }
+        let edges = shard.cells()[cells.end - 1].end as usize - shard.cell_start(cells.start);
         let messages = |i, start, cell| cell_messages(s, i, start, cell);
-        combine_shard(program, shard, task.clone(), target, order, messages);
-        if !first {
-            add_partial(program, reduced, partial);
-        }
-        first = false;
+        let fold = |sums: &mut [P::Message]| {
+            combine_shard(program, shard, task.clone(), sums, order, messages);
+        };
+        // Each cell's edges, offset by where its destination block lies in the task.
+        let touched = cells.flat_map(|i| {
+            let cell = shard.cells()[i];
+            let at = (cell.destination_block - task.start) as usize * block;
+            let (keys, _) = shard.cell_edges(shard.cell_start(i), cell);
+            keys.iter().map(move |&e| at + (e & 0xFFFF) as usize)
+        });
+        sums.shard(program, edges, fold, touched);
     }
     for (b, ((out, sums), change)) in out
         .chunks_mut(block)
-        .zip(reduced.chunks(block))
+        .zip(sums.sums().chunks(block))
         .zip(changes.iter_mut())
         .enumerate()
     {
@@ -331,16 +346,14 @@ fn gather<C: Copy>(out: &mut [C], edges: &[u32], sources: &[C]) {
 /// task (256 KiB a block: above glibc's initial mmap threshold, so every task would map and
 /// unmap fresh pages). No speed difference has been measured either way.
 struct Scratch<M> {
-    reduced: Vec<M>,
-    partial: Vec<M>,
+    sums: ShardSums<M>,
     order: Vec<u32>,
 }
 
-impl<M> Default for Scratch<M> {
+impl<M: Copy> Default for Scratch<M> {
     fn default() -> Self {
         Scratch {
-            reduced: Vec::new(),
-            partial: Vec::new(),
+            sums: ShardSums::default(),
             order: Vec::new(),
         }
     }

@@ -26,13 +26,16 @@ pub(crate) mod stream;
 
 use crate::graph::ShardedGraph;
 
-pub(crate) use local::{GROUP_BYTES, LocalExecutor};
+pub(crate) use local::{LocalExecutor, group_buffer_bytes};
 pub(crate) use reduce::Carrier;
 
 /// A computation that the engine iterates: the vertex-centric map/combine/apply triple.
 ///
 /// `combine` must be associative and commutative with `identity()` as its identity; the
-/// engine still applies it in a fixed order, so results do not depend on scheduling.
+/// engine still applies it in a fixed order, so results do not depend on scheduling. The
+/// identity must be exact on every value a fold from the identity can reach
+/// (`combine(x, identity())` is `x`, bit for bit: true of `+0.0` for sums of floats, which
+/// never reach `-0.0`), since the engine may skip adding it.
 pub(crate) trait VertexProgram: Sync {
     /// Per-node state (PageRank: the rank).
     type State: Copy + Send + Sync;

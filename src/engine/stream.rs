@@ -14,8 +14,8 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use super::local::{Blocked, GROUP_BYTES, Group, Strategy, fused_blocks_per_task, fuses, map, reduce_blocks};
-use super::reduce::{Carrier, MessagesOf, add_partial, apply_block, fold_carried, total_change, weighed};
+use super::local::{Blocked, Group, Strategy, fused_blocks_per_task, fuses, group_edges, map, reduce_blocks};
+use super::reduce::{Carrier, MessagesOf, ShardSums, apply_block, fold_carried, total_change, weighed};
 use super::{IterationReport, Outcome, Rounds, VertexProgram};
 use crate::error::Result;
 use crate::graph::{CellSlices, CellSource, Shard, ShardedGraph, VisitedCell};
@@ -26,7 +26,7 @@ use crate::partition::{DESTINATION_BLOCK, block_count, block_of};
 const PIECE_EDGES: u64 = 1 << 20;
 
 /// Edges of a group of a fused streamed round (the blocked rounds' group is bounded by
-/// their buffer, [`GROUP_BYTES`]): 128 MiB of decoded cells.
+/// their buffer, [`group_edges`]): 128 MiB of decoded cells.
 const FUSED_GROUP_EDGES: u64 = 32 << 20;
 
 /// How a run streams its rounds, worked out once.
@@ -57,7 +57,7 @@ impl Layout {
         let group_edges = match strategy {
             Strategy::Blocked { group_edges } => group_edges as u64,
             _ if fused => FUSED_GROUP_EDGES,
-            _ => (GROUP_BYTES / sizes.1.max(1)) as u64,
+            _ => group_edges(graph.nodes() as u64, sizes.1) as u64,
         }
         .max(1);
         let (blocks, shards) = (block_count(graph.nodes()), graph.shards().len());
@@ -330,14 +330,9 @@ impl<P: VertexProgram> Round<'_, P> {
             .par_chunks_mut(block)
             .zip(changes.par_iter_mut())
             .enumerate()
-            .for_each_init(
-                || (Vec::new(), Vec::new()),
-                |(reduced, partial), (i, (out, change))| {
+            .for_each_init(ShardSums::default, |sums, (i, (out, change))| {
                     let b = blocks.start + i as u32;
-                    reduced.clear();
-                    reduced.resize(out.len(), program.identity());
-                    partial.resize(out.len(), program.identity());
-                    let mut first = true;
+                    sums.begin(program, out.len());
                     for (s, &start) in starts[..shards].iter().enumerate() {
                         let before = source.edges_into(s, blocks.start..b) as usize;
                         let n = source.edges_into(s, b..b + 1) as usize;
@@ -345,17 +340,9 @@ impl<P: VertexProgram> Round<'_, P> {
                             continue; // this shard's partial is the identity: nothing to add
                         }
                         let range = start + before..start + before + n;
-                        // The first shard accumulates straight into the sums, which hold the
-                        // identity, as the in-memory reduce does.
-                        let target = if first { &mut *reduced } else { &mut *partial };
-                        if !first {
-                            target.fill(program.identity());
-                        }
-                        fold_carried(program, target, &offsets[range.clone()], &values[range]);
-                        if !first {
-                            add_partial(program, reduced, partial);
-                        }
-                        first = false;
+                        let (offsets, values) = (&offsets[range.clone()], &values[range]);
+                        let fold = |sums: &mut [P::Message]| fold_carried(program, sums, offsets, values);
+                        sums.shard(program, n, fold, offsets.iter().map(|&d| d as usize));
                     }
                     let start = b as usize * block;
                     *change = apply_block(
@@ -363,7 +350,7 @@ impl<P: VertexProgram> Round<'_, P> {
                         round,
                         start as u32,
                         &states[start..start + out.len()],
-                        reduced,
+                        sums.sums(),
                         out,
                     );
                 },

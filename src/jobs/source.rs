@@ -60,9 +60,13 @@ fn open_store_as(dir: &Path, options: &LoadOptions, progress: &dyn Progress, may
     let store = Store::open(dir)?;
     check_options(dir, store.manifest(), options)?;
     let names = store.manifest().names.clone();
+    let cell_files: u64 = (store.manifest().files.iter())
+        .filter(|f| f.path.starts_with("shards/"))
+        .map(|f| f.bytes)
+        .sum();
     let mut graph = store.into_graph();
     if may_hold {
-        let room = room_for_cells(&graph, options.memory);
+        let room = room_for_cells(&graph, options.memory, cell_files);
         graph.sharded_mut().keep_decoded(room);
     }
     let read_seconds = started.elapsed().as_secs_f64();
@@ -80,16 +84,25 @@ fn open_store_as(dir: &Path, options: &LoadOptions, progress: &dyn Progress, may
 /// messages, inverse out-degrees (8 each), in- and out-degrees (4 each).
 const STATE_BYTES_PER_NODE: u64 = 40;
 
-/// Bytes left for decoded cells in `memory` (or the default budget) beside the nodes' state,
-/// the node table (ids, names) and, unless every cell fits, the group a streamed round
-/// decodes into.
-fn room_for_cells(graph: &crate::graph::Graph, memory: Option<u64>) -> u64 {
+/// Bytes left for decoded cells in `memory` beside the nodes' state, the node table (ids,
+/// names) and, unless every cell fits, the group a streamed round decodes into.
+///
+/// Without `--memory` the budget is the default (three quarters of the RAM), and when not
+/// every cell fits in it, the store's cell files (`cell_files` bytes) are left room in the
+/// page cache too: a group streamed from disk costs more than decoding it from memory, and
+/// cells kept decoded take more memory than their compressed bytes (R-MAT 28: 17 GB
+/// decoded against 13.7 GB stored; keeping 18 GiB of them left most of the store to be
+/// read from disk every round, and the run above the 32 bytes a node id + 1 GiB its
+/// targets allow).
+fn room_for_cells(graph: &crate::graph::Graph, memory: Option<u64>, cell_files: u64) -> u64 {
     let budget = memory.unwrap_or_else(crate::memory::default_budget);
     let (nodes, cells) = (node_bytes(graph, 1), graph.sharded().decoded_cell_bytes());
     if nodes.saturating_add(cells) <= budget {
         return budget - nodes;
     }
-    budget.saturating_sub(nodes + cells.min(crate::engine::GROUP_BYTES as u64))
+    let cached = if memory.is_some() { 0 } else { cell_files };
+    let group = crate::engine::group_buffer_bytes(graph.node_count() as u64);
+    budget.saturating_sub(nodes + cached + cells.min(group))
 }
 
 /// Bytes a ranking of `graph` holds for its nodes, whatever its edges: the nodes' state
@@ -170,19 +183,25 @@ mod tests {
         let state = 1000 * STATE_BYTES_PER_NODE;
         // Ids 0..n take no table: the state and every cell fit exactly.
         let cells = dense.sharded().decoded_cell_bytes();
-        assert_eq!(room_for_cells(&dense, Some(state + cells)), cells);
+        assert_eq!(room_for_cells(&dense, Some(state + cells), 0), cells);
         // A byte less, and a group to decode into is set aside (here: all the cells).
-        assert_eq!(room_for_cells(&dense, Some(state + cells - 1)), 0);
-        let group = crate::engine::GROUP_BYTES as u64;
-        assert_eq!(room_for_cells(&dense, Some(state + group + cells)), group + cells);
+        assert_eq!(room_for_cells(&dense, Some(state + cells - 1), 0), 0);
+        let group = crate::engine::group_buffer_bytes(1000);
+        assert!(group > cells);
+        assert_eq!(room_for_cells(&dense, Some(state + group + cells), 0), group + cells);
+        // A store's cell files are left room in the page cache only under the default
+        // budget, and only when not every cell fits.
+        assert_eq!(room_for_cells(&dense, Some(state + cells - 1), 1 << 40), 0);
+        assert_eq!(room_for_cells(&dense, Some(state + 2 * cells), 1 << 40), 2 * cells);
+        assert_eq!(room_for_cells(&dense, None, 1 << 50), crate::memory::default_budget() - state);
         // 64-bit ids take 8 bytes a node, names (6 bytes or more here) their text and an
         // 8-byte end each: without room for them the cells do not fit.
         for (graph, table) in [(&sparse, 8 * 1000), (&labelled, (8 + 6) * 1000)] {
             let cells = graph.sharded().decoded_cell_bytes();
             assert!(graph.nodes().heap_bytes() as u64 >= table);
-            assert_eq!(room_for_cells(graph, Some(state + cells)), 0);
+            assert_eq!(room_for_cells(graph, Some(state + cells), 0), 0);
             let held = state + graph.nodes().heap_bytes() as u64 + cells;
-            assert_eq!(room_for_cells(graph, Some(held)), cells);
+            assert_eq!(room_for_cells(graph, Some(held), 0), cells);
         }
         // Weights add their sums, 16 bytes a node.
         let weighted = Graph::builder()
