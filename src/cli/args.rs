@@ -375,7 +375,8 @@ pub struct InputArgs {
     /// Ranking a store, the nodes' state (about 40 bytes a node), their ids or names and one
     /// group of decoded edges come first; the first iteration keeps as many of the decoded
     /// edges as fit in the rest, and the others are streamed from disk every iteration (same
-    /// ranks, bit for bit).
+    /// ranks, bit for bit). By default, when not every edge fits, the store's shard files
+    /// are left room in the page cache as well.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory: Option<u64>,
     /// Worker threads [default: all cores; at most 8 per core, at least 64 allowed].

@@ -379,6 +379,9 @@ mod tests {
             let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(sums.sums()), bits(&expected), "range of {len}");
         }
-        assert!(sparse_and_dense.0 >= 15 && sparse_and_dense.1 >= 9, "{sparse_and_dense:?}");
+        assert!(
+            sparse_and_dense.0 >= 15 && sparse_and_dense.1 >= 9,
+            "{sparse_and_dense:?}"
+        );
     }
 }

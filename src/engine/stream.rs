@@ -10,7 +10,6 @@
 //! of the same graph and shard count.
 
 use std::ops::Range;
-use std::sync::Mutex;
 
 use rayon::prelude::*;
 
@@ -130,11 +129,6 @@ pub(crate) fn run<P: VertexProgram, C: Carrier<P::Message>>(
     // message there, its destination offset here.
     let mut destinations: Vec<u16> = vec![0; buffer_len];
     let mut shards = blank_shards(graph);
-    // Each thread's buffer for the bytes it reads, kept from group to group and round to
-    // round (fresh buffers cost page faults: 5 % of a streamed R-MAT 26 round).
-    let reads: Vec<Mutex<Vec<u8>>> = (0..rayon::current_num_threads())
-        .map(|_| Mutex::new(Vec::new()))
-        .collect();
     // The groups' cells kept as the first round decoded them, while they fit in the room
     // the graph allows (`keep_decoded`); the others are decoded again every round.
     let mut kept = Kept {
@@ -148,7 +142,6 @@ pub(crate) fn run<P: VertexProgram, C: Carrier<P::Message>>(
             source,
             program,
             layout: &layout,
-            reads: &reads,
         };
         let buffers = (&mut buffer[..], &mut destinations[..]);
         match round.run(&mut shards, &mut kept, buffers, states, &mut messages, &mut next) {
@@ -182,8 +175,6 @@ struct Round<'a, P> {
     source: &'a dyn CellSource,
     program: &'a P,
     layout: &'a Layout,
-    /// Per thread, its buffer for bytes read.
-    reads: &'a [Mutex<Vec<u8>>],
 }
 
 impl<P: VertexProgram> Round<'_, P> {
@@ -297,8 +288,6 @@ impl<P: VertexProgram> Round<'_, P> {
         }
         work.into_par_iter()
             .map(|(s, values, offsets)| {
-                let thread = rayon::current_thread_index().unwrap_or(0) % self.reads.len();
-                let mut bytes = self.reads[thread].lock().unwrap_or_else(|e| e.into_inner());
                 let mut copy = |cell: VisitedCell<'_>| {
                     let sources = block_of(messages, cell.source_block);
                     let range = cell.at..cell.at + cell.keys.len();
@@ -319,7 +308,7 @@ impl<P: VertexProgram> Round<'_, P> {
                         }
                     }
                 };
-                source.visit_cells(s, blocks.clone(), &mut bytes, &mut copy)
+                source.visit_cells(s, blocks.clone(), &mut copy)
             })
             .collect::<Result<()>>()?;
         // pass 2: destination block by destination block in parallel
@@ -331,30 +320,29 @@ impl<P: VertexProgram> Round<'_, P> {
             .zip(changes.par_iter_mut())
             .enumerate()
             .for_each_init(ShardSums::default, |sums, (i, (out, change))| {
-                    let b = blocks.start + i as u32;
-                    sums.begin(program, out.len());
-                    for (s, &start) in starts[..shards].iter().enumerate() {
-                        let before = source.edges_into(s, blocks.start..b) as usize;
-                        let n = source.edges_into(s, b..b + 1) as usize;
-                        if n == 0 {
-                            continue; // this shard's partial is the identity: nothing to add
-                        }
-                        let range = start + before..start + before + n;
-                        let (offsets, values) = (&offsets[range.clone()], &values[range]);
-                        let fold = |sums: &mut [P::Message]| fold_carried(program, sums, offsets, values);
-                        sums.shard(program, n, fold, offsets.iter().map(|&d| d as usize));
+                let b = blocks.start + i as u32;
+                sums.begin(program, out.len());
+                for (s, &start) in starts[..shards].iter().enumerate() {
+                    let before = source.edges_into(s, blocks.start..b) as usize;
+                    let n = source.edges_into(s, b..b + 1) as usize;
+                    if n == 0 {
+                        continue; // this shard's partial is the identity: nothing to add
                     }
-                    let start = b as usize * block;
-                    *change = apply_block(
-                        program,
-                        round,
-                        start as u32,
-                        &states[start..start + out.len()],
-                        sums.sums(),
-                        out,
-                    );
-                },
-            );
+                    let range = start + before..start + before + n;
+                    let (offsets, values) = (&offsets[range.clone()], &values[range]);
+                    let fold = |sums: &mut [P::Message]| fold_carried(program, sums, offsets, values);
+                    sums.shard(program, n, fold, offsets.iter().map(|&d| d as usize));
+                }
+                let start = b as usize * block;
+                *change = apply_block(
+                    program,
+                    round,
+                    start as u32,
+                    &states[start..start + out.len()],
+                    sums.sums(),
+                    out,
+                );
+            });
         Ok(())
     }
 }

@@ -189,13 +189,12 @@ pub(crate) trait CellSource: Send + Sync + std::fmt::Debug {
     /// Decodes shard `shard`'s cells into destination blocks `blocks` one by one and hands
     /// each to `visit`: source block by source block, and within one the destination blocks
     /// in order (so that one source block's messages are read for all its cells together).
-    /// `buffer` is scratch space. Damage is an error naming the file; cells handed over
-    /// before it was found are whole and valid.
+    /// Damage is an error naming the file; cells handed over before it was found are whole
+    /// and valid.
     fn visit_cells(
         &self,
         shard: usize,
         blocks: Range<u32>,
-        buffer: &mut Vec<u8>,
         visit: &mut dyn FnMut(VisitedCell<'_>),
     ) -> crate::Result<()>;
 }

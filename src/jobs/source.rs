@@ -193,7 +193,10 @@ mod tests {
         // budget, and only when not every cell fits.
         assert_eq!(room_for_cells(&dense, Some(state + cells - 1), 1 << 40), 0);
         assert_eq!(room_for_cells(&dense, Some(state + 2 * cells), 1 << 40), 2 * cells);
-        assert_eq!(room_for_cells(&dense, None, 1 << 50), crate::memory::default_budget() - state);
+        assert_eq!(
+            room_for_cells(&dense, None, 1 << 50),
+            crate::memory::default_budget() - state
+        );
         // 64-bit ids take 8 bytes a node, names (6 bytes or more here) their text and an
         // 8-byte end each: without room for them the cells do not fit.
         for (graph, table) in [(&sparse, 8 * 1000), (&labelled, (8 + 6) * 1000)] {

@@ -271,6 +271,25 @@ impl<'a> Cursor<'a> {
         self.head
     }
 
+    /// Asks the processor to start fetching the next cell's bytes (up to 1 KiB), so that
+    /// decoding it later does not wait on memory: a group's cursors take turns, one cell
+    /// each, so each cell is read from a different place than the one before, too many
+    /// streams for the hardware prefetcher to follow. A hint only; nothing on other
+    /// processors than x86-64.
+    #[inline]
+    pub(crate) fn prefetch(&self) {
+        #[cfg(target_arch = "x86_64")]
+        if let (Some((_, len)), Some(rest)) = (self.head, self.bytes.get(self.at..)) {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            // Two bytes an edge, then the steps: about three bytes an edge in all.
+            let reach = (3 * len).min(rest.len()).min(1024);
+            for offset in (0..reach).step_by(64) {
+                // SAFETY: a prefetch of an address inside `rest`; it never faults.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(rest.as_ptr().add(offset).cast()) };
+            }
+        }
+    }
+
     /// Decodes the next cell's keys into `out` (exactly [`head`](Cursor::head)'s edges) and
     /// moves to the cell after it.
     pub(crate) fn keys(&mut self, out: &mut [u32]) -> Result<(), Malformed> {
