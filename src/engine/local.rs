@@ -81,14 +81,16 @@ pub(crate) const FUSED_TASK_BYTES: usize = 1 << 20;
 pub(crate) const GROUP_BYTES: usize = 256 << 20;
 
 /// Edges (buffer entries) of a blocked round's group on a graph of `nodes` nodes whose
-/// messages are carried in `carrier` bytes: [`GROUP_BYTES`] of buffer, or twice as many
-/// entries as nodes when that is more. Each group reads the whole message array in its
-/// first pass, so on a graph whose message array is large the groups grow with it, and the
-/// array is read at most half as many bytes as the buffer moves. On R-MAT 28 (121 M nodes,
-/// 970 MB of `f64` messages, 4.26 G edges) 256 MiB groups made 133 of them, about 129 GB
-/// of reads an iteration; at twice the nodes there are 18.
+/// messages are carried in `carrier` bytes: [`GROUP_BYTES`] of buffer, or as many entries as
+/// nodes when that is more. Each group reads the whole message array in its first pass, so on
+/// a graph whose message array is large the groups grow with it, and the array is read at
+/// most as many bytes as the buffer holds. On R-MAT 28 (121 M nodes, 970 MB of `f64`
+/// messages, 4.26 G edges) 256 MiB groups made 133 of them, about 129 GB of reads an
+/// iteration; a group of one entry a node makes 36. Twice the nodes (18 groups) measured
+/// within the noise of it at R-MAT 28, and would take another 10 bytes a node: at the
+/// moonshot's 147 M nodes, above the 32 bytes a node id + 1 GiB a ranking is held to.
 pub(crate) fn group_edges(nodes: u64, carrier: usize) -> usize {
-    (GROUP_BYTES / carrier.max(1)).max(usize::try_from(nodes.saturating_mul(2)).unwrap_or(usize::MAX))
+    (GROUP_BYTES / carrier.max(1)).max(usize::try_from(nodes).unwrap_or(usize::MAX))
 }
 
 /// Bytes a streamed blocked round's group buffer takes for a graph of `nodes` nodes, whatever
