@@ -373,9 +373,9 @@ pub struct InputArgs {
     pub shards: Option<usize>,
     /// Memory to use, such as 8GiB or 512MB [default: three quarters of the machine's].
     /// Ranking a store, the nodes' state (about 40 bytes a node), their ids or names and one
-    /// group of decoded edges come first; the first iteration keeps as many of the decoded
-    /// edges as fit in the rest, and the others are streamed from disk every iteration (same
-    /// ranks, bit for bit). By default, when not every edge fits, the store's shard files
+    /// group of decoded edges (256 MiB, or up to 10 bytes a node on large graphs) come
+    /// first; the first iteration keeps as many of the decoded edges as fit in the rest, and
+    /// the others are streamed from disk every iteration (same ranks, bit for bit). By default, when not every edge fits, the store's shard files
     /// are left room in the page cache as well.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory: Option<u64>,

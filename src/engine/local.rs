@@ -38,8 +38,7 @@ pub(crate) enum Strategy {
     /// [`Fused`](Strategy::Fused) while the stored messages fit in the last-level cache
     /// ([`FUSED_MESSAGE_BYTES`]) or while reading them once per fused task moves at most
     /// half the bytes a blocked round's buffer would (so R-MAT 22 and 23 are fused, scale
-    /// 26 is not); else [`Blocked`](Strategy::Blocked) with a buffer of at most
-    /// [`group_edges`].
+    /// 26 is not); else [`Blocked`](Strategy::Blocked) with groups of [`group_edges`].
     #[default]
     Auto,
     /// One pass: each task of destination blocks reads its edges' messages where they lie
@@ -73,8 +72,8 @@ pub(crate) const FUSED_MESSAGE_BYTES: usize = 24 << 20;
 /// 0.067 s).
 pub(crate) const FUSED_TASK_BYTES: usize = 1 << 20;
 
-/// Bytes of the buffer of [`Strategy::Auto`]'s blocked rounds: 32 Mi messages in `f64`, 64 Mi
-/// in `f32`. Fewer, larger groups read the message array fewer times (once per group) and
+/// Bytes of the buffer of [`Strategy::Auto`]'s blocked rounds at least (more on graphs of
+/// many nodes: [`group_edges`]): 32 Mi messages in `f64`, 64 Mi in `f32`. Fewer, larger groups read the message array fewer times (once per group) and
 /// wait at fewer barriers: on R-MAT 23 in f64, groups of 32 Mi edges took 0.229 s an
 /// iteration against 0.249 s with 16 Mi; on R-MAT 22 a single group of 64 Mi edges was
 /// faster still but raised the run's peak memory (868 against 831 MiB), this did not.
@@ -93,11 +92,25 @@ pub(crate) fn group_edges(nodes: u64, carrier: usize) -> usize {
     (GROUP_BYTES / carrier.max(1)).max(usize::try_from(nodes).unwrap_or(usize::MAX))
 }
 
-/// Bytes a streamed blocked round's group buffer takes for a graph of `nodes` nodes, whatever
-/// its carrier (sized for `f64` messages): a message and a 2-byte destination offset an
-/// edge.
+/// Bytes a streamed blocked round's group buffer takes at most for a graph of `nodes` nodes,
+/// whatever its carrier (`f64` or `f32`): a message and a 2-byte destination offset an edge.
 pub(crate) fn group_buffer_bytes(nodes: u64) -> u64 {
-    group_edges(nodes, 8) as u64 * (8 + 2)
+    [8, 4]
+        .iter()
+        .map(|&c| group_edges(nodes, c) as u64 * (c as u64 + 2))
+        .max()
+        .unwrap_or(0)
+}
+
+/// Bytes the message buffer of a blocked round over a graph held in memory takes at most
+/// (whatever the carrier), or 0 when its rounds are fused in both precisions.
+pub(crate) fn held_buffer_bytes(nodes: u64, edges: u64) -> u64 {
+    [8, 4]
+        .iter()
+        .filter(|&&c| !fuses(nodes, edges, (8, c)))
+        .map(|&c| group_edges(nodes, c) as u64 * c as u64)
+        .max()
+        .unwrap_or(0)
 }
 
 /// Runs vertex programs on the current rayon pool.
@@ -562,6 +575,20 @@ impl Blocked<'_> {
 mod tests {
     use super::*;
     use crate::graph::{BuildOptions, build, collect::pack};
+
+    #[test]
+    fn groups_grow_with_the_nodes_and_their_buffers_are_counted() {
+        // Small graphs: 256 MiB of buffer; large ones: one entry a node.
+        assert_eq!(group_edges(1000, 8), GROUP_BYTES / 8);
+        assert_eq!(group_edges(1000, 4), GROUP_BYTES / 4);
+        assert_eq!(group_edges(121_244_865, 8), 121_244_865);
+        // A streamed group at most: f32's 64 Mi entries of 6 bytes beat f64's 32 Mi of 10.
+        assert_eq!(group_buffer_bytes(1000), (GROUP_BYTES / 4 * 6) as u64);
+        assert_eq!(group_buffer_bytes(121_244_865), 121_244_865 * 10);
+        // R-MAT 22's shape is fused in both precisions (no buffer), scale 26's is blocked.
+        assert_eq!(held_buffer_bytes(2_395_582, 65_245_061), 0);
+        assert!(held_buffer_bytes(32_800_000, 1_060_380_131) >= 32_800_000 * 8);
+    }
 
     #[test]
     fn fusing_is_weighed_by_memory_traffic() {

@@ -26,7 +26,7 @@ pub(crate) mod stream;
 
 use crate::graph::ShardedGraph;
 
-pub(crate) use local::{LocalExecutor, group_buffer_bytes};
+pub(crate) use local::{LocalExecutor, group_buffer_bytes, held_buffer_bytes};
 pub(crate) use reduce::Carrier;
 
 /// A computation that the engine iterates: the vertex-centric map/combine/apply triple.

@@ -2,10 +2,11 @@
 //! holds the nodes' states and one group of destination blocks' cells at a time.
 //!
 //! Every round maps all nodes as the local executor does, then takes the destination blocks
-//! in groups of at most a few tens of millions of edges: the group's cells are decoded from
-//! every shard (in pieces, on the rayon pool) into the in-memory cell layout, and reduced
-//! with the local executor's own code, fused or blocked as it would choose for the whole
-//! graph. Each destination still receives each shard's edges in ascending source order and
+//! in groups (tens of millions of edges, or one edge a node on large graphs: the blocked
+//! rounds' [`group_edges`]). A group kept in memory, or one of a fused round, is decoded from
+//! every shard (in pieces, on the rayon pool) into the in-memory cell layout and reduced with
+//! the local executor's own code; a blocked group that is not kept is decoded straight into
+//! the round's buffer ([`Round::stream_blocked`]). Each destination still receives each shard's edges in ascending source order and
 //! the shards' partials in shard order, so the states are bit-identical to an in-memory run
 //! of the same graph and shard count.
 
@@ -126,8 +127,18 @@ pub(crate) fn run<P: VertexProgram, C: Carrier<P::Message>>(
     let buffer_len = if layout.fused { 0 } else { layout.largest };
     let mut buffer: Vec<C> = vec![C::pack(program.identity()); buffer_len];
     // A blocked group that is not kept is decoded straight into the buffer: each edge's
-    // message there, its destination offset here.
-    let mut destinations: Vec<u16> = vec![0; buffer_len];
+    // message there, its destination offset here. The first round keeps groups in order
+    // while they fit, so whether any will be streamed is known now; if none is, the offsets
+    // take no memory.
+    let mut room = graph.kept_bytes();
+    let streams = layout.groups.iter().any(|g| match room.checked_sub(g.bytes) {
+        Some(left) => {
+            room = left;
+            false
+        }
+        None => true,
+    });
+    let mut destinations: Vec<u16> = vec![0; if streams { buffer_len } else { 0 }];
     let mut shards = blank_shards(graph);
     // The groups' cells kept as the first round decoded them, while they fit in the room
     // the graph allows (`keep_decoded`); the others are decoded again every round.

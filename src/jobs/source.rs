@@ -60,13 +60,13 @@ fn open_store_as(dir: &Path, options: &LoadOptions, progress: &dyn Progress, may
     let store = Store::open(dir)?;
     check_options(dir, store.manifest(), options)?;
     let names = store.manifest().names.clone();
-    let cell_files: u64 = (store.manifest().files.iter())
+    let shard_files: u64 = (store.manifest().files.iter())
         .filter(|f| f.path.starts_with("shards/"))
         .map(|f| f.bytes)
         .sum();
     let mut graph = store.into_graph();
     if may_hold {
-        let room = room_for_cells(&graph, options.memory, cell_files);
+        let room = room_for_cells(&graph, options.memory, shard_files);
         graph.sharded_mut().keep_decoded(room);
     }
     let read_seconds = started.elapsed().as_secs_f64();
@@ -85,22 +85,24 @@ fn open_store_as(dir: &Path, options: &LoadOptions, progress: &dyn Progress, may
 const STATE_BYTES_PER_NODE: u64 = 40;
 
 /// Bytes left for decoded cells in `memory` beside the nodes' state, the node table (ids,
-/// names) and, unless every cell fits, the group a streamed round decodes into.
+/// names), and the buffer of a blocked round (held: its messages; unless every cell fits,
+/// the group a streamed round decodes into).
 ///
 /// Without `--memory` the budget is the default (three quarters of the RAM), and when not
-/// every cell fits in it, the store's cell files (`cell_files` bytes) are left room in the
-/// page cache too: a group streamed from disk costs more than decoding it from memory, and
+/// every cell fits in it, the store's shard files (`shard_files` bytes: cells, and weights
+/// when there are some) are left room in the page cache too: a group streamed from disk costs more than decoding it from memory, and
 /// cells kept decoded take more memory than their compressed bytes (R-MAT 28: 17 GB
 /// decoded against 13.7 GB stored; keeping 18 GiB of them left most of the store to be
 /// read from disk every round, and the run above the 32 bytes a node id + 1 GiB its
 /// targets allow).
-fn room_for_cells(graph: &crate::graph::Graph, memory: Option<u64>, cell_files: u64) -> u64 {
+fn room_for_cells(graph: &crate::graph::Graph, memory: Option<u64>, shard_files: u64) -> u64 {
     let budget = memory.unwrap_or_else(crate::memory::default_budget);
     let (nodes, cells) = (node_bytes(graph, 1), graph.sharded().decoded_cell_bytes());
-    if nodes.saturating_add(cells) <= budget {
-        return budget - nodes;
+    let held = nodes + crate::engine::held_buffer_bytes(graph.node_count() as u64, graph.stats().edges);
+    if held.saturating_add(cells) <= budget {
+        return budget - held;
     }
-    let cached = if memory.is_some() { 0 } else { cell_files };
+    let cached = if memory.is_some() { 0 } else { shard_files };
     let group = crate::engine::group_buffer_bytes(graph.node_count() as u64);
     budget.saturating_sub(nodes + cached + cells.min(group))
 }

@@ -366,8 +366,10 @@ impl StoredShard {
         } else {
             None
         };
-        // SAFETY: the store is only read, and its files were checked against the manifest;
-        // the mapping is read-only and private.
+        // SAFETY: the mapping is read-only (shared with the page cache, never written), and
+        // a store's files are never changed in place: `build` writes a new store beside the
+        // old and swaps the folders with renames, so the mapped file keeps its bytes. A file
+        // cut short by someone else during a run would stop the process with SIGBUS.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(&path, e))?;
         Ok(StoredShard {
             path,
