@@ -6,9 +6,9 @@
 //! rounds' [`group_edges`]). A group kept in memory, or one of a fused round, is decoded from
 //! every shard (in pieces, on the rayon pool) into the in-memory cell layout and reduced with
 //! the local executor's own code; a blocked group that is not kept is decoded straight into
-//! the round's buffer ([`Round::stream_blocked`]). Each destination still receives each shard's edges in ascending source order and
-//! the shards' partials in shard order, so the states are bit-identical to an in-memory run
-//! of the same graph and shard count.
+//! the round's buffer ([`Round::stream_blocked`]). Each destination still receives each
+//! shard's edges in ascending source order and the shards' partials in shard order, so the
+//! states are bit-identical to an in-memory run of the same graph and shard count.
 
 use std::ops::Range;
 
@@ -127,18 +127,9 @@ pub(crate) fn run<P: VertexProgram, C: Carrier<P::Message>>(
     let buffer_len = if layout.fused { 0 } else { layout.largest };
     let mut buffer: Vec<C> = vec![C::pack(program.identity()); buffer_len];
     // A blocked group that is not kept is decoded straight into the buffer: each edge's
-    // message there, its destination offset here. The first round keeps groups in order
-    // while they fit, so whether any will be streamed is known now; if none is, the offsets
-    // take no memory.
-    let mut room = graph.kept_bytes();
-    let streams = layout.groups.iter().any(|g| match room.checked_sub(g.bytes) {
-        Some(left) => {
-            room = left;
-            false
-        }
-        None => true,
-    });
-    let mut destinations: Vec<u16> = vec![0; if streams { buffer_len } else { 0 }];
+    // message there, its destination offset here (allocated when a group is first streamed:
+    // a run whose groups are all kept needs none).
+    let mut destinations: Vec<u16> = Vec::new();
     let mut shards = blank_shards(graph);
     // The groups' cells kept as the first round decoded them, while they fit in the room
     // the graph allows (`keep_decoded`); the others are decoded again every round.
@@ -154,7 +145,7 @@ pub(crate) fn run<P: VertexProgram, C: Carrier<P::Message>>(
             program,
             layout: &layout,
         };
-        let buffers = (&mut buffer[..], &mut destinations[..]);
+        let buffers = (&mut buffer[..], &mut destinations);
         match round.run(&mut shards, &mut kept, buffers, states, &mut messages, &mut next) {
             Ok(change) => {
                 std::mem::swap(states, &mut next);
@@ -193,7 +184,7 @@ impl<P: VertexProgram> Round<'_, P> {
         &self,
         scratch: &mut [Shard],
         kept: &mut Kept,
-        (buffer, destinations): (&mut [C], &mut [u16]),
+        (buffer, destinations): (&mut [C], &mut Vec<u16>),
         states: &[P::State],
         messages: &mut [C],
         next: &mut [P::State],
@@ -217,7 +208,10 @@ impl<P: VertexProgram> Round<'_, P> {
             let shards: &[Shard] = match &kept.groups[g] {
                 Some(decoded) => decoded,
                 None if !self.layout.fused => {
-                    let buffers = (&mut *buffer, &mut *destinations);
+                    if destinations.len() < buffer.len() {
+                        destinations.resize(buffer.len(), 0);
+                    }
+                    let buffers = (&mut *buffer, &mut destinations[..]);
                     self.stream_blocked(group, buffers, &round, states, messages, next, &mut changes[blocks])?;
                     continue;
                 }

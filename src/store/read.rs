@@ -411,9 +411,8 @@ impl CellSource for StoreCells {
         let (first, last) = (blocks.start as usize, blocks.end as usize);
         debug_assert_eq!(cells.len() as u64, shard.cell_index[last] - shard.cell_index[first]);
         debug_assert_eq!(edges.len() as u64, shard.edge_index[last] - shard.edge_index[first]);
-        let (records, from) = shard.records(first..last);
         let (base_cells, base_edges) = (shard.cell_index[first], shard.edge_index[first]);
-        let decoded = (|| {
+        shard.with_records(first..last, |records, from| {
             let mut unframer = codec::Unframer::default();
             for block in blocks.clone() {
                 let b = block as usize;
@@ -436,10 +435,8 @@ impl CellSource for StoreCells {
                 )
                 .map_err(|what| corrupt(&shard.path, format!("destination block {block}: {what}")))?;
             }
-            Ok::<(), Error>(())
-        })();
-        shard.release(first..last);
-        decoded?;
+            Ok(())
+        })?;
         if let Some(weights) = weights {
             shard.read_weights(first..last, weights, buffer)?;
         }
@@ -449,10 +446,9 @@ impl CellSource for StoreCells {
     fn visit_cells(&self, s: usize, blocks: Range<u32>, visit: &mut dyn FnMut(VisitedCell<'_>)) -> Result<()> {
         let shard = &self.shards[s];
         let (first, last) = (blocks.start as usize, blocks.end as usize);
-        let (bytes, from) = shard.records(first..last);
-        let result = self.visit_records(shard, blocks, bytes, from, visit);
-        shard.release(first..last);
-        result
+        shard.with_records(first..last, |bytes, from| {
+            self.visit_records(shard, blocks, bytes, from, visit)
+        })
     }
 }
 
@@ -546,9 +542,19 @@ impl StoreCells {
 }
 
 impl StoredShard {
+    /// Runs `decode` on the records of destination blocks `blocks`, where they lie in the
+    /// mapped file, and the file offset they start at: the kernel is asked to read them
+    /// ahead, and their pages are given back to the page cache afterwards, whatever
+    /// `decode` returns.
+    fn with_records<T>(&self, blocks: Range<usize>, decode: impl FnOnce(&[u8], u64) -> T) -> T {
+        let records = self.records(blocks.clone());
+        let result = decode(records.0, records.1);
+        self.release(blocks);
+        result
+    }
+
     /// The records of destination blocks `blocks`, where they lie in the mapped file, and
-    /// the file offset they start at; the kernel is asked to read them ahead. Give them
-    /// back with [`release`](Self::release) once decoded.
+    /// the file offset they start at; the kernel is asked to read them ahead.
     fn records(&self, blocks: Range<usize>) -> (&[u8], u64) {
         let (from, to) = (self.byte_index[blocks.start], self.byte_index[blocks.end]);
         let range = from as usize..to as usize;
@@ -561,8 +567,7 @@ impl StoredShard {
         (&self.map[range], from)
     }
 
-    /// Unmaps the pages of the records [`records`](Self::records) gave for `blocks` from
-    /// this process; they stay in the page cache, and the mapping reads them again there
+    /// Unmaps the pages of the records of `blocks` from this process; they stay in the page cache, and the mapping reads them again there
     /// if touched again.
     fn release(&self, blocks: Range<usize>) {
         let (from, to) = (self.byte_index[blocks.start], self.byte_index[blocks.end]);
