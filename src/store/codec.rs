@@ -1,6 +1,6 @@
 //! How a shard's cells are coded on disk: per destination block, the cells from each source
 //! block, each edge as a two-byte destination offset that says whether a new source starts,
-//! and each new source as a one-byte step.
+//! and each new source as a one-byte step, the few wide steps set apart.
 //!
 //! A shard's edges into one destination block form a *block record*:
 //!
@@ -8,11 +8,13 @@
 //! record   = varint(cells) cell*
 //! cell     = varint(source block − previous source block in this record; the first: itself)
 //!            varint(edges − 1)
-//!            destination* step*
+//!            varint(wide steps)
+//!            destination* wide* step*
 //! destination = u16, little-endian: the edge's destination offset (15 bits), and in bit 15
 //!               1 when its source offset differs from the previous edge's (always on the first)
 //! step     = per edge with bit 15 set, source offset − previous source offset − 1 (the first
-//!            edge: its source offset): one byte below 255, else 255 and the step as a u16
+//!            edge: its source offset): one byte below 255, else 255, meaning the next wide
+//! wide     = u16, little-endian: the steps of 255 or more, in order
 //! ```
 //!
 //! Edges ascend within a cell by (source offset, destination offset); equal pairs are
@@ -21,14 +23,18 @@
 //! sums run over the same values in the same order.
 //!
 //! Why this code: a streamed round decodes every edge every iteration, so the decoder must
-//! cost a few cycles an edge. Every destination sits at a known place (2 × its index), so
-//! the loads do not wait on each other; the only chain from edge to edge is two additions
-//! (source offset, place in the steps), and the one branch, the escape for steps of 255 or
-//! more, is rarely taken. The version-1 code (LEB128 gaps between keys) was 11 % larger on
-//! R-MAT 26 (2.96 bytes an edge against 2.63) and decoded at about 2.5 ns an edge, its byte
-//! lengths mispredicted. Destinations take their 15 bits whole: R-MAT's (permuted) ids leave
-//! them near 15 bits of entropy, and a bit-level code for the source steps would save about
-//! one bit an edge at the price of a serial decode.
+//! cost a few cycles an edge. Every destination, step and wide step sits at a place known
+//! from counts alone (2 × the edge's index; the new sources before it; the wide steps before
+//! it), so no load waits on another: the only chains from edge to edge are three additions
+//! (source offset, place in the steps, place in the wide steps), and the loop has no branch
+//! on the data. Version 2 wrote a wide step inline, after its 255, so that finding the next
+//! step waited on reading this one: the decoder had to guess, and R-MAT 28's cells, whose
+//! sources lie about 160 apart, make one step in five wide; the mispredicted guesses were
+//! about 15 % of a streamed iteration. The version-1 code (LEB128 gaps between keys) was 11 %
+//! larger on R-MAT 26 (2.96 bytes an edge against 2.63) and decoded at about 2.5 ns an edge,
+//! its byte lengths mispredicted. Destinations take their 15 bits whole: R-MAT's (permuted)
+//! ids leave them near 15 bits of entropy, and a bit-level code for the source steps would
+//! save about one bit an edge at the price of a serial decode.
 //!
 //! On disk a record is *framed*: a tag byte, then either the record as above (tag 0) or
 //! its length as a varint and the record compressed as one zstd frame (tag 1), whichever
@@ -84,6 +90,17 @@ pub(crate) fn encode_record(out: &mut Vec<u8>, cells: &[Cell], edges: &[u32], fi
         previous_block = cell.source_block;
         put(out, (end - start - 1) as u64);
         let keys = &edges[start..end];
+        // The steps of the cell's new sources, in order.
+        let mut steps = Vec::new();
+        let mut previous = None;
+        for &key in keys {
+            let source = key >> 16;
+            if previous != Some(source) {
+                steps.push(previous.map_or(source, |p| source - p - 1));
+            }
+            previous = Some(source);
+        }
+        put(out, steps.iter().filter(|&&step| step >= 255).count() as u64);
         let mut previous = None;
         for &key in keys {
             let (source, destination) = (key >> 16, key & 0xFFFF);
@@ -92,20 +109,10 @@ pub(crate) fn encode_record(out: &mut Vec<u8>, cells: &[Cell], edges: &[u32], fi
             out.extend_from_slice(&(destination as u16 | new).to_le_bytes());
             previous = Some(source);
         }
-        let mut previous = None;
-        for &key in keys {
-            let source = key >> 16;
-            if previous != Some(source) {
-                let step = previous.map_or(source, |p| source - p - 1);
-                if step < 255 {
-                    out.push(step as u8);
-                } else {
-                    out.push(255);
-                    out.extend_from_slice(&(step as u16).to_le_bytes());
-                }
-            }
-            previous = Some(source);
+        for &step in steps.iter().filter(|&&step| step >= 255) {
+            out.extend_from_slice(&(step as u16).to_le_bytes());
         }
+        out.extend(steps.iter().map(|&step| step.min(255) as u8));
         start = end;
     }
 }
@@ -239,6 +246,8 @@ pub(crate) struct Cursor<'a> {
     source_block: u64,
     /// The next cell's source block and edges; `None` once the record is read to its end.
     head: Option<(u32, usize)>,
+    /// The next cell's wide steps.
+    wide: usize,
 }
 
 impl<'a> Cursor<'a> {
@@ -260,6 +269,7 @@ impl<'a> Cursor<'a> {
             edges_left: edges,
             source_block: 0,
             head: None,
+            wide: 0,
         };
         cursor.advance(true)?;
         Ok(cursor)
@@ -295,7 +305,15 @@ impl<'a> Cursor<'a> {
     pub(crate) fn keys(&mut self, out: &mut [u32]) -> Result<(), Malformed> {
         let (source_block, len) = self.head.ok_or("a record that does not fit the index")?;
         debug_assert_eq!(out.len(), len, "the cell's edges");
-        self.at = decode_keys(self.bytes, self.at, out).ok_or("an edge cut short or outside its cell")?;
+        // Few wide steps: a branch on them is well predicted, and cheaper than reading a wide
+        // step for every edge (cells of 1,000 edges, R-MAT 26's, run 6 % faster so); one in
+        // 32 or more, as in R-MAT 28's cells, the branch is mispredicted too often.
+        let end = if self.wide * 32 < len {
+            decode_keys::<true>(self.bytes, self.at, out, self.wide)
+        } else {
+            decode_keys::<false>(self.bytes, self.at, out, self.wide)
+        };
+        self.at = end.ok_or("an edge cut short or outside its cell")?;
         // Keys ascend: the first and last edges hold the cell's smallest and largest source.
         let first_source = source_block << BLOCK_BITS | out[0] >> 16;
         let last_source = source_block << BLOCK_BITS | out[len - 1] >> 16;
@@ -333,69 +351,72 @@ impl<'a> Cursor<'a> {
         if len > self.edges_left {
             return Err("more edges than the index says");
         }
+        let wide = get(self.bytes, &mut self.at).ok_or("a wide step count cut short")?;
+        if wide > len {
+            return Err("more wide steps than edges");
+        }
+        self.wide = wide as usize;
         self.head = Some((self.source_block as u32, len as usize));
         Ok(())
     }
 }
 
-/// Decodes `out.len()` edges of a cell from `bytes` at `at` into keys; returns where the
-/// cell ends, or `None` when the bytes end first, the first edge does not start a source, or
-/// a source offset leaves the cell (2^15 or more).
+/// Decodes `out.len()` edges of a cell with `wide` wide steps from `bytes` at `at` into
+/// keys; returns where the cell ends, or `None` when the bytes end first, the first edge
+/// does not start a source, the steps do not use every wide step, or a source offset leaves
+/// the cell (2^15 or more).
 ///
-/// The steps are read with a bounds check that is almost never taken; a new source's
-/// step byte is read whether or not the edge starts one and added only when it does, so
-/// the loop has no branch on the data but the escape.
+/// Every edge reads a step byte and a wide step, whether or not it starts a source or its
+/// step is wide, and counts them only when it does (with masks, not branches): the loop has
+/// no branch on the data, and its reads past the ends (for the last edges, which start no
+/// source) give 0 instead.
+///
+/// With `FEW`, a wide step is read only where a step byte is 255, behind a branch: the
+/// decoder for cells whose wide steps are rare enough for the branch to be predicted.
 #[inline]
-fn decode_keys(bytes: &[u8], at: usize, out: &mut [u32]) -> Option<usize> {
+fn decode_keys<const FEW: bool>(bytes: &[u8], at: usize, out: &mut [u32], wide: usize) -> Option<usize> {
     let n = out.len();
     let destinations = bytes.get(at..at + 2 * n)?;
-    let steps = &bytes[at + 2 * n..];
+    let (wides, _) = bytes.get(at + 2 * n..at + 2 * n + 2 * wide)?.as_chunks::<2>();
+    let steps = &bytes[at + 2 * n + 2 * wide..];
     if destinations.get(1).is_some_and(|&high| high & 0x80 == 0) {
         return None; // the first edge must start its source
     }
     // Wrapping from u32::MAX: the first edge's step lands on its source offset.
-    let (mut source, mut j, mut seen) = (u32::MAX, 0usize, 0u32);
+    let (mut source, mut j, mut w, mut seen) = (u32::MAX, 0usize, 0usize, 0u32);
     for (slot, d) in out.iter_mut().zip(destinations.chunks_exact(2)) {
         let d = u16::from_le_bytes([d[0], d[1]]) as u32;
         let new = d >> 15;
         let byte = steps.get(j).map_or(0, |&b| b as u32);
-        // Tested on the byte alone, which is rarely 255: a test of `new` would not be
-        // predictable (it is 1 on about 60 % of R-MAT's edges, at random), and the compiler
-        // tests it first if it can see that `new == 0` keeps `byte`.
-        let step = if byte == 255 {
-            let (step, more) = escaped(steps, j, new)?;
-            j += more;
-            step
+        // 1 when this edge starts a source and its step is the next wide one.
+        let is_wide = u32::from(byte == 255) & new;
+        let step = if FEW {
+            if is_wide == 1 {
+                wides.get(w).map_or(0, |&p| u16::from_le_bytes(p) as u32)
+            } else {
+                byte
+            }
         } else {
-            byte
+            let long = wides.get(w).map_or(0, |&p| u16::from_le_bytes(p) as u32);
+            byte ^ ((byte ^ long) & is_wide.wrapping_neg())
         };
         // `new` is 0 or 1: the step counts only on an edge that starts a source.
         source = source.wrapping_add((step + 1) & new.wrapping_neg());
         j += new as usize;
+        w += is_wide as usize;
         seen |= source;
         *slot = source << 16 | (d & 0x7FFF);
     }
-    (j <= steps.len() && seen < BLOCK).then_some(at + 2 * n + j)
-}
-
-/// The step of an edge whose step byte at `j` is 255: on an edge that starts a source
-/// (`new` is 1), the u16 after it, two more bytes; else 255, the next source's escape.
-#[cold]
-#[inline(never)]
-fn escaped(steps: &[u8], j: usize, new: u32) -> Option<(u32, usize)> {
-    if new == 0 {
-        return Some((255, 0));
-    }
-    let wide = steps.get(j + 1..j + 3)?;
-    Some((u16::from_le_bytes([wide[0], wide[1]]) as u32, 2))
+    (j <= steps.len() && w == wide && seen < BLOCK).then_some(at + 2 * n + 2 * wide + j)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A cell's bytes: `keys` as one cell of a record, past the record's and cell's headers.
-    fn cell_bytes(keys: &[u32]) -> Vec<u8> {
+    /// A cell's bytes: `keys` as one cell of a record, past the record's and cell's headers,
+    /// and its count of wide steps.
+    fn cell_bytes(keys: &[u32]) -> (Vec<u8>, usize) {
         let cell = Cell {
             destination_block: 0,
             source_block: 0,
@@ -407,13 +428,20 @@ mod tests {
         for _ in 0..3 {
             get(&bytes, &mut at).unwrap(); // cells, source block, edges − 1
         }
-        bytes.split_off(at)
+        let wide = get(&bytes, &mut at).unwrap() as usize;
+        (bytes.split_off(at), wide)
     }
 
     #[test]
-    fn keys_round_trip_with_and_without_escapes() {
+    fn keys_round_trip_with_and_without_wide_steps() {
+        round_trip::<true>();
+        round_trip::<false>();
+    }
+
+    /// The round trip and refusals, with the decoder for few wide steps or the other.
+    fn round_trip<const FEW: bool>() {
         // Sources 0 and 2^15 − 1, steps of 0, 253, 254 (the last one byte), 255 and more
-        // (escaped), several edges from one source, parallel edges, destinations 0 and
+        // (wide), several edges from one source, parallel edges, destinations 0 and
         // 2^15 − 1.
         let mut sources = vec![0u32, 0, 0, 1, 255, 510, 766, 20_000, 32_766, 32_767, 32_767];
         sources.sort();
@@ -424,37 +452,51 @@ mod tests {
             .collect();
         let mut keys = keys;
         keys.sort();
-        let bytes = cell_bytes(&keys);
+        let (bytes, wide) = cell_bytes(&keys);
+        // The steps of 255 or more: 766 − 510 − 1 = 255, 19,233 and 12,765 (510 − 255 − 1 =
+        // 254 is one byte).
+        assert_eq!(wide, 3);
         let mut out = vec![0u32; keys.len()];
-        assert_eq!(decode_keys(&bytes, 0, &mut out), Some(bytes.len()));
+        assert_eq!(decode_keys::<FEW>(&bytes, 0, &mut out, wide), Some(bytes.len()));
         assert_eq!(out, keys);
-        // 2 bytes a destination, one step byte a new source, two more for the steps of 255
-        // or more (766 − 510 − 1 = 255, 19,233 and 12,765; 510 − 255 − 1 = 254 is one byte).
+        // 2 bytes a destination, one step byte a new source, two more a wide step.
         let distinct = {
             let mut d = sources.clone();
             d.dedup();
             d.len()
         };
-        assert_eq!(bytes.len(), 2 * keys.len() + distinct + 3 * 2);
+        assert_eq!(bytes.len(), 2 * keys.len() + distinct + 2 * wide);
         // Decoded at an offset, and with bytes after the cell.
         let mut shifted = vec![9u8; 3];
         shifted.extend_from_slice(&bytes);
         shifted.extend_from_slice(&[255, 255, 255]);
-        assert_eq!(decode_keys(&shifted, 3, &mut out), Some(3 + bytes.len()));
+        assert_eq!(decode_keys::<FEW>(&shifted, 3, &mut out, wide), Some(3 + bytes.len()));
         assert_eq!(out, keys);
-        // Every cut is refused (the steps or destinations end first).
+        // Every cut is refused (the steps, wide steps or destinations end first).
         for cut in 0..bytes.len() {
-            assert_eq!(decode_keys(&bytes[..cut], 0, &mut out), None, "cut at {cut}");
+            assert_eq!(
+                decode_keys::<FEW>(&bytes[..cut], 0, &mut out, wide),
+                None,
+                "cut at {cut}"
+            );
         }
+        // A wide step too many or too few: the steps no longer use them all.
+        assert_eq!(decode_keys::<FEW>(&shifted, 3, &mut out, wide - 1), None);
+        assert_eq!(decode_keys::<FEW>(&shifted, 3, &mut out, wide + 1), None);
         // A first edge that does not start a source; a source beyond the cell.
         let mut bad = bytes.clone();
         bad[1] &= 0x7F;
-        assert_eq!(decode_keys(&bad, 0, &mut out), None);
-        let over = cell_bytes(&[32_767 << 16]);
+        assert_eq!(decode_keys::<FEW>(&bad, 0, &mut out, wide), None);
+        let (over, one) = cell_bytes(&[32_767 << 16]);
+        assert_eq!(
+            (one, &over[2..]),
+            (1, &[0xFF, 0x7F, 255][..]),
+            "the step 32,767 is wide"
+        );
+        assert_eq!(decode_keys::<FEW>(&over, 0, &mut [0u32; 1], 1), Some(over.len()));
         let mut bad = over.clone();
-        bad[2..].copy_from_slice(&[255, 0x00, 0x80]); // step 32,768: source 2^15
-        assert_eq!(decode_keys(&bad, 0, &mut [0u32; 1]), None);
-        assert_eq!(decode_keys(&over, 0, &mut [0u32; 1]), Some(over.len()));
+        bad[2..4].copy_from_slice(&[0x00, 0x80]); // step 32,768: source 2^15
+        assert_eq!(decode_keys::<FEW>(&bad, 0, &mut [0u32; 1], 1), None);
     }
 
     #[test]
