@@ -480,9 +480,15 @@ mod tests {
                 "cut at {cut}"
             );
         }
-        // A wide step too many or too few: the steps no longer use them all.
-        assert_eq!(decode_keys::<FEW>(&shifted, 3, &mut out, wide - 1), None);
-        assert_eq!(decode_keys::<FEW>(&shifted, 3, &mut out, wide + 1), None);
+        // A wide step too many or too few moves the steps: the cell never decodes to the
+        // same keys and end (the record's own checks then see the damage).
+        for wrong in [wide - 1, wide + 1] {
+            let end = decode_keys::<FEW>(&bytes, 0, &mut out, wrong);
+            assert!(
+                end != Some(bytes.len()) || out != keys,
+                "{wrong} wide steps went unseen"
+            );
+        }
         // A first edge that does not start a source; a source beyond the cell.
         let mut bad = bytes.clone();
         bad[1] &= 0x7F;
