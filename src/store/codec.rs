@@ -26,8 +26,8 @@
 //! cost a few cycles an edge. Every destination, step and wide step sits at a place known
 //! from counts alone (2 × the edge's index; the new sources before it; the wide steps before
 //! it), so no load waits on another: the only chains from edge to edge are three additions
-//! (source offset, place in the steps, place in the wide steps), and the loop has no branch
-//! on the data. Version 2 wrote a wide step inline, after its 255, so that finding the next
+//! (source offset, place in the steps, place in the wide steps), and the loop needs no
+//! branch on the data. Version 2 wrote a wide step inline, after its 255, so that finding the next
 //! step waited on reading this one: the decoder had to guess, and R-MAT 28's cells, whose
 //! sources lie about 160 apart, make one step in five wide; the mispredicted guesses were
 //! about 15 % of a streamed iteration. The version-1 code (LEB128 gaps between keys) was 11 %
@@ -306,8 +306,9 @@ impl<'a> Cursor<'a> {
         let (source_block, len) = self.head.ok_or("a record that does not fit the index")?;
         debug_assert_eq!(out.len(), len, "the cell's edges");
         // Few wide steps: a branch on them is well predicted, and cheaper than reading a wide
-        // step for every edge (cells of 1,000 edges, R-MAT 26's, run 6 % faster so); one in
-        // 32 or more, as in R-MAT 28's cells, the branch is mispredicted too often.
+        // step for every edge (the branch-free loop alone was 6 % slower on cells of 500
+        // edges); one in 32 or more, as in R-MAT 28's cells, the branch is mispredicted too
+        // often.
         let end = if self.wide * 32 < len {
             decode_keys::<true>(self.bytes, self.at, out, self.wide)
         } else {
