@@ -18,7 +18,7 @@ use super::local::{Blocked, Group, Strategy, fused_blocks_per_task, fuses, group
 use super::reduce::{Carrier, MessagesOf, ShardSums, apply_block, fold_carried, total_change, weighed};
 use super::{IterationReport, Outcome, Rounds, VertexProgram};
 use crate::error::Result;
-use crate::graph::{CellSlices, CellSource, Shard, ShardedGraph, VisitedCell};
+use crate::graph::{CellSlices, CellSource, Gathered, Shard, ShardedGraph, VisitedCell};
 use crate::partition::{DESTINATION_BLOCK, block_count, block_of};
 
 /// Edges of the largest piece decoded by one task: pieces of a shard's cells into a group
@@ -291,8 +291,13 @@ impl<P: VertexProgram> Round<'_, P> {
             }
             (values, offsets) = (v_rest, d_rest);
         }
+        let weighted = self.graph.out_weight().is_some();
         work.into_par_iter()
             .map(|(s, values, offsets)| {
+                // Ranks unweighted: decoded straight into the buffers (no keys in between).
+                if !weighted && let Some(into) = gathered(messages, values) {
+                    return source.gather(s, blocks.clone(), into, offsets);
+                }
                 let mut copy = |cell: VisitedCell<'_>| {
                     let sources = block_of(messages, cell.source_block);
                     let range = cell.at..cell.at + cell.keys.len();
@@ -349,6 +354,34 @@ impl<P: VertexProgram> Round<'_, P> {
                 );
             });
         Ok(())
+    }
+}
+
+/// `messages` and `values` as the message type a cell source gathers itself, when they are
+/// one ([`Gathered`]).
+fn gathered<'a, C: 'static>(messages: &'a [C], values: &'a mut [C]) -> Option<Gathered<'a>> {
+    use std::any::TypeId;
+    let (m, v, n) = (messages.as_ptr(), values.as_mut_ptr(), values.len());
+    if TypeId::of::<C>() == TypeId::of::<f64>() {
+        // SAFETY: `C` is `f64`: the same slices, typed as what they are.
+        let (messages, values) = unsafe {
+            (
+                std::slice::from_raw_parts(m.cast::<f64>(), messages.len()),
+                std::slice::from_raw_parts_mut(v.cast::<f64>(), n),
+            )
+        };
+        Some(Gathered::F64 { messages, values })
+    } else if TypeId::of::<C>() == TypeId::of::<f32>() {
+        // SAFETY: `C` is `f32`, as above.
+        let (messages, values) = unsafe {
+            (
+                std::slice::from_raw_parts(m.cast::<f32>(), messages.len()),
+                std::slice::from_raw_parts_mut(v.cast::<f32>(), n),
+            )
+        };
+        Some(Gathered::F32 { messages, values })
+    } else {
+        None
     }
 }
 
@@ -421,10 +454,11 @@ mod tests {
     use crate::output::summary::LoadRecord;
     use crate::partition::BLOCK;
 
-    /// A weighted graph over five blocks of ids in three shards, written as a store and
-    /// opened again (cells on disk): random links, or with `crawl` links to the next few
-    /// ids, which repeat from source to source so that zstd frames the records.
-    fn stored(dir: &std::path::Path, crawl: bool) -> (ShardedGraph, ShardedGraph, std::path::PathBuf) {
+    /// A graph over five blocks of ids (the last one short) in three shards, `weighted` or
+    /// not, written as a store and opened again (cells on disk): random links, or with
+    /// `crawl` links to the next few ids, which repeat from source to source so that zstd
+    /// frames the records.
+    fn stored(dir: &std::path::Path, crawl: bool, weighted: bool) -> (ShardedGraph, ShardedGraph, std::path::PathBuf) {
         let n = 4 * BLOCK + 77;
         let mut x = 7u64;
         let mut next = || {
@@ -451,7 +485,7 @@ mod tests {
             general_path: false,
         };
         let keys = edges.iter().map(|&(s, t, _)| pack(s, t)).collect();
-        let weights = Some(edges.iter().map(|e| e.2).collect());
+        let weights = weighted.then(|| edges.iter().map(|e| e.2).collect());
         let memory = build(keys, weights, n, &options);
         let graph = Graph::new(Arc::new(NodeTable::Dense(n)), memory.clone(), Vec::new());
         let load = LoadRecord {
@@ -459,12 +493,12 @@ mod tests {
             separator: None,
             header: None,
             skip_bad_lines: false,
-            weighted: true,
+            weighted,
             multi: false,
             shards: 3,
             names: None,
         };
-        let path = dir.join(if crawl { "crawl.store" } else { "g.store" });
+        let path = dir.join(format!("{}-{weighted}.store", if crawl { "crawl" } else { "g" }));
         crate::store::write_store(&graph, load, None, Vec::new(), &path).unwrap();
         let streamed = crate::store::Store::open(&path).unwrap().into_graph().sharded().clone();
         assert!(streamed.cell_source().is_some());
@@ -474,8 +508,12 @@ mod tests {
     #[test]
     fn streamed_rounds_equal_in_memory_ones_bit_for_bit_fused_or_blocked_in_any_groups() {
         let dir = tempfile::tempdir().unwrap();
+        // Weighted, the cells are visited as keys; unweighted, gathered straight into the
+        // round's buffers.
         for crawl in [false, true] {
-            streamed_rounds_match(stored(dir.path(), crawl), crawl);
+            for weighted in [true, false] {
+                streamed_rounds_match(stored(dir.path(), crawl, weighted), crawl);
+            }
         }
     }
 
@@ -558,7 +596,7 @@ mod tests {
     #[test]
     fn groups_tile_the_blocks_and_pieces_cover_every_edge_once() {
         let dir = tempfile::tempdir().unwrap();
-        let (memory, streamed, _) = stored(dir.path(), false);
+        let (memory, streamed, _) = stored(dir.path(), false, true);
         let source = streamed.cell_source().unwrap();
         for strategy in [Strategy::Fused, Strategy::Blocked { group_edges: 5000 }] {
             let layout = Layout::new(strategy, &streamed, source, (8, 8));
