@@ -40,7 +40,7 @@ pub(crate) trait VertexProgram: Sync {
     /// Per-node state (PageRank: the rank).
     type State: Copy + Send + Sync;
     /// What travels along an edge (PageRank: a share of rank).
-    type Message: Copy + Send + Sync + 'static;
+    type Message: Copy + Send + Sync;
     /// Values computed once per round from all states.
     type Round: Sync;
 

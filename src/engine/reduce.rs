@@ -25,14 +25,14 @@ use crate::partition::DESTINATION_BLOCK;
 ///
 /// The identity for every message type (bit-identical to the message itself), or `f32` for
 /// `f64` messages: half the bytes, each message rounded once to 24 bits.
-pub(crate) trait Carrier<M>: Copy + Send + Sync + 'static {
+pub(crate) trait Carrier<M>: Copy + Send + Sync {
     /// The stored form of a message.
     fn pack(message: M) -> Self;
     /// The message back.
     fn unpack(self) -> M;
 }
 
-impl<M: Copy + Send + Sync + 'static> Carrier<M> for M {
+impl<M: Copy + Send + Sync> Carrier<M> for M {
     #[inline(always)]
     fn pack(message: M) -> M {
         message

@@ -18,7 +18,7 @@ use super::local::{Blocked, Group, Strategy, fused_blocks_per_task, fuses, group
 use super::reduce::{Carrier, MessagesOf, ShardSums, apply_block, fold_carried, total_change, weighed};
 use super::{IterationReport, Outcome, Rounds, VertexProgram};
 use crate::error::Result;
-use crate::graph::{CellSlices, CellSource, Gathered, Shard, ShardedGraph, VisitedCell};
+use crate::graph::{CellSlices, CellSource, Shard, ShardedGraph, VisitedCell};
 use crate::partition::{DESTINATION_BLOCK, block_count, block_of};
 
 /// Edges of the largest piece decoded by one task: pieces of a shard's cells into a group
@@ -291,13 +291,8 @@ impl<P: VertexProgram> Round<'_, P> {
             }
             (values, offsets) = (v_rest, d_rest);
         }
-        let weighted = self.graph.out_weight().is_some();
         work.into_par_iter()
             .map(|(s, values, offsets)| {
-                // Ranks unweighted: decoded straight into the buffers (no keys in between).
-                if !weighted && let Some(into) = gathered(messages, values) {
-                    return source.gather(s, blocks.clone(), into, offsets);
-                }
                 let mut copy = |cell: VisitedCell<'_>| {
                     let sources = block_of(messages, cell.source_block);
                     let range = cell.at..cell.at + cell.keys.len();
@@ -354,34 +349,6 @@ impl<P: VertexProgram> Round<'_, P> {
                 );
             });
         Ok(())
-    }
-}
-
-/// `messages` and `values` as the message type a cell source gathers itself, when they are
-/// one ([`Gathered`]).
-fn gathered<'a, C: 'static>(messages: &'a [C], values: &'a mut [C]) -> Option<Gathered<'a>> {
-    use std::any::TypeId;
-    let (m, v, n) = (messages.as_ptr(), values.as_mut_ptr(), values.len());
-    if TypeId::of::<C>() == TypeId::of::<f64>() {
-        // SAFETY: `C` is `f64`: the same slices, typed as what they are.
-        let (messages, values) = unsafe {
-            (
-                std::slice::from_raw_parts(m.cast::<f64>(), messages.len()),
-                std::slice::from_raw_parts_mut(v.cast::<f64>(), n),
-            )
-        };
-        Some(Gathered::F64 { messages, values })
-    } else if TypeId::of::<C>() == TypeId::of::<f32>() {
-        // SAFETY: `C` is `f32`, as above.
-        let (messages, values) = unsafe {
-            (
-                std::slice::from_raw_parts(m.cast::<f32>(), messages.len()),
-                std::slice::from_raw_parts_mut(v.cast::<f32>(), n),
-            )
-        };
-        Some(Gathered::F32 { messages, values })
-    } else {
-        None
     }
 }
 
@@ -508,8 +475,6 @@ mod tests {
     #[test]
     fn streamed_rounds_equal_in_memory_ones_bit_for_bit_fused_or_blocked_in_any_groups() {
         let dir = tempfile::tempdir().unwrap();
-        // Weighted, the cells are visited as keys; unweighted, gathered straight into the
-        // round's buffers.
         for crawl in [false, true] {
             for weighted in [true, false] {
                 streamed_rounds_match(stored(dir.path(), crawl, weighted), crawl);

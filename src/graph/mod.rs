@@ -197,20 +197,6 @@ pub(crate) trait CellSource: Send + Sync + std::fmt::Debug {
         blocks: Range<u32>,
         visit: &mut dyn FnMut(VisitedCell<'_>),
     ) -> crate::Result<()>;
-    /// What [`visit_cells`](CellSource::visit_cells) and a gather over its cells would do,
-    /// without keys: for each of shard `shard`'s edges into destination blocks `blocks`, in
-    /// the store's order, its destination offset into `offsets` and its source's message
-    /// into the values of `into` (each exactly the edges' number). Damage is an error
-    /// naming the file.
-    fn gather(&self, shard: usize, blocks: Range<u32>, into: Gathered<'_>, offsets: &mut [u16]) -> crate::Result<()>;
-}
-
-/// The messages of every node and where a streamed round gathers them, for the two message
-/// types a [`CellSource`] gathers itself ([`CellSource::gather`]): ranks in `f64` and in
-/// `f32`.
-pub(crate) enum Gathered<'a> {
-    F64 { messages: &'a [f64], values: &'a mut [f64] },
-    F32 { messages: &'a [f32], values: &'a mut [f32] },
 }
 
 /// A cell as [`CellSource::visit_cells`] hands it over.

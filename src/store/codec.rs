@@ -303,77 +303,28 @@ impl<'a> Cursor<'a> {
     /// Decodes the next cell's keys into `out` (exactly [`head`](Cursor::head)'s edges) and
     /// moves to the cell after it.
     pub(crate) fn keys(&mut self, out: &mut [u32]) -> Result<(), Malformed> {
-        self.cell(out.iter_mut(), |slot, source, destination| {
-            *slot = source << 16 | destination;
-        })?;
-        if self.bounds.block_len < BLOCK && out.iter().any(|&k| k & 0xFFFF >= self.bounds.block_len) {
-            return Err("a destination beyond the last node");
-        }
-        self.next()
-    }
-
-    /// Decodes the next cell (exactly [`head`](Cursor::head)'s edges) straight into a
-    /// streamed round's buffers, without keys: each edge's destination offset into
-    /// `offsets`, its source's message (`sources`, the messages of the cell's source block)
-    /// into `values`; then moves to the cell after it.
-    pub(crate) fn gather<T: Copy>(
-        &mut self,
-        sources: &[T],
-        values: &mut [T],
-        offsets: &mut [u16],
-    ) -> Result<(), Malformed> {
-        // A source offset is checked once the cell is decoded; until then it is clamped, so
-        // that a damaged cell is an error, never a read out of bounds.
-        let last = sources.len().checked_sub(1).ok_or("a source block without messages")?;
-        self.cell(
-            values.iter_mut().zip(offsets.iter_mut()),
-            |(value, offset), source, destination| {
-                *offset = destination as u16;
-                *value = sources[(source as usize).min(last)];
-            },
-        )?;
-        if self.bounds.block_len < BLOCK && offsets.iter().any(|&d| d as u32 >= self.bounds.block_len) {
-            return Err("a destination beyond the last node");
-        }
-        self.next()
-    }
-
-    /// Decodes the next cell's edges, handing each one's slot, source offset and
-    /// destination offset to `put`, and checks its sources against the shard's range.
-    #[inline(always)]
-    fn cell<S>(
-        &mut self,
-        slots: impl ExactSizeIterator<Item = S>,
-        put: impl FnMut(S, u32, u32),
-    ) -> Result<(), Malformed> {
         let (source_block, len) = self.head.ok_or("a record that does not fit the index")?;
-        debug_assert_eq!(slots.len(), len, "the cell's edges");
+        debug_assert_eq!(out.len(), len, "the cell's edges");
         // Few wide steps: a branch on them is well predicted, and cheaper than reading a wide
         // step for every edge (the branch-free loop alone was 6 % slower on cells of 500
         // edges); one in 32 or more, as in R-MAT 28's cells, the branch is mispredicted too
         // often.
-        let decoded = if self.wide * 32 < len {
-            decode_cell::<true, S>(self.bytes, self.at, self.wide, slots, put)
+        let end = if self.wide * 32 < len {
+            decode_keys::<true>(self.bytes, self.at, out, self.wide)
         } else {
-            decode_cell::<false, S>(self.bytes, self.at, self.wide, slots, put)
+            decode_keys::<false>(self.bytes, self.at, out, self.wide)
         };
-        let decoded = decoded.ok_or("an edge cut short or outside its cell")?;
-        self.at = decoded.end;
-        // Sources ascend: the first and last edges hold the cell's smallest and largest.
+        self.at = end.ok_or("an edge cut short or outside its cell")?;
+        // Keys ascend: the first and last edges hold the cell's smallest and largest source.
+        let first_source = source_block << BLOCK_BITS | out[0] >> 16;
+        let last_source = source_block << BLOCK_BITS | out[len - 1] >> 16;
         let sources = &self.bounds.sources;
-        let (first, last) = (
-            source_block << BLOCK_BITS | decoded.first,
-            source_block << BLOCK_BITS | decoded.last,
-        );
-        if !sources.contains(&first) || !sources.contains(&last) {
+        if !sources.contains(&first_source) || !sources.contains(&last_source) {
             return Err("a source outside the shard's range");
         }
-        Ok(())
-    }
-
-    /// Counts the cell just decoded and reads the next one's header.
-    fn next(&mut self) -> Result<(), Malformed> {
-        let (_, len) = self.head.ok_or("a record that does not fit the index")?;
+        if self.bounds.block_len < BLOCK && out.iter().any(|&k| k & 0xFFFF >= self.bounds.block_len) {
+            return Err("a destination beyond the last node");
+        }
         self.cells_left -= 1;
         self.edges_left -= len as u64;
         self.advance(false)
@@ -411,28 +362,10 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Where a decoded cell ends in its bytes, and its first and last source offsets.
-struct Decoded {
-    end: usize,
-    first: u32,
-    last: u32,
-}
-
 /// Decodes `out.len()` edges of a cell with `wide` wide steps from `bytes` at `at` into
-/// keys; returns where the cell ends, or `None` as [`decode_cell`] does.
-#[cfg(test)]
-fn decode_keys<const FEW: bool>(bytes: &[u8], at: usize, out: &mut [u32], wide: usize) -> Option<usize> {
-    decode_cell::<FEW, _>(bytes, at, wide, out.iter_mut(), |slot, source, destination| {
-        *slot = source << 16 | destination;
-    })
-    .map(|d| d.end)
-}
-
-/// Decodes the edges of a cell with `wide` wide steps from `bytes` at `at`, one for each of
-/// `slots`, handing each slot with the edge's source and destination offsets to `put`.
-/// Returns `None` when the bytes end first, the first edge does not start a source, the
-/// steps do not use every wide step, or a source offset leaves the cell (2^15 or more);
-/// `put` may have seen such offsets by then.
+/// keys; returns where the cell ends, or `None` when the bytes end first, the first edge
+/// does not start a source, the steps do not use every wide step, or a source offset leaves
+/// the cell (2^15 or more).
 ///
 /// Every edge reads a step byte and a wide step, whether or not it starts a source or its
 /// step is wide, and counts them only when it does (with masks, not branches): the loop has
@@ -441,29 +374,18 @@ fn decode_keys<const FEW: bool>(bytes: &[u8], at: usize, out: &mut [u32], wide: 
 ///
 /// With `FEW`, a wide step is read only where a step byte is 255, behind a branch: the
 /// decoder for cells whose wide steps are rare enough for the branch to be predicted.
-#[inline(always)]
-fn decode_cell<const FEW: bool, S>(
-    bytes: &[u8],
-    at: usize,
-    wide: usize,
-    slots: impl ExactSizeIterator<Item = S>,
-    mut put: impl FnMut(S, u32, u32),
-) -> Option<Decoded> {
-    let n = slots.len();
+#[inline]
+fn decode_keys<const FEW: bool>(bytes: &[u8], at: usize, out: &mut [u32], wide: usize) -> Option<usize> {
+    let n = out.len();
     let destinations = bytes.get(at..at + 2 * n)?;
     let (wides, _) = bytes.get(at + 2 * n..at + 2 * n + 2 * wide)?.as_chunks::<2>();
     let steps = &bytes[at + 2 * n + 2 * wide..];
     if destinations.get(1).is_some_and(|&high| high & 0x80 == 0) {
         return None; // the first edge must start its source
     }
-    // The first edge's source offset is its step.
-    let first = match *steps.first()? {
-        255 => u16::from_le_bytes(*wides.first()?) as u32,
-        byte => byte as u32,
-    };
     // Wrapping from u32::MAX: the first edge's step lands on its source offset.
     let (mut source, mut j, mut w, mut seen) = (u32::MAX, 0usize, 0usize, 0u32);
-    for (slot, d) in slots.zip(destinations.chunks_exact(2)) {
+    for (slot, d) in out.iter_mut().zip(destinations.chunks_exact(2)) {
         let d = u16::from_le_bytes([d[0], d[1]]) as u32;
         let new = d >> 15;
         let byte = steps.get(j).map_or(0, |&b| b as u32);
@@ -484,13 +406,9 @@ fn decode_cell<const FEW: bool, S>(
         j += new as usize;
         w += is_wide as usize;
         seen |= source;
-        put(slot, source, d & 0x7FFF);
+        *slot = source << 16 | (d & 0x7FFF);
     }
-    (j <= steps.len() && w == wide && seen < BLOCK).then_some(Decoded {
-        end: at + 2 * n + 2 * wide + j,
-        first,
-        last: source,
-    })
+    (j <= steps.len() && w == wide && seen < BLOCK).then_some(at + 2 * n + 2 * wide + j)
 }
 
 #[cfg(test)]
@@ -647,77 +565,6 @@ mod tests {
             bad[i] ^= 0x40;
             if let Ok((c, e)) = decode(&bad, all.clone()) {
                 assert!(c != cells || e != edges, "a flipped byte {i} went unseen");
-            }
-        }
-    }
-
-    #[test]
-    fn gathering_gives_what_keys_give_and_refuses_the_same_damage() {
-        // Three cells from source blocks 0, 1 and 3 into block 2, with wide and narrow steps.
-        let keys = [
-            vec![0u32, 3, 1 << 16 | 2, 300 << 16 | 9, 300 << 16 | 10],
-            vec![5 << 16 | (BLOCK - 1)],
-            vec![7, 1000 << 16, 1001 << 16 | 4, (BLOCK - 1) << 16 | 1],
-        ];
-        let (mut cells, mut edges) = (Vec::new(), Vec::new());
-        for (source_block, k) in [0, 1, 3].into_iter().zip(&keys) {
-            edges.extend_from_slice(k);
-            cells.push(Cell {
-                destination_block: 2,
-                source_block,
-                end: edges.len() as u64,
-            });
-        }
-        let mut bytes = Vec::new();
-        encode_record(&mut bytes, &cells, &edges, 0);
-        // Every node's message tells which node it is.
-        let messages: Vec<f64> = (0..4 * BLOCK).map(|n| n as f64 + 0.5).collect();
-        let bounds = |block_len| Bounds {
-            block: 2,
-            block_len,
-            sources: 0..4 * BLOCK,
-        };
-        let by_keys = |bytes: &[u8], block_len| -> Result<(Vec<f64>, Vec<u16>), Malformed> {
-            let mut cursor = Cursor::new(bytes, bounds(block_len), 3, edges.len() as u64)?;
-            let (mut values, mut offsets) = (Vec::new(), Vec::new());
-            while let Some((source_block, len)) = cursor.head() {
-                let mut out = vec![0u32; len];
-                cursor.keys(&mut out)?;
-                for k in out {
-                    values.push(messages[((source_block << BLOCK_BITS) + (k >> 16)) as usize]);
-                    offsets.push(k as u16);
-                }
-            }
-            Ok((values, offsets))
-        };
-        let gathered = |bytes: &[u8], block_len| -> Result<(Vec<f64>, Vec<u16>), Malformed> {
-            let mut cursor = Cursor::new(bytes, bounds(block_len), 3, edges.len() as u64)?;
-            let (mut values, mut offsets) = (Vec::new(), Vec::new());
-            while let Some((source_block, len)) = cursor.head() {
-                let (mut v, mut o) = (vec![0.0; len], vec![0u16; len]);
-                let sources = &messages[(source_block << BLOCK_BITS) as usize..][..BLOCK as usize];
-                cursor.gather(sources, &mut v, &mut o)?;
-                values.extend(v);
-                offsets.extend(o);
-            }
-            Ok((values, offsets))
-        };
-        let (values, offsets) = gathered(&bytes, BLOCK).unwrap();
-        assert_eq!(Ok((values.clone(), offsets.clone())), by_keys(&bytes, BLOCK));
-        assert_eq!(values[3], 300.5, "source 300 of block 0");
-        assert_eq!(offsets[5], (BLOCK - 1) as u16);
-        assert_eq!(values[9], (3 * BLOCK + BLOCK - 1) as f64 + 0.5);
-        // A short last block: destination 2^15 − 1 lies beyond it.
-        assert!(gathered(&bytes, BLOCK - 1).is_err() && by_keys(&bytes, BLOCK - 1).is_err());
-        // Cut or flipped anywhere: refused by both or read the same by both.
-        for cut in 0..bytes.len() {
-            assert!(gathered(&bytes[..cut], BLOCK).is_err(), "cut at {cut}");
-        }
-        for i in 0..bytes.len() {
-            for flip in [0x01, 0x40, 0x80] {
-                let mut bad = bytes.clone();
-                bad[i] ^= flip;
-                assert_eq!(gathered(&bad, BLOCK), by_keys(&bad, BLOCK), "byte {i} ^ {flip:#x}");
             }
         }
     }

@@ -14,9 +14,9 @@ use super::write::HEADER_BYTES;
 use super::{CELL_CODING, CELLS_MAGIC, FORMAT, FileEntry, MANIFEST, Manifest, VERSION, codec};
 use crate::error::{Error, Result};
 use crate::graph::ids::Named;
-use crate::graph::{CellSlices, CellSource, Gathered, Graph, NodeTable, ShardedGraph, VisitedCell};
+use crate::graph::{CellSlices, CellSource, Graph, NodeTable, ShardedGraph, VisitedCell};
 use crate::input::strings::StringTable;
-use crate::partition::{BLOCK_BITS, Partition, block_count, block_of};
+use crate::partition::{BLOCK_BITS, Partition, block_count};
 
 /// An opened store: its manifest, and its graph ready to rank (nodes in memory, cells on
 /// disk).
@@ -446,6 +446,24 @@ impl CellSource for StoreCells {
     fn visit_cells(&self, s: usize, blocks: Range<u32>, visit: &mut dyn FnMut(VisitedCell<'_>)) -> Result<()> {
         let shard = &self.shards[s];
         let (first, last) = (blocks.start as usize, blocks.end as usize);
+        shard.with_records(first..last, |bytes, from| {
+            self.visit_records(shard, blocks, bytes, from, visit)
+        })
+    }
+}
+
+impl StoreCells {
+    /// [`CellSource::visit_cells`] over the records `buffer` (as mapped) of `shard`'s
+    /// destination blocks `blocks`, which start at file offset `from`.
+    fn visit_records(
+        &self,
+        shard: &StoredShard,
+        blocks: Range<u32>,
+        buffer: &[u8],
+        from: u64,
+        visit: &mut dyn FnMut(VisitedCell<'_>),
+    ) -> Result<()> {
+        let (first, last) = (blocks.start as usize, blocks.end as usize);
         let weights = match shard.weights {
             Some(_) => {
                 let mut weights = vec![0.0; (shard.edge_index[last] - shard.edge_index[first]) as usize];
@@ -454,68 +472,6 @@ impl CellSource for StoreCells {
             }
             None => None,
         };
-        let mut keys = Vec::new();
-        shard.with_records(first..last, |bytes, from| {
-            self.walk_records(shard, blocks, bytes, from, |source_block, at, cursor, len| {
-                if keys.len() < len {
-                    keys.resize(len, 0); // grown, never filled again for a smaller cell
-                }
-                let keys = &mut keys[..len];
-                cursor.keys(keys)?;
-                visit(VisitedCell {
-                    source_block,
-                    at,
-                    keys,
-                    weights: weights.as_ref().map(|w| &w[at..at + len]),
-                });
-                Ok(())
-            })
-        })
-    }
-
-    fn gather(&self, s: usize, blocks: Range<u32>, into: Gathered<'_>, offsets: &mut [u16]) -> Result<()> {
-        let shard = &self.shards[s];
-        let (first, last) = (blocks.start as usize, blocks.end as usize);
-        debug_assert_eq!(offsets.len() as u64, shard.edge_index[last] - shard.edge_index[first]);
-        /// Each cell's edges decoded into their places in `values` and `offsets`.
-        fn cells<T: Copy>(
-            messages: &[T],
-            values: &mut [T],
-            offsets: &mut [u16],
-        ) -> impl FnMut(u32, usize, &mut codec::Cursor<'_>, usize) -> std::result::Result<(), codec::Malformed>
-        {
-            move |source_block, at, cursor, len| {
-                let range = at..at + len;
-                let sources = block_of(messages, source_block);
-                cursor.gather(sources, &mut values[range.clone()], &mut offsets[range])
-            }
-        }
-        shard.with_records(first..last, |bytes, from| match into {
-            Gathered::F64 { messages, values } => {
-                self.walk_records(shard, blocks, bytes, from, cells(messages, values, offsets))
-            }
-            Gathered::F32 { messages, values } => {
-                self.walk_records(shard, blocks, bytes, from, cells(messages, values, offsets))
-            }
-        })
-    }
-}
-
-impl StoreCells {
-    /// Walks the cells of the records `buffer` (as mapped) of `shard`'s destination blocks
-    /// `blocks`, which start at file offset `from`: source block by source block, and within
-    /// one the destination blocks in order, each cell handed to `decode` with its source
-    /// block, where its edges lie among the blocks' edges, the cursor at it and its edge
-    /// count; `decode` must take the cell from the cursor.
-    fn walk_records(
-        &self,
-        shard: &StoredShard,
-        blocks: Range<u32>,
-        buffer: &[u8],
-        from: u64,
-        mut decode: impl FnMut(u32, usize, &mut codec::Cursor<'_>, usize) -> std::result::Result<(), codec::Malformed>,
-    ) -> Result<()> {
-        let first = blocks.start as usize;
         let damaged = |block: u32, what| corrupt(&shard.path, format!("destination block {block}: {what}"));
         // Raw records are read where they lie; compressed ones are decompressed each into
         // its own buffer, since the cursors move through all of them together.
@@ -539,6 +495,7 @@ impl StoreCells {
                 .map_err(|what| damaged(*block, what))?;
             cursors.push((*block, cursor, (shard.edge_index[b] - shard.edge_index[first]) as usize));
         }
+        let mut keys = Vec::new();
         let source_blocks = shard.source_range.start >> BLOCK_BITS..shard.source_range.end.div_ceil(1 << BLOCK_BITS);
         for source_block in source_blocks {
             for i in 0..cursors.len() {
@@ -550,7 +507,17 @@ impl StoreCells {
                 if next != source_block {
                     continue;
                 }
-                decode(source_block, *at, cursor, len).map_err(|what| damaged(*block, what))?;
+                if keys.len() < len {
+                    keys.resize(len, 0); // grown, never filled again for a smaller cell
+                }
+                let keys = &mut keys[..len];
+                cursor.keys(keys).map_err(|what| damaged(*block, what))?;
+                visit(VisitedCell {
+                    source_block,
+                    at: *at,
+                    keys,
+                    weights: weights.as_ref().map(|w| &w[*at..*at + len]),
+                });
                 *at += len;
             }
         }
