@@ -36,6 +36,13 @@
 //! ids leave them near 15 bits of entropy, and a bit-level code for the source steps would
 //! save about one bit an edge at the price of a serial decode.
 //!
+//! The same property lets a processor with AVX-512 decode sixteen edges at a time (`avx512`):
+//! the new-source bits of sixteen destinations say which step bytes they take (an expand),
+//! the wide steps fill in where a step is 255 (another expand), and the source offsets are a
+//! prefix sum across the lanes. On R-MAT 27 with edge factor 2, whose cells are R-MAT 28's
+//! size, a streamed round took 0.777 s against the scalar loop's 0.981 s. Other processors
+//! run the scalar loops below, which the tests hold the vector decoder to.
+//!
 //! On disk a record is *framed*: a tag byte, then either the record as above (tag 0) or
 //! its length as a varint and the record compressed as one zstd frame (tag 1), whichever
 //! is smaller by a tenth. Crawls repeat themselves (pages of a site link to the same
@@ -507,11 +514,7 @@ mod tests {
         assert_eq!(out, keys);
         // Every cut is refused (the steps, wide steps or destinations end first).
         for cut in 0..bytes.len() {
-            assert_eq!(
-                decode(&bytes[..cut], 0, &mut out, wide),
-                None,
-                "cut at {cut}"
-            );
+            assert_eq!(decode(&bytes[..cut], 0, &mut out, wide), None, "cut at {cut}");
         }
         // A wide step too many or too few moves the steps: the cell never decodes to the
         // same keys and end (the record's own checks then see the damage).

@@ -16,10 +16,9 @@
 
 use std::arch::x86_64::{
     __m512i, _mm_maskz_loadu_epi8, _mm256_maskz_loadu_epi16, _mm256_movepi16_mask, _mm512_add_epi32,
-    _mm512_alignr_epi32, _mm512_and_si512, _mm512_cmpeq_epi32_mask, _mm512_cvtepu8_epi32,
-    _mm512_cvtepu16_epi32, _mm512_mask_expand_epi32, _mm512_mask_storeu_epi32, _mm512_maskz_expand_epi32,
-    _mm512_or_si512, _mm512_permutexvar_epi32, _mm512_reduce_or_epi32, _mm512_set1_epi32,
-    _mm512_setzero_si512, _mm512_slli_epi32,
+    _mm512_alignr_epi32, _mm512_and_si512, _mm512_cmpeq_epi32_mask, _mm512_cvtepu8_epi32, _mm512_cvtepu16_epi32,
+    _mm512_mask_expand_epi32, _mm512_mask_storeu_epi32, _mm512_maskz_expand_epi32, _mm512_or_si512,
+    _mm512_permutexvar_epi32, _mm512_reduce_or_epi32, _mm512_set1_epi32, _mm512_setzero_si512, _mm512_slli_epi32,
 };
 
 /// Whether this processor runs [`decode`] (detected once, then a load and a test).
@@ -44,7 +43,12 @@ fn first(lanes: usize) -> u16 {
 /// The processor must have AVX-512 F, BW and VL ([`available`]); `destinations` must hold
 /// two bytes for every edge of `out`.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,popcnt")]
-pub(super) unsafe fn decode(destinations: &[u8], wides: &[[u8; 2]], steps: &[u8], out: &mut [u32]) -> (usize, usize, u32) {
+pub(super) unsafe fn decode(
+    destinations: &[u8],
+    wides: &[[u8; 2]],
+    steps: &[u8],
+    out: &mut [u32],
+) -> (usize, usize, u32) {
     let n = out.len();
     debug_assert!(destinations.len() >= 2 * n, "two bytes an edge");
     let offset_bits = _mm512_set1_epi32(0x7FFF);
@@ -66,14 +70,20 @@ pub(super) unsafe fn decode(destinations: &[u8], wides: &[[u8; 2]], steps: &[u8]
         let new = _mm256_movepi16_mask(packed);
         let offsets = _mm512_and_si512(_mm512_cvtepu16_epi32(packed), offset_bits);
         let step_bytes = unsafe {
-            _mm_maskz_loadu_epi8(first(steps.len().saturating_sub(j)), steps.as_ptr().wrapping_add(j).cast())
+            _mm_maskz_loadu_epi8(
+                first(steps.len().saturating_sub(j)),
+                steps.as_ptr().wrapping_add(j).cast(),
+            )
         };
         let news = new.count_ones() as usize;
         let mut step = _mm512_cvtepu8_epi32(step_bytes);
         // The steps of 255 among this step's new sources take the next wide steps.
         let wide = _mm512_cmpeq_epi32_mask(step, all_ones) & first(news);
         let long = unsafe {
-            _mm256_maskz_loadu_epi16(first(wides.len().saturating_sub(w)), wides.as_ptr().wrapping_add(w).cast())
+            _mm256_maskz_loadu_epi16(
+                first(wides.len().saturating_sub(w)),
+                wides.as_ptr().wrapping_add(w).cast(),
+            )
         };
         step = _mm512_mask_expand_epi32(step, wide, _mm512_cvtepu16_epi32(long));
         // Each new source's step plus one, at the lane of the edge that starts it; then the
