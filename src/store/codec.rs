@@ -364,11 +364,14 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// A cell's destinations, wide steps and steps, as [`parts`] finds them.
+type CellParts<'a> = (&'a [u8], &'a [[u8; 2]], &'a [u8]);
+
 /// The parts of a cell of `n` edges and `wide` wide steps at `at`: its destinations, its
 /// wide steps and the steps (which run on to the record's end); `None` when the bytes end
 /// first or the first edge does not start a source.
 #[inline]
-fn parts(bytes: &[u8], at: usize, n: usize, wide: usize) -> Option<(&[u8], &[[u8; 2]], &[u8])> {
+fn parts(bytes: &[u8], at: usize, n: usize, wide: usize) -> Option<CellParts<'_>> {
     let destinations = bytes.get(at..at + 2 * n)?;
     let (wides, _) = bytes.get(at + 2 * n..at + 2 * n + 2 * wide)?.as_chunks::<2>();
     let steps = &bytes[at + 2 * n + 2 * wide..];
