@@ -195,7 +195,8 @@ impl Shard {
         // The decoders write every edge and weight: an array that must grow is allocated
         // afresh and zeroed, which the allocator leaves to the system's zeroed pages, so that
         // the pages are first touched by the decoders, in parallel, rather than written with
-        // zeros here first, on one thread (R-MAT 26's 4.2 GB of keys took seconds so).
+        // zeros here first, on one thread (R-MAT 26 held: first iteration 15.2-16.6 s so,
+        // 6.9-8.0 s now; docs/benchmarks.md).
         fill_to(&mut self.edges, edges, 0);
         self.weight_exponents = None;
         if weighted {
@@ -361,9 +362,10 @@ impl Shard {
     }
 }
 
-/// Makes `array` `len` long, every element `zero` (or what the array held): allocated
-/// afresh with `vec!` when it must grow past its capacity, which asks the allocator for
-/// zeroed memory, pages the system zeroes when first touched.
+/// Makes `array` `len` long for a caller that overwrites every element: when it must grow
+/// past its capacity it is allocated afresh with `vec!` (all `zero`, its old elements
+/// dropped), which asks the allocator for zeroed memory, pages the system zeroes when first
+/// touched; otherwise it is resized in place, keeping its first elements.
 fn fill_to<T: Clone>(array: &mut Vec<T>, len: usize, zero: T) {
     if len > array.capacity() {
         *array = Vec::new(); // free the old array before the new one is allocated
@@ -376,6 +378,21 @@ fn fill_to<T: Clone>(array: &mut Vec<T>, len: usize, zero: T) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fill_to_gives_the_length_asked_and_zeroes_what_it_allocates() {
+        let mut a = vec![7u32; 4];
+        fill_to(&mut a, 2, 0); // within the capacity: resized in place
+        assert_eq!(a, [7, 7]);
+        fill_to(&mut a, 4, 0);
+        assert_eq!(a, [7, 7, 0, 0]);
+        fill_to(&mut a, 1000, 0); // past the capacity: allocated afresh, all zero
+        assert_eq!(a.len(), 1000);
+        assert!(a.iter().all(|&x| x == 0));
+        let mut w = vec![1.5f64; 3];
+        fill_to(&mut w, 10, 0.0);
+        assert_eq!(w, [0.0; 10]);
+    }
 
     #[test]
     fn storage_keys_round_trip_and_order_by_cell() {
