@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Where a store's cell bytes go (docs/benchmarks.md, "Where the store's bytes go"). Counts its parts: headers, destinations, wide steps, step bytes; and the
+order-0 entropy of the step bytes and of the destination offsets (what an entropy coder
+could at best bring them to). Usage: composition.py SHARD.cells..."""
+import collections, math, struct, sys
+
+def varint(b, i):
+    v = s = 0
+    while True:
+        x = b[i]; i += 1
+        v |= (x & 0x7F) << s; s += 7
+        if x < 0x80:
+            return v, i
+
+tot = collections.Counter()
+steps = collections.Counter()
+dests = collections.Counter()
+edges_per_cell = collections.Counter()
+for path in sys.argv[1:]:
+    b = open(path, 'rb').read()
+    assert b[:8] == b'CRCELLS1'
+    B = struct.unpack_from('<I', b, 24)[0]
+    edges, cells, payload = struct.unpack_from('<QQQ', b, 32)
+    start = 56 + 3 * 8 * (B + 1)
+    idx = struct.unpack_from('<%dQ' % (B + 1), b, 56)
+    tot['file index'] += start
+    tot['edges'] += edges
+    for blk in range(B):
+        lo, hi = start + idx[blk], start + idx[blk + 1]
+        if lo == hi:
+            continue
+        if b[lo] != 0:
+            tot['zstd records'] += hi - lo
+            continue
+        i = lo + 1
+        n, i = varint(b, i)
+        tot['record headers'] += i - lo
+        for _ in range(n):
+            j = i
+            _, i = varint(b, i); e, i = varint(b, i); w, i = varint(b, i)
+            e += 1
+            tot['cell headers'] += i - j
+            d = b[i:i + 2 * e]; i += 2 * e
+            tot['destinations'] += 2 * e
+            news = 0
+            for k in range(0, 2 * e, 2):
+                v = d[k] | d[k + 1] << 8
+                news += v >> 15
+                dests[v & 0x7FFF] += 1
+            tot['wide steps'] += 2 * w; i += 2 * w
+            for x in b[i:i + news]:
+                steps[x] += 1
+            tot['step bytes'] += news; i += news
+            edges_per_cell[min(e, 4096)] += 1
+        assert i == hi, (path, blk)
+E=tot['edges']
+def H(c):
+    n = sum(c.values()); return -sum(v / n * math.log2(v / n) for v in c.values())
+for k, v in tot.items():
+    print(f"{k:16s} {v:16,d}  {v / E:.4f} bytes an edge")
+hs, hd = H(steps), H(dests)
+print(f"step bytes: order-0 entropy {hs:.3f} bits a step ({sum(steps.values()) / E:.3f} steps an edge)")
+print(f"destination offsets: order-0 entropy {hd:.3f} bits (coded in 15)")
+cells = sum(edges_per_cell.values())
+print(f"cells {cells:,}, {E / cells:.1f} edges a cell")
