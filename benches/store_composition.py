@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Where a store's cell bytes go (docs/benchmarks.md, "Where the store's bytes go"). Counts its parts: headers, destinations, wide steps, step bytes; and the
-order-0 entropy of the step bytes and of the destination offsets (what an entropy coder
-could at best bring them to). Usage: composition.py SHARD.cells..."""
+"""Where a store's cell bytes go (docs/benchmarks.md, "Where the store's bytes go"): counts
+the headers, destinations, wide steps and step bytes of each shard file (layout version 3,
+docs/store.md), and the order-0 entropy of the step bytes and of the destination offsets,
+what an entropy coder over the same symbols could at best bring them to.
+
+    benches/store_composition.py STORE/shards/shard-NNNNN.cells...
+"""
 import collections, math, struct, sys
 
 def varint(b, i):
