@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Where a store's cell bytes go (docs/benchmarks.md, "Where the store's bytes go"): counts
-the headers, destinations, wide steps and step bytes of each shard file (layout version 3,
-docs/store.md), and the order-0 entropy of the step bytes and of the destination offsets,
-what an entropy coder over the same symbols could at best bring them to.
+"""Where a store's cell bytes go (docs/benchmarks.md, "Where the store's bytes go" and "A hot
+table per record"): counts the headers, destinations, wide steps and step bytes of each shard
+file (layout versions 3 and 4, docs/store.md), and the order-0 entropy of the step bytes and
+of the destination offsets, what an entropy coder over the same symbols could at best bring
+them to. Version 4's destinations are split into hot tables, new bits, first and second bytes.
 
     benches/store_composition.py STORE/shards/shard-NNNNN.cells...
 """
@@ -20,9 +21,12 @@ tot = collections.Counter()
 steps = collections.Counter()
 dests = collections.Counter()
 edges_per_cell = collections.Counter()
+hot_edges = 0
 for path in sys.argv[1:]:
     b = open(path, 'rb').read()
     assert b[:8] == b'CRCELLS1'
+    version = struct.unpack_from('<I', b, 8)[0]
+    assert version in (3, 4), f"{path}: layout version {version}"
     B = struct.unpack_from('<I', b, 24)[0]
     edges, cells, payload = struct.unpack_from('<QQQ', b, 32)
     start = 56 + 3 * 8 * (B + 1)
@@ -38,26 +42,51 @@ for path in sys.argv[1:]:
             continue
         i = lo + 1
         n, i = varint(b, i)
-        tot['record headers'] += i - lo
+        table = []
+        if version == 4:
+            h, i = varint(b, i)
+            table = struct.unpack_from('<%dH' % h, b, i)
+            i += 2 * h
+        tot['record headers'] += i - lo - 2 * len(table)
+        tot['hot tables'] += 2 * len(table)
         for _ in range(n):
             j = i
             _, i = varint(b, i); e, i = varint(b, i); w, i = varint(b, i)
             e += 1
             tot['cell headers'] += i - j
-            d = b[i:i + 2 * e]; i += 2 * e
-            tot['destinations'] += 2 * e
-            news = 0
-            for k in range(0, 2 * e, 2):
-                v = d[k] | d[k + 1] << 8
-                news += v >> 15
-                dests[v & 0x7FFF] += 1
-            tot['wide steps'] += 2 * w; i += 2 * w
+            if version == 3:
+                d = b[i:i + 2 * e]; i += 2 * e
+                tot['destinations'] += 2 * e
+                news = 0
+                for k in range(0, 2 * e, 2):
+                    v = d[k] | d[k + 1] << 8
+                    news += v >> 15
+                    dests[v & 0x7FFF] += 1
+                tot['wide steps'] += 2 * w; i += 2 * w
+            else:
+                nb = (e + 7) // 8
+                news = sum(bin(x).count('1') for x in b[i:i + nb])
+                tot['new bits'] += nb; i += nb
+                firsts = b[i:i + e]; i += e
+                tot['first bytes'] += e
+                tot['wide steps'] += 2 * w; i += 2 * w
+                seconds_at = i + news
+                cold = 0
+                for f in firsts:
+                    if f < 128:
+                        dests[table[f]] += 1
+                        hot_edges += 1
+                    else:
+                        dests[(f & 0x7F) << 8 | b[seconds_at + cold]] += 1
+                        cold += 1
             for x in b[i:i + news]:
                 steps[x] += 1
             tot['step bytes'] += news; i += news
+            if version == 4:
+                tot['second bytes'] += cold; i += cold
             edges_per_cell[min(e, 4096)] += 1
         assert i == hi, (path, blk)
-E=tot['edges']
+E = tot['edges']
 def H(c):
     n = sum(c.values()); return -sum(v / n * math.log2(v / n) for v in c.values())
 for k, v in tot.items():
@@ -65,5 +94,7 @@ for k, v in tot.items():
 hs, hd = H(steps), H(dests)
 print(f"step bytes: order-0 entropy {hs:.3f} bits a step ({sum(steps.values()) / E:.3f} steps an edge)")
 print(f"destination offsets: order-0 entropy {hd:.3f} bits (coded in 15)")
+if hot_edges:
+    print(f"edges to a hot destination: {hot_edges / E:.3f}")
 cells = sum(edges_per_cell.values())
 print(f"cells {cells:,}, {E / cells:.1f} edges a cell")

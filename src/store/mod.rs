@@ -41,10 +41,11 @@ pub use write::{BuildReport, write_store};
 /// The `format` of every store's manifest.
 pub const FORMAT: &str = "crawlrank-store";
 /// The layout version this crawlrank writes and reads.
-pub const VERSION: u32 = 3;
-/// The cell coding of version 3 (see `codec`; version 2 wrote the wide source steps among
-/// the others, version 1 coded gaps between keys in LEB128).
-pub const CELL_CODING: &str = "destination-u16-source-steps-wide-apart";
+pub const VERSION: u32 = 4;
+/// The cell coding of version 4 (see `codec`; version 3 gave every destination two bytes,
+/// version 2 wrote the wide source steps among the others, version 1 coded gaps between keys
+/// in LEB128).
+pub const CELL_CODING: &str = "hot-table-destination-bytes-source-steps";
 /// The manifest's file name.
 pub const MANIFEST: &str = "manifest.json";
 /// The first bytes of a shard's cells file.
