@@ -33,9 +33,9 @@
 //! before it; the cold edges before it), so no load waits on another: the only chains from
 //! edge to edge are additions (source offset, places in the steps, wide steps and second
 //! bytes), and the loop needs no branch on the data. The hot table is what R-MAT's skew
-//! gives: about half of a record's edges lead to its 128 most linked destinations, so they
-//! take one byte instead of two (R-MAT 26: 2.34 bytes an edge against version 3's 2.63, whose
-//! destinations took their 15 bits whole with the new bit in the sixteenth). A destination
+//! gives: two edges in five (R-MAT 26) lead to their record's 128 most linked destinations,
+//! so they take one byte instead of two (R-MAT 26: 2.34 bytes an edge against version 3's
+//! 2.63, whose destinations took their 15 bits whole with the new bit in the sixteenth). A destination
 //! enters the table with three edges or more in the record (two bytes in the table, one
 //! saved on each edge). Version 2 wrote a wide step inline, after its 255, so that finding
 //! the next step waited on reading this one: the decoder had to guess, and R-MAT 28's cells,
