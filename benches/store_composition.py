@@ -21,12 +21,14 @@ tot = collections.Counter()
 steps = collections.Counter()
 dests = collections.Counter()
 edges_per_cell = collections.Counter()
-hot_edges = 0
+hot_edges = raw_edges = 0
+versions = set()
 for path in sys.argv[1:]:
     b = open(path, 'rb').read()
     assert b[:8] == b'CRCELLS1'
     version = struct.unpack_from('<I', b, 8)[0]
     assert version in (3, 4), f"{path}: layout version {version}"
+    versions.add(version)
     B = struct.unpack_from('<I', b, 24)[0]
     edges, cells, payload = struct.unpack_from('<QQQ', b, 32)
     start = 56 + 3 * 8 * (B + 1)
@@ -48,7 +50,8 @@ for path in sys.argv[1:]:
             table = struct.unpack_from('<%dH' % h, b, i)
             i += 2 * h
         tot['record headers'] += i - lo - 2 * len(table)
-        tot['hot tables'] += 2 * len(table)
+        if version == 4:
+            tot['hot tables'] += 2 * len(table)
         for _ in range(n):
             j = i
             _, i = varint(b, i); e, i = varint(b, i); w, i = varint(b, i)
@@ -85,6 +88,7 @@ for path in sys.argv[1:]:
             if version == 4:
                 tot['second bytes'] += cold; i += cold
             edges_per_cell[min(e, 4096)] += 1
+            raw_edges += e
         assert i == hi, (path, blk)
 E = tot['edges']
 def H(c):
@@ -93,8 +97,9 @@ for k, v in tot.items():
     print(f"{k:16s} {v:16,d}  {v / E:.4f} bytes an edge")
 hs, hd = H(steps), H(dests)
 print(f"step bytes: order-0 entropy {hs:.3f} bits a step ({sum(steps.values()) / E:.3f} steps an edge)")
-print(f"destination offsets: order-0 entropy {hd:.3f} bits (coded in 15)")
-if hot_edges:
-    print(f"edges to a hot destination: {hot_edges / E:.3f}")
+coded = {3: "coded in 15 bits", 4: "coded in 8 bits when hot, 15 when cold"}
+print(f"destination offsets: order-0 entropy {hd:.3f} bits ({'; '.join(coded[v] for v in sorted(versions))})")
+if 4 in versions:
+    print(f"edges to a hot destination: {hot_edges / max(raw_edges, 1):.3f} of those in raw records")
 cells = sum(edges_per_cell.values())
 print(f"cells {cells:,}, {E / cells:.1f} edges a cell")

@@ -77,7 +77,7 @@ pub(super) unsafe fn decode(parts: &CellParts<'_>, table: &Table, out: &mut [u32
     while i < n {
         let live = first(n - i);
         let new = (u16::from(bits[i / 8]) | u16::from(bits.get(i / 8 + 1).copied().unwrap_or(0)) << 8) & live;
-        // SAFETY (all five loads, the gather and the store): masked, so only the lanes set
+        // SAFETY (all four loads, the gather and the store): masked, so only the lanes set
         // are touched, and those lie within their slices (`first` of what is left in each,
         // the gather's indices below 128 in a table of 130 entries); a masked-off lane never
         // faults. `wrapping_add` keeps a place past a slice's end (from bytes that run out)
