@@ -35,9 +35,9 @@
 //! bytes), and the loop needs no branch on the data. The hot table is what R-MAT's skew
 //! gives: two edges in five (R-MAT 26) lead to their record's 128 most linked destinations,
 //! so they take one byte instead of two (R-MAT 26: 2.34 bytes an edge against version 3's
-//! 2.63, whose destinations took their 15 bits whole with the new bit in the sixteenth). A destination
-//! enters the table with three edges or more in the record (two bytes in the table, one
-//! saved on each edge). Version 2 wrote a wide step inline, after its 255, so that finding
+//! 2.63, whose destinations took their 15 bits whole with the new bit in the sixteenth). A
+//! destination enters the table with three edges or more in the record (two bytes in the
+//! table, one saved on each edge). Version 2 wrote a wide step inline, after its 255, so that finding
 //! the next step waited on reading this one: the decoder had to guess, and R-MAT 28's cells,
 //! whose sources lie about 160 apart, make one step in five wide; the mispredicted guesses
 //! were about 15 % of a streamed iteration. The version-1 code (LEB128 gaps between keys) was
@@ -105,44 +105,55 @@ pub(crate) const HOT: usize = 128;
 const HOT_EDGES: u32 = 3;
 
 thread_local! {
-    /// Edges into each destination offset of the record being encoded: all zero between
-    /// records (the encoder clears what it counted).
-    static COUNTS: std::cell::RefCell<Vec<u32>> = std::cell::RefCell::new(vec![0; BLOCK as usize]);
+    /// Scratch for [`encode_record`], one entry a destination offset: all zero between
+    /// records (the encoder clears what it set).
+    static SCRATCH: std::cell::RefCell<Vec<u32>> = std::cell::RefCell::new(vec![0; BLOCK as usize]);
 }
 
 /// The hot table of a record whose edges are `keys`: the destinations with the most edges
 /// (at least [`HOT_EDGES`]), at most [`HOT`] of them, the most linked first (ties: the
-/// lower offset), then sorted by offset.
-fn hot_table(keys: &[u32]) -> Vec<u16> {
-    COUNTS.with_borrow_mut(|counts| {
-        let mut linked = Vec::new();
-        for &key in keys {
-            let count = &mut counts[(key & 0xFFFF) as usize];
-            if *count == 0 {
-                linked.push((key & 0xFFFF) as u16);
-            }
-            *count += 1;
+/// lower offset), then sorted by offset. Counts in `scratch` (all zero on entry) and leaves
+/// there each table entry's index plus one, zero elsewhere, for the encoder to look up.
+fn hot_table(keys: &[u32], scratch: &mut [u32]) -> Vec<u16> {
+    let mut linked = Vec::new();
+    for &key in keys {
+        let count = &mut scratch[(key & 0xFFFF) as usize];
+        if *count == 0 {
+            linked.push((key & 0xFFFF) as u16);
         }
-        let mut hot: Vec<(u32, u16)> = linked
-            .iter()
-            .map(|&d| (counts[d as usize], d))
-            .filter(|&(count, _)| count >= HOT_EDGES)
-            .collect();
-        linked.iter().for_each(|&d| counts[d as usize] = 0);
-        hot.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        hot.truncate(HOT);
-        let mut table: Vec<u16> = hot.into_iter().map(|(_, d)| d).collect();
-        table.sort_unstable();
-        table
-    })
+        *count += 1;
+    }
+    let mut hot: Vec<(u32, u16)> = linked
+        .iter()
+        .map(|&d| (scratch[d as usize], d))
+        .filter(|&(count, _)| count >= HOT_EDGES)
+        .collect();
+    linked.iter().for_each(|&d| scratch[d as usize] = 0);
+    hot.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    hot.truncate(HOT);
+    let mut table: Vec<u16> = hot.into_iter().map(|(_, d)| d).collect();
+    table.sort_unstable();
+    for (index, &d) in table.iter().enumerate() {
+        scratch[d as usize] = index as u32 + 1;
+    }
+    table
 }
 
 /// Appends the block record of `cells` (all into the same destination block, ascending by
 /// source block), whose packed edges are the consecutive pieces of `edges` the cells' ends
 /// mark, relative to `first` (where the first cell starts in `edges`).
 pub(crate) fn encode_record(out: &mut Vec<u8>, cells: &[Cell], edges: &[u32], first: usize) {
-    let last = cells.last().map_or(first, |cell| cell.end as usize);
-    let table = hot_table(&edges[first..last]);
+    SCRATCH.with_borrow_mut(|scratch| {
+        let last = cells.last().map_or(first, |cell| cell.end as usize);
+        let table = hot_table(&edges[first..last], scratch);
+        encode_cells(out, cells, edges, first, &table, scratch);
+        table.iter().for_each(|&d| scratch[d as usize] = 0);
+    })
+}
+
+/// [`encode_record`] once the hot table is chosen: `index[d]` is destination `d`'s place in
+/// `table` plus one, or zero.
+fn encode_cells(out: &mut Vec<u8>, cells: &[Cell], edges: &[u32], first: usize, table: &[u16], index: &[u32]) {
     put(out, cells.len() as u64);
     put(out, table.len() as u64);
     table.iter().for_each(|d| out.extend_from_slice(&d.to_le_bytes()));
@@ -177,12 +188,12 @@ pub(crate) fn encode_record(out: &mut Vec<u8>, cells: &[Cell], edges: &[u32], fi
                 source < BLOCK && u32::from(destination) < BLOCK,
                 "offsets within the cell"
             );
-            match table.binary_search(&destination) {
-                Ok(index) => out.push(index as u8),
-                Err(_) => {
+            match index[destination as usize] {
+                0 => {
                     out.push(0x80 | (destination >> 8) as u8);
                     seconds.push(destination as u8);
                 }
+                place => out.push(place as u8 - 1),
             }
         }
         for &step in steps.iter().filter(|&&step| step >= 255) {
@@ -627,6 +638,11 @@ mod tests {
         (bytes.split_off(at), wide, table)
     }
 
+    /// The hot table of `keys`, from a scratch of its own.
+    fn hot_of(keys: &[u32]) -> Vec<u16> {
+        hot_table(keys, &mut vec![0; BLOCK as usize])
+    }
+
     /// The entries of a table.
     fn entries(table: &Table) -> &[u16] {
         &table.entries[..table.len as usize]
@@ -730,19 +746,32 @@ mod tests {
             .collect();
         keys.extend([300, 300]);
         keys.sort();
-        let table = hot_table(&keys);
+        let table = hot_of(&keys);
         // The 128 most linked: the 120 of 80..200, then eight of the ten tied at 70..80, the
         // lower offsets.
         assert_eq!(table, (70..78).chain(80..200).collect::<Vec<u16>>());
         let tied: Vec<u32> = (0..200u32).flat_map(|d| [d, d, d]).collect();
-        assert_eq!(
-            hot_table(&tied),
-            (0..128).collect::<Vec<u16>>(),
-            "ties: the lower offsets"
-        );
-        assert_eq!(hot_table(&[1, 1, 2]), Vec::<u16>::new(), "two edges earn no place");
-        // The counts are cleared between records.
-        assert_eq!(hot_table(&[1]), Vec::<u16>::new());
+        assert_eq!(hot_of(&tied), (0..128).collect::<Vec<u16>>(), "ties: the lower offsets");
+        assert_eq!(hot_of(&[1, 1, 2]), Vec::<u16>::new(), "two edges earn no place");
+        // What the scratch holds after a table: each entry's place plus one.
+        let mut scratch = vec![0u32; BLOCK as usize];
+        assert_eq!(hot_table(&[9, 4, 4, 4, 9, 9, 1], &mut scratch), [4, 9]);
+        assert_eq!((scratch[4], scratch[9], scratch[1]), (1, 2, 0));
+        // The encoder leaves its scratch clear between records: after a record whose table
+        // holds destination 5, two edges into 5 (too few for a place) are coded cold.
+        let mut record = Vec::new();
+        let cell = |end| Cell {
+            destination_block: 0,
+            source_block: 0,
+            end,
+        };
+        let full: Vec<u32> = (0..600u32).map(|s| (s << 16) | (s / 3)).collect();
+        encode_record(&mut record, &[cell(600)], &full, 0);
+        record.clear();
+        encode_record(&mut record, &[cell(2)], &[5, 5], 0);
+        // cells, table length, source block, edges − 1, wide steps, new bits, two cold first
+        // bytes, the step, two second bytes.
+        assert_eq!(record, [1, 0, 0, 1, 0, 0x01, 0x80, 0x80, 0, 5, 5]);
         // A full table, its last entry used, through every decoder: destination d < 200 from
         // the three sources 3d, 3d + 1, 3d + 2.
         let keys: Vec<u32> = (0..600u32).map(|s| (s << 16) | (s / 3)).collect();
